@@ -1,0 +1,8 @@
+"""snmp_agent: SNMP agent plumbing shared by ``pdu_sim`` and ``switch_sim``.
+
+Written once, used by both simulators: a pysnmp 7 engine on the asyncio loop
+(which is also the Twisted reactor's loop), community and USM access control,
+and a MIB controller that answers GET/GETNEXT/GETBULK/SET from a
+:class:`snmp_agent.source.MibSource`.  Device content (vendor personalities and
+live objects) lives in the simulators, not here.
+"""
