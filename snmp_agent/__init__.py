@@ -6,3 +6,29 @@ and a MIB controller that answers GET/GETNEXT/GETBULK/SET from a
 :class:`snmp_agent.source.MibSource`.  Device content (vendor personalities and
 live objects) lives in the simulators, not here.
 """
+
+from .agent import DEFAULT_COMMUNITIES, SnmpAgent, SnmpAgentService
+from .config import (
+    AgentBindError,
+    AgentConfigError,
+    AgentStats,
+    CommunityConfig,
+    SnmpRecord,
+    UsmUserConfig,
+)
+from .source import MibSource, MibTable, SnmpError
+
+__all__ = [
+    "DEFAULT_COMMUNITIES",
+    "AgentBindError",
+    "AgentConfigError",
+    "AgentStats",
+    "CommunityConfig",
+    "MibSource",
+    "MibTable",
+    "SnmpAgent",
+    "SnmpAgentService",
+    "SnmpError",
+    "SnmpRecord",
+    "UsmUserConfig",
+]

@@ -93,6 +93,22 @@ class MibSource(Protocol):
     def set(self, oid: Oid, value: Value) -> None: ...
 
 
+class MibSourceHints(Protocol):
+    """Optional extras a :class:`MibSource` may offer (the agent probes with ``getattr``).
+
+    * ``is_live(oid)``: the value is computed from device state (outlet state,
+      load, counters).  The agent reports reads of live objects to its observer;
+      reads of static objects (sysDescr, names) are not reported.  Without this
+      method every object counts as live.
+    * ``is_secret(oid)``: values written to this object are credentials (a PDU
+      outlet password); the agent never puts them into records.
+    """
+
+    def is_live(self, oid: Oid) -> bool: ...
+
+    def is_secret(self, oid: Oid) -> bool: ...
+
+
 Getter = Callable[[], Value]
 Setter = Callable[[Value], None]
 Checker = Callable[[Value], None]
@@ -103,6 +119,8 @@ class _Entry:
     getter: Getter
     setter: Setter | None = None
     checker: Checker | None = None
+    live: bool = True
+    secret: bool = False
 
 
 class MibTable:
@@ -114,6 +132,11 @@ class MibTable:
     applies it).  Object-type prefixes (the OID without its instance suffix)
     are registered with ``add_object`` so that GET on a missing instance of a
     known column returns noSuchInstance.
+
+    An instance bound to a getter or a setter counts as *live* (see
+    :class:`MibSourceHints`) unless ``live=False`` is given; a static value is
+    not live unless ``live=True``.  ``secret=True`` marks a writable instance
+    whose written values must never be recorded (passwords).
     """
 
     def __init__(self) -> None:
@@ -130,8 +153,12 @@ class MibTable:
         setter: Setter | None = None,
         checker: Checker | None = None,
         object_oid: Oid | str | None = None,
+        live: bool | None = None,
+        secret: bool = False,
     ) -> None:
         key = parse_oid(oid) if isinstance(oid, str) else oid
+        if live is None:
+            live = getter is not None or setter is not None
         if getter is None:
             if value is None:
                 raise ValueError(f"{format_oid(key)}: give a value or a getter")
@@ -142,7 +169,7 @@ class MibTable:
 
         if key not in self._entries:
             bisect.insort(self._oids, key)
-        self._entries[key] = _Entry(getter, setter, checker)
+        self._entries[key] = _Entry(getter, setter, checker, live, secret)
         if object_oid is not None:
             self.add_object(object_oid)
         else:
@@ -180,6 +207,15 @@ class MibTable:
             return None
         key = self._oids[index]
         return key, self._entries[key].getter()
+
+    # MibSourceHints
+    def is_live(self, oid: Oid) -> bool:
+        entry = self._entries.get(oid)
+        return entry is not None and entry.live
+
+    def is_secret(self, oid: Oid) -> bool:
+        entry = self._entries.get(oid)
+        return entry is not None and entry.secret
 
     def test_set(self, oid: Oid, value: Value) -> None:
         entry = self._entries.get(oid)

@@ -1,0 +1,177 @@
+"""The public agent API: :class:`SnmpAgent` and its Twisted :class:`SnmpAgentService`.
+
+An agent serves one :class:`MibSource` on one UDP address.  It binds its
+socket itself in :meth:`SnmpAgent.start` (so a port in use fails right there,
+with a message naming device and address, instead of pysnmp's silent bind in
+a future) and hands the bound socket to a shared pysnmp engine
+(:mod:`snmp_agent.hub`) running on the asyncio loop of Twisted's asyncio
+reactor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from collections.abc import Iterable
+
+from twisted.application.service import Service
+
+from .config import (
+    ALL_VERSIONS,
+    AgentBindError,
+    AgentConfigError,
+    AgentStats,
+    Clock,
+    CommunityConfig,
+    UsmUserConfig,
+)
+from .controller import DeviceController, Observer
+from .hub import AgentBinding, EngineHub, HubPool
+from .reactor import reactor_loop
+from .source import MibSource
+
+DEFAULT_COMMUNITIES = (CommunityConfig("public", "ro"), CommunityConfig("private", "rw"))
+
+
+class SnmpAgent:
+    """One SNMP agent (v1, v2c and v3 by default) for one device.
+
+    ``communities`` and ``v3_users`` say who may read (``ro``) or also SET
+    (``rw``); a request with an unknown community gets no answer at all.
+    ``observer`` receives a :class:`snmp_agent.config.SnmpRecord` for every SET
+    and every read of a live object.  ``clock`` stamps those records (default:
+    the installed reactor); ``loop`` is the asyncio loop (default: the loop of
+    the installed asyncio reactor).  ``port=0`` binds an ephemeral port, readable
+    from :attr:`port` after :meth:`start`.
+    """
+
+    def __init__(
+        self,
+        source: MibSource,
+        *,
+        address: str,
+        port: int = 161,
+        communities: Iterable[CommunityConfig] = DEFAULT_COMMUNITIES,
+        v3_users: Iterable[UsmUserConfig] = (),
+        versions: Iterable[str] = ALL_VERSIONS,
+        observer: Observer | None = None,
+        name: str,
+        clock: Clock | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self.name = name
+        self.address = address
+        self._requested_port = port
+        self.communities = tuple(communities)
+        self.v3_users = tuple(v3_users)
+        self.versions = frozenset(versions)
+        self._validate()
+        self.source = source
+        self.stats = AgentStats()
+        self._clock = clock
+        self._loop = loop
+        self._observer = observer
+        self._hub: EngineHub | None = None
+        self._domain: tuple[int, ...] | None = None
+        self._port: int | None = None
+
+    def _validate(self) -> None:
+        unknown = self.versions - ALL_VERSIONS
+        if unknown or not self.versions:
+            raise AgentConfigError(
+                f"{self.name}: versions must be a non-empty subset of {sorted(ALL_VERSIONS)}"
+            )
+        names = [c.name for c in self.communities]
+        if len(set(names)) != len(names):
+            raise AgentConfigError(f"{self.name}: a community is listed twice")
+        users = [u.name for u in self.v3_users]
+        if len(set(users)) != len(users):
+            raise AgentConfigError(f"{self.name}: a v3 user is listed twice")
+        if not self.communities and not self.v3_users:
+            raise AgentConfigError(f"{self.name}: give at least one community or v3 user")
+
+    @property
+    def port(self) -> int:
+        """The bound port (the requested one before :meth:`start`)."""
+        return self._port if self._port is not None else self._requested_port
+
+    @property
+    def running(self) -> bool:
+        return self._domain is not None
+
+    def start(self) -> None:
+        """Bind the UDP socket and start answering.  Raises :class:`AgentBindError` on failure."""
+        if self.running:
+            return
+        sock = self._bind()
+        loop = self._loop if self._loop is not None else reactor_loop()
+        clock = self._clock
+        if clock is None:
+            from twisted.internet import reactor
+
+            clock = reactor
+        controller = DeviceController(self.source, name=self.name, clock=clock, observer=self._observer)
+        binding = AgentBinding(
+            self.name,
+            controller,
+            self.communities,
+            self.v3_users,
+            self.versions,
+            self.stats,
+        )
+        hub = HubPool.for_loop(loop).hub_for(binding)
+        try:
+            self._domain = hub.attach(binding, sock)
+        except Exception:
+            sock.close()
+            raise
+        self._hub = hub
+        self._port = sock.getsockname()[1]
+
+    def stop(self) -> None:
+        """Stop answering and release the port.  Idempotent."""
+        if self._hub is not None and self._domain is not None:
+            self._hub.detach(self._domain)
+        self._hub = None
+        self._domain = None
+
+    def _bind(self) -> socket.socket:
+        where = f"{self.address}:{self._requested_port}/udp"
+        try:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise AgentBindError(exc.errno, f"SNMP agent {self.name}: cannot create a socket: {exc}") from exc
+        try:
+            sock.bind((self.address, self._requested_port))
+            sock.setblocking(False)
+        except OSError as exc:
+            sock.close()
+            hint = ""
+            if exc.errno == errno.EACCES:
+                hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+            elif exc.errno == errno.EADDRINUSE:
+                hint = " (address already in use)"
+            raise AgentBindError(
+                exc.errno, f"SNMP agent {self.name}: cannot bind {where}: {exc.strerror}{hint}"
+            ) from exc
+        return sock
+
+    def __repr__(self) -> str:
+        return f"<SnmpAgent {self.name} {self.address}:{self.port} running={self.running}>"
+
+
+class SnmpAgentService(Service):
+    """Runs an :class:`SnmpAgent` as a named Twisted service (binds in ``startService``)."""
+
+    def __init__(self, agent: SnmpAgent) -> None:
+        self.agent = agent
+        self.name = agent.name
+
+    def startService(self) -> None:
+        self.agent.start()
+        Service.startService(self)  # type: ignore[no-untyped-call]
+
+    def stopService(self) -> None:
+        Service.stopService(self)  # type: ignore[no-untyped-call]
+        self.agent.stop()

@@ -1,0 +1,319 @@
+"""One pysnmp engine serving many agents, each on its own UDP endpoint.
+
+A pysnmp ``SnmpEngine`` loads its MIB tree (~1.7 MB, 0.14 s), so a rack of
+120 SNMP devices must not create 120 of them.  An :class:`EngineHub` owns one
+engine and gives each attached agent:
+
+* its own transport domain (``snmpUDPDomain + (agent_id,)``), so a request is
+  routed to a device by the endpoint it arrived on;
+* its own communities: the community of every incoming v1/v2c message is
+  rewritten to ``b"<agent_id>:" + community`` before pysnmp looks it up
+  (observer point ``rfc2576.processIncomingMsg:writable``), so a community
+  known to one device is unknown (dropped, no answer) on another;
+* its v3 users: the USM table is engine-wide, so a hub only hosts agents whose
+  users of the same name have identical credentials (the :class:`HubPool`
+  opens another hub otherwise); the per-device user list and access level are
+  enforced by the responders (authorizationError for a user of another device).
+
+The responders bypass pysnmp's VACM and MIB instrumentation entirely and hand
+requests to the agent's :class:`DeviceController`.  The engine's own MIB
+objects are never served, so walks show exactly the device's tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pyasn1.type import univ
+from pysnmp.carrier.asyncio.dgram import udp
+from pysnmp.carrier.asyncio.dispatch import AsyncioDispatcher
+from pysnmp.entity import config as pconfig
+from pysnmp.entity import engine as pengine
+from pysnmp.entity.rfc3413 import cmdrsp, context
+from pysnmp.proto.api import v2c
+from twisted.logger import Logger
+
+from .config import AgentConfigError, AgentStats, CommunityConfig, UsmUserConfig, Version
+from .controller import DeviceController, Outcome, Principal, VarBind
+
+_log = Logger()
+
+AUTH_IDS: dict[str, Any] = {
+    "none": pconfig.USM_AUTH_NONE,
+    "md5": pconfig.USM_AUTH_HMAC96_MD5,
+    "sha": pconfig.USM_AUTH_HMAC96_SHA,
+    "sha224": pconfig.USM_AUTH_HMAC128_SHA224,
+    "sha256": pconfig.USM_AUTH_HMAC192_SHA256,
+    "sha384": pconfig.USM_AUTH_HMAC256_SHA384,
+    "sha512": pconfig.USM_AUTH_HMAC384_SHA512,
+}
+PRIV_IDS: dict[str, Any] = {
+    "none": pconfig.USM_PRIV_NONE,
+    "des": pconfig.USM_PRIV_CBC56_DES,
+    "3des": pconfig.USM_PRIV_CBC168_3DES,
+    "aes": pconfig.USM_PRIV_CFB128_AES,
+    "aes192": pconfig.USM_PRIV_CFB192_AES,
+    "aes256": pconfig.USM_PRIV_CFB256_AES,
+}
+_VERSIONS: dict[int, Version] = {0: "v1", 1: "v2c", 3: "v3"}
+_REQUEST_POINT = "rfc3412.receiveMessage:request"
+_COMMUNITY_POINT = "rfc2576.processIncomingMsg:writable"
+
+
+@dataclass
+class AgentBinding:
+    """What a hub needs to know about one attached agent."""
+
+    name: str
+    controller: DeviceController
+    communities: tuple[CommunityConfig, ...]
+    users: tuple[UsmUserConfig, ...]
+    versions: frozenset[str]
+    stats: AgentStats
+
+
+def _credentials(user: UsmUserConfig) -> tuple[str, str, str, str]:
+    return (user.auth_protocol, user.auth_key, user.priv_protocol, user.priv_key)
+
+
+class _AgentTransport(udp.UdpAsyncioTransport):  # type: ignore[misc]
+    """A UDP endpoint that processes datagrams synchronously and never lets an error escape."""
+
+    def __init__(self, hub: EngineHub, stats: AgentStats, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop=loop)
+        self._hub = hub
+        self._stats = stats
+
+    def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
+        self._stats.received += 1
+        callback = self._callback_function
+        if callback is None:
+            return
+        parse_errors = self._hub.parse_error_count()
+        try:
+            callback(self, udp.UdpTransportAddress(transportAddress), datagram)
+        except Exception:
+            self._stats.errors += 1
+            _log.failure("SNMP datagram from {peer} dropped", peer=transportAddress)
+        if self._hub.parse_error_count() != parse_errors:
+            self._stats.malformed += 1
+
+    def send_message(self, outgoingMessage: bytes, transportAddress: Any) -> None:
+        self._stats.answered += 1
+        super().send_message(outgoingMessage, transportAddress)
+
+
+class EngineHub:
+    """One ``SnmpEngine`` plus the agents routed through it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, index: int = 0) -> None:
+        self.loop = loop
+        self.index = index
+        engine_id = b"\x80\x00\x1f\x88\x04" + f"vrack-hub-{index}".encode()
+        self.engine = pengine.SnmpEngine(snmpEngineID=univ.OctetString(engine_id))
+        self.engine.register_transport_dispatcher(AsyncioDispatcher(loop=loop))
+        self.engine.observer.register_observer(self._rewrite_community, _COMMUNITY_POINT)
+        (self._parse_errors,) = self.engine.get_mib_builder().import_symbols(
+            "__SNMPv2-MIB", "snmpInASNParseErrs"
+        )
+        snmp_context = context.SnmpContext(self.engine)
+        for base in (
+            cmdrsp.GetCommandResponder,
+            cmdrsp.NextCommandResponder,
+            cmdrsp.BulkCommandResponder,
+            cmdrsp.SetCommandResponder,
+        ):
+            _make_responder(base, self)(self.engine, snmp_context)
+        self._next_id = 1
+        self._agents: dict[tuple[int, ...], tuple[int, AgentBinding]] = {}
+        self._communities: dict[bytes, tuple[int, CommunityConfig]] = {}
+        self._users: dict[str, tuple[tuple[str, str, str, str], int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._agents)
+
+    def parse_error_count(self) -> int:
+        return int(self._parse_errors.syntax)
+
+    def can_host(self, binding: AgentBinding) -> bool:
+        """False when one of the agent's v3 users clashes with a same-named user here."""
+        for user in binding.users:
+            known = self._users.get(user.name)
+            if known is not None and known[0] != _credentials(user):
+                return False
+        return True
+
+    def attach(self, binding: AgentBinding, sock: socket.socket) -> tuple[int, ...]:
+        """Serve ``binding`` on the already bound ``sock``; returns the transport domain."""
+        if not self.can_host(binding):
+            raise AgentConfigError(f"{binding.name}: v3 users clash with another agent on this engine")
+        agent_id = self._next_id
+        self._next_id += 1
+        domain: tuple[int, ...] = (*udp.DOMAIN_NAME, agent_id)
+        transport = _AgentTransport(self, binding.stats, self.loop)
+        pconfig.add_transport(self.engine, domain, transport.open_server_mode(sock=sock))
+        self._agents[domain] = (agent_id, binding)
+        for n, community in enumerate(binding.communities):
+            index = f"a{agent_id}c{n}"
+            pconfig.add_v1_system(
+                self.engine, index, _prefixed(agent_id, community.name.encode()), securityName=index
+            )
+            self._communities[index.encode()] = (agent_id, community)
+        for user in binding.users:
+            self._add_user(user)
+        return domain
+
+    def detach(self, domain: tuple[int, ...]) -> None:
+        """Stop serving the agent on ``domain`` and close its socket."""
+        entry = self._agents.pop(domain, None)
+        if entry is None:
+            return
+        agent_id, binding = entry
+        transport = pconfig.get_transport(self.engine, domain)
+        pconfig.delete_transport(self.engine, domain)
+        if transport is not None:
+            transport.close_transport()
+        for n in range(len(binding.communities)):
+            index = f"a{agent_id}c{n}"
+            pconfig.delete_v1_system(self.engine, index)
+            self._communities.pop(index.encode(), None)
+        for user in binding.users:
+            self._remove_user(user)
+
+    def _add_user(self, user: UsmUserConfig) -> None:
+        known = self._users.get(user.name)
+        if known is not None:
+            self._users[user.name] = (known[0], known[1] + 1)
+            return
+        pconfig.add_v3_user(
+            self.engine,
+            user.name,
+            AUTH_IDS[user.auth_protocol],
+            user.auth_key or None,
+            PRIV_IDS[user.priv_protocol],
+            user.priv_key or None,
+        )
+        self._users[user.name] = (_credentials(user), 1)
+
+    def _remove_user(self, user: UsmUserConfig) -> None:
+        known = self._users.get(user.name)
+        if known is None:
+            return
+        if known[1] > 1:
+            self._users[user.name] = (known[0], known[1] - 1)
+            return
+        del self._users[user.name]
+        pconfig.delete_v3_user(self.engine, user.name)
+
+    # -- request path ----------------------------------------------------------
+    def _rewrite_community(self, engine: Any, execpoint: str, variables: dict[str, Any], ctx: Any) -> None:
+        domain = tuple(variables["transportInformation"][0])
+        entry = self._agents.get(domain)
+        agent_id = entry[0] if entry is not None else 0
+        variables["communityName"] = univ.OctetString(
+            _prefixed(agent_id, univ.OctetString(variables["communityName"]).asOctets())
+        )
+
+    def route(self) -> tuple[AgentBinding, Principal, str] | None:
+        """The agent, principal and peer of the request being processed, or None to drop it."""
+        request = self.engine.observer.get_execution_context(_REQUEST_POINT)
+        entry = self._agents.get(tuple(request["transportDomain"]))
+        version = _VERSIONS.get(int(request["messageProcessingModel"]))
+        if entry is None or version is None:
+            return None
+        agent_id, binding = entry
+        if version not in binding.versions:
+            return None
+        address = request["transportAddress"]
+        peer = f"{address[0]}:{address[1]}"
+        security_name = univ.OctetString(request["securityName"]).asOctets()
+        if version == "v3":
+            user = next((u for u in binding.users if u.name.encode() == security_name), None)
+            if user is None or int(request["securityLevel"]) < user.security_level:
+                # authenticated by the shared engine, but not a user of this device
+                name = security_name.decode(errors="replace")
+                return binding, Principal(name, "ro", version, authorized=False), peer
+            return binding, Principal(user.name, user.access, version), peer
+        owner = self._communities.get(security_name)
+        if owner is None or owner[0] != agent_id:
+            return None
+        return binding, Principal(owner[1].name, owner[1].access, version), peer
+
+
+def _prefixed(agent_id: int, community: bytes) -> bytes:
+    return b"%d:" % agent_id + community
+
+
+def _make_responder(base: type, hub: EngineHub) -> Callable[..., Any]:
+    """A subclass of pysnmp's responder ``base`` that answers from the routed agent."""
+
+    class Responder(base):  # type: ignore[misc]
+        def handle_management_operation(
+            self, snmpEngine: Any, stateReference: Any, contextName: Any, PDU: Any
+        ) -> None:
+            routed = hub.route()
+            if routed is None:
+                self.release_state_information(stateReference)
+                return
+            binding, principal, peer = routed
+            varbinds: list[VarBind] = [(tuple(oid), value) for oid, value in v2c.apiPDU.get_varbinds(PDU)]
+            outcome = _dispatch(base, binding.controller, PDU, varbinds, principal, peer)
+            self.send_varbinds(
+                snmpEngine, stateReference, outcome.error_status, outcome.error_index, outcome.varbinds
+            )
+            self.release_state_information(stateReference)
+
+    Responder.__name__ = f"Routing{base.__name__}"
+    return Responder
+
+
+def _dispatch(
+    base: type,
+    controller: DeviceController,
+    pdu: Any,
+    varbinds: list[VarBind],
+    principal: Principal,
+    peer: str,
+) -> Outcome:
+    if base is cmdrsp.GetCommandResponder:
+        return controller.get(varbinds, principal, peer)
+    if base is cmdrsp.NextCommandResponder:
+        return controller.get_next(varbinds, principal, peer)
+    if base is cmdrsp.BulkCommandResponder:
+        return controller.get_bulk(
+            varbinds,
+            int(v2c.apiBulkPDU.get_non_repeaters(pdu)),
+            int(v2c.apiBulkPDU.get_max_repetitions(pdu)),
+            principal,
+            peer,
+        )
+    return controller.set(varbinds, principal, peer)
+
+
+class HubPool:
+    """The hubs of one event loop; agents join the first hub that can host them."""
+
+    _pools: dict[int, HubPool] = {}
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.hubs: list[EngineHub] = []
+
+    @classmethod
+    def for_loop(cls, loop: asyncio.AbstractEventLoop) -> HubPool:
+        pool = cls._pools.get(id(loop))
+        if pool is None or pool.loop is not loop:
+            pool = cls._pools[id(loop)] = cls(loop)
+        return pool
+
+    def hub_for(self, binding: AgentBinding) -> EngineHub:
+        for hub in self.hubs:
+            if hub.can_host(binding):
+                return hub
+        hub = EngineHub(self.loop, len(self.hubs))
+        self.hubs.append(hub)
+        return hub
