@@ -8,21 +8,26 @@ that stays deterministic relative to the spec's ``epoch``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from twisted.internet.interfaces import IReactorTime
+
+class TimeSource(Protocol):
+    """The part of ``IReactorTime`` the rack clock uses."""
+
+    def seconds(self) -> float: ...
 
 
 class RackClock:
     """Maps reactor seconds to rack wall-clock time."""
 
-    def __init__(self, reactor: IReactorTime, epoch: datetime) -> None:
-        self.reactor = reactor
+    def __init__(self, reactor: TimeSource, epoch: datetime) -> None:
+        self._reactor = reactor
         self.epoch = epoch
         self._start = reactor.seconds()
 
     def elapsed(self) -> float:
         """Seconds since the rack was created."""
-        return self.reactor.seconds() - self._start
+        return self._reactor.seconds() - self._start
 
     def now(self) -> datetime:
         return self.epoch + timedelta(seconds=self.elapsed())

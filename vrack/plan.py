@@ -109,12 +109,18 @@ def check_references(spec: RackSpec) -> list[tuple[PathKey, str]]:
         valid = registry.models(device.kind)
         if device.model not in valid:
             issues.append(
-                (("devices", index, "model"), f"unknown {device.kind} model {device.model!r} (valid: {', '.join(valid)})")
+                (
+                    ("devices", index, "model"),
+                    f"unknown {device.kind} model {device.model!r} (valid: {', '.join(valid)})",
+                )
             )
     mgmt = spec.networks.management
     if spec.mode == "loopback" and not mgmt.subnet_of(LOOPBACK):
         issues.append(
-            (("networks", "management"), f"{mgmt} is outside 127.0.0.0/8; loopback mode serves only loopback addresses")
+            (
+                ("networks", "management"),
+                f"{mgmt} is outside 127.0.0.0/8; loopback mode serves only loopback addresses",
+            )
         )
     issues.extend(_check_addresses(spec))
     issues.extend(_check_feeds(spec, kinds))
@@ -246,9 +252,7 @@ def _not_a(name: str, kind: str, kinds: dict[str, Any]) -> str:
 def build_plan(spec: RackSpec) -> RackPlan:
     """Expand and resolve a spec that passed :func:`check_references`."""
     seed = spec.identity_seed
-    taken = {
-        _explicit_address(d) for d in spec.devices if _explicit_address(d) != "auto"
-    }
+    taken = {_explicit_address(d) for d in spec.devices if _explicit_address(d) != "auto"}
     auto = _free_hosts(spec, taken)
     nodes: list[NodePlan] = []
     pdus: list[SnmpDevicePlan] = []

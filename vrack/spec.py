@@ -137,7 +137,9 @@ class _DeviceBase(_Model):
     def _check_template(self) -> _DeviceBase:
         templated = "{" in self.name
         if self.count > 1 and not templated:
-            raise ValueError(f"count is {self.count} but name {self.name!r} has no {{n}} placeholder, e.g. 'node{{n:02d}}'")
+            raise ValueError(
+                f"count is {self.count} but name {self.name!r} has no {{n}} placeholder, e.g. 'node{{n:02d}}'"
+            )
         if templated:
             try:
                 sample = self.name.format(n=self.start)
@@ -240,7 +242,8 @@ class RackSpec(_Model):
     description: str = ""
     mode: Literal["loopback", "netns"] = "loopback"
     epoch: datetime = Field(
-        default=datetime(2026, 1, 1, tzinfo=UTC), description="wall-clock time the rack starts at (SEL, uptime)"
+        default=datetime(2026, 1, 1, tzinfo=UTC),
+        description="wall-clock time the rack starts at (SEL, uptime)",
     )
     networks: NetworksSpec = Field(default_factory=NetworksSpec)
     ports: PortsSpec = Field(default_factory=PortsSpec)
@@ -280,8 +283,8 @@ class SpecError(Exception):
 
     def __init__(self, source: str, issues: list[SpecIssue]) -> None:
         self.source = source
-        self.issues = issues
-        super().__init__("\n".join(issue.format(source) for issue in issues))
+        self.issues = sorted(issues, key=lambda issue: issue.line or 0)
+        super().__init__("\n".join(issue.format(source) for issue in self.issues))
 
 
 def format_path(path: PathKey) -> str:
@@ -346,6 +349,16 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> PathKey:
     return tuple(path)
 
 
+_PATTERN_HELP = {
+    NAME_PATTERN: "use lower-case letters, digits and '-', starting with a letter",
+    TEMPLATE_NAME_PATTERN: "use lower-case letters, digits, '-' and a {n} placeholder, starting with a letter",
+    MAC_PATTERN: "write a MAC as six lower-case hex pairs, e.g. 52:54:00:12:34:56",
+    r"^[a-z][a-z0-9-]*/[0-9]+$": "write DEVICE/NUMBER, e.g. pdu1/3 or sw1/12",
+    r"^[a-z][a-z0-9-]*/psu[0-9]+$": "write NODE/psuN, e.g. node01/psu1",
+    r"^[a-z][a-z0-9-]*/nic[0-9]+$": "write NODE/nicN, e.g. node01/nic0",
+}
+
+
 def _issue_from_pydantic(error: Any, doc: LocatedDocument) -> SpecIssue:
     path = _clean_loc(tuple(error["loc"]), doc.data)
     kind = error["type"]
@@ -360,6 +373,9 @@ def _issue_from_pydantic(error: Any, doc: LocatedDocument) -> SpecIssue:
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         path = (*path, "kind")
         message = "kind must be one of 'compute', 'pdu', 'switch'"
+    elif kind == "string_pattern_mismatch":
+        pattern = str(error.get("ctx", {}).get("pattern", ""))
+        message = f"{error.get('input')!r} is not valid: {_PATTERN_HELP.get(pattern, 'must match ' + pattern)}"
     elif kind == "missing":
         message = "this key is required"
     elif message.startswith("Value error, "):

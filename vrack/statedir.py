@@ -69,7 +69,7 @@ def rack_dir(root: Path, rack: str) -> RackDir:
 
 def running_racks(root: Path) -> list[tuple[str, dict[str, Any]]]:
     """Racks under ``root`` with a control file whose process is alive."""
-    found = []
+    found: list[tuple[str, dict[str, Any]]] = []
     if not root.is_dir():
         return found
     for child in sorted(root.iterdir()):

@@ -45,9 +45,7 @@ class LocatedDocument:
         return None
 
 
-def _to_python(
-    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], source: str, loader: yaml.SafeLoader
-) -> Any:
+def _to_python(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], source: str, loader: yaml.SafeLoader) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}

@@ -1,0 +1,7 @@
+"""``python -m vrack`` is the ``vrack`` command."""
+
+import sys
+
+from vrack.cli import main
+
+sys.exit(main())

@@ -1,0 +1,248 @@
+"""The control API: HTTP JSON on a local port, served by the rack's reactor.
+
+Routes (all under ``/api/v1``):
+
+========  ======================================  =====================================
+GET       /rack                                   rack name, seed, mode, device counts
+GET       /devices                                every device's ``describe()``
+GET       /devices/NAME                           one device
+POST      /devices/NAME/power    {"action": ...}  node power: on, off, cycle, reset, soft
+POST      /pdus/NAME/outlets/N   {"action": ...}  outlet: on, off, reboot
+POST      /switches/NAME/ports/N {"plugged": b}   plug or unplug the cable at a port
+GET       /events?after=S&device=D&wait=T&limit=L journal entries after seq S; ``wait``
+                                                  long-polls up to T seconds for new ones
+POST      /shutdown                               stop the rack (as ``vrack down``)
+========  ======================================  =====================================
+
+Errors are JSON ``{"error": ..., "parameter": ..., "valid": [...]}`` with 400
+(bad parameter), 404 (unknown device or route) or 409 (wrong device kind).
+Typed :class:`ApiError` is raised inside handlers and mapped to a response in
+one place (:meth:`ControlResource.render`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.web import resource, server
+from twisted.web.http import Request
+
+from vrack.journal import Entry
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, parameter: str | None = None, valid: list[Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body: dict[str, Any] = {"error": message}
+        if parameter is not None:
+            self.body["parameter"] = parameter
+        if valid is not None:
+            self.body["valid"] = valid
+
+
+class RackControl:
+    """What the API needs from the running rack (kept narrow for tests)."""
+
+    def __init__(self, rack: Any, shutdown: Callable[[], None]) -> None:
+        self.rack = rack
+        self.shutdown = shutdown
+
+    def device(self, name: str, kind: str | None = None) -> Any:
+        device = self.rack.devices.get(name)
+        if device is None:
+            valid = sorted(n for n, d in self.rack.devices.items() if kind is None or d.kind == kind)
+            raise ApiError(404, f"no device named {name!r}", "name", valid)
+        if kind is not None and device.kind != kind:
+            raise ApiError(409, f"{name!r} is a {device.kind}, not a {kind}", "name")
+        return device
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    raw = request.content.read() if request.content is not None else b""
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"request body is not JSON: {exc}", "body") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "request body must be a JSON object", "body")
+    return data
+
+
+def _choice(body: dict[str, Any], key: str, valid: list[str]) -> str:
+    value = body.get(key)
+    if value not in valid:
+        raise ApiError(400, f"{key} must be one of {', '.join(valid)} (got {value!r})", key, valid)
+    return str(value)
+
+
+def _int_arg(request: Request, name: str, default: int) -> int:
+    values = request.args.get(name.encode()) if request.args else None
+    if not values:
+        return default
+    try:
+        return int(values[0])
+    except ValueError:
+        raise ApiError(400, f"query parameter {name} must be an integer", name) from None
+
+
+def _str_arg(request: Request, name: str) -> str | None:
+    values = request.args.get(name.encode()) if request.args else None
+    return values[0].decode() if values else None
+
+
+class ControlResource(resource.Resource):
+    """Dispatches ``/api/v1/...`` to handlers; renders JSON and errors."""
+
+    isLeaf = True
+
+    def __init__(self, control: RackControl, reactor: Any) -> None:
+        super().__init__()
+        self.control = control
+        self.reactor = reactor
+
+    def render(self, request: Request) -> bytes | int:
+        request.setHeader(b"content-type", b"application/json")
+        parts = [p.decode() for p in getattr(request, "postpath", []) if p]
+        if parts[:2] != ["api", "v1"]:
+            return self._error(request, ApiError(404, "unknown route; the API lives under /api/v1", "path"))
+        method = request.method.decode()
+        try:
+            result = self._route(method, parts[2:], request)
+        except ApiError as exc:
+            return self._error(request, exc)
+        except KeyError as exc:
+            return self._error(request, ApiError(404, f"not found: {exc}", "path"))
+        if isinstance(result, Deferred):
+            result.addCallback(lambda value: self._finish(request, value))
+            result.addErrback(lambda failure: self._finish_error(request, failure))
+            return server.NOT_DONE_YET
+        return json.dumps(result).encode()
+
+    def _finish(self, request: Request, value: Any) -> None:
+        if not request.finished and not getattr(request, "_disconnected", False):
+            request.write(json.dumps(value).encode())
+            request.finish()
+
+    def _finish_error(self, request: Request, failure: Any) -> None:
+        error = failure.value if isinstance(failure.value, ApiError) else ApiError(500, str(failure.value))
+        if not request.finished:
+            request.write(self._error(request, error))
+            request.finish()
+
+    @staticmethod
+    def _error(request: Request, error: ApiError) -> bytes:
+        request.setResponseCode(error.status)
+        return json.dumps(error.body).encode()
+
+    def _route(self, method: str, parts: list[str], request: Request) -> Any:
+        c = self.control
+        match (method, parts):
+            case ("GET", ["rack"]):
+                return self._rack_info()
+            case ("GET", ["devices"]):
+                return [d.describe() for d in c.rack.devices.values()]
+            case ("GET", ["devices", name]):
+                return c.device(name).describe()
+            case ("POST", ["devices", name, "power"]):
+                device = c.device(name, "compute")
+                action = _choice(_json_body(request), "action", ["on", "off", "cycle", "reset", "soft"])
+                device.control_power(action, "control API")
+                return device.describe()
+            case ("POST", ["pdus", name, "outlets", outlet]):
+                device = c.device(name, "pdu")
+                action = _choice(_json_body(request), "action", ["on", "off", "reboot"])
+                number = self._number(outlet, "outlet", device.outlet_count)
+                device.control_outlet(number, action, "control API")
+                return device.describe()
+            case ("POST", ["switches", name, "ports", port]):
+                device = c.device(name, "switch")
+                body = _json_body(request)
+                plugged = body.get("plugged")
+                if not isinstance(plugged, bool):
+                    raise ApiError(400, "plugged must be true or false", "plugged", [True, False])
+                number = self._number(port, "port", device.port_count)
+                try:
+                    c.rack.power.set_cable(name, number, plugged, "control API")
+                except KeyError:
+                    raise ApiError(404, f"no cable at {name}/{number}", "port") from None
+                return device.describe()
+            case ("GET", ["events"]):
+                return self._events(request)
+            case ("POST", ["shutdown"]):
+                self.reactor.callLater(0, c.shutdown)
+                return {"status": "stopping"}
+        raise ApiError(404, f"unknown route {method} /api/v1/{'/'.join(parts)}", "path")
+
+    @staticmethod
+    def _number(text: str, what: str, count: int) -> int:
+        if not text.isdigit() or not 1 <= int(text) <= count:
+            raise ApiError(400, f"{what} must be 1..{count} (got {text!r})", what)
+        return int(text)
+
+    def _rack_info(self) -> dict[str, Any]:
+        rack = self.control.rack
+        kinds: dict[str, int] = {}
+        for device in rack.devices.values():
+            kinds[device.kind] = kinds.get(device.kind, 0) + 1
+        spec = rack.plan.spec
+        return {
+            "rack": spec.rack,
+            "seed": spec.identity_seed,
+            "mode": spec.mode,
+            "time": rack.clock.isoformat(),
+            "devices": kinds,
+            "journal_last_seq": rack.journal.last_seq,
+        }
+
+    def _events(self, request: Request) -> Any:
+        journal = self.control.rack.journal
+        after = _int_arg(request, "after", 0)
+        limit = _int_arg(request, "limit", 1000)
+        wait = _int_arg(request, "wait", 0)
+        device = _str_arg(request, "device")
+        if device is not None and device not in self.control.rack.devices and device != self.control.rack.name:
+            raise ApiError(404, f"no device named {device!r}", "device", sorted(self.control.rack.devices))
+
+        def collect(_: object = None) -> dict[str, Any]:
+            entries: list[Entry] = journal.entries(after, device, limit)
+            return {"events": entries, "last_seq": journal.last_seq}
+
+        found = collect()
+        if found["events"] or wait <= 0:
+            return found
+        return self._wait_for_events(journal, collect, min(wait, 60))
+
+    def _wait_for_events(self, journal: Any, collect: Callable[..., dict[str, Any]], wait: int) -> Deferred[Any]:
+        result: Deferred[Any] = Deferred()
+
+        def expire() -> None:
+            if not result.called:
+                result.callback(collect())
+
+        timer = self.reactor.callLater(wait, expire)
+
+        def on_append(_: object) -> None:
+            found = collect()
+            if found["events"]:
+                if timer.active():
+                    timer.cancel()
+                if not result.called:
+                    result.callback(found)
+            elif not result.called:
+                journal.wait().addCallback(on_append)
+
+        journal.wait().addCallback(on_append)
+        return result
+
+
+def make_site(control: RackControl, reactor: Any) -> server.Site:
+    site = server.Site(ControlResource(control, reactor))
+    site.displayTracebacks = False
+    site.noisy = False
+    return site

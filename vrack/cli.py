@@ -1,0 +1,296 @@
+"""The ``vrack`` command line.
+
+``vrack up SPEC`` runs a rack (foreground, or ``--detach``); ``status``,
+``down``, ``power``, ``outlet``, ``cable`` and ``events`` talk to a running
+rack through its control API; ``validate`` and ``schema`` work offline.  This
+is the only module that exits the process or prints errors for the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from vrack.statedir import RackDir, rack_dir, running_racks, state_root
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAIL) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --------------------------------------------------------------------------- spec commands
+
+
+def _load(spec_path: str) -> Any:
+    from vrack.plan import build_plan
+    from vrack.spec import SpecError, load_spec
+
+    try:
+        spec = load_spec(spec_path)
+    except FileNotFoundError:
+        raise CliError(f"{spec_path}: no such file", EXIT_USAGE) from None
+    except SpecError as exc:
+        count = len(exc.issues)
+        raise CliError(f"{exc}\n{count} error{'s' if count != 1 else ''} in {spec_path}", EXIT_USAGE) from None
+    return build_plan(spec)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    plan = _load(args.spec)
+    print(
+        f"{args.spec}: valid rack {plan.spec.rack!r}: {len(plan.nodes)} nodes, {len(plan.pdus)} PDUs, "
+        f"{len(plan.switches)} switches, {len(plan.feeds)} power feeds, {len(plan.cables)} cables"
+    )
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from vrack.spec import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    plan = _load(args.spec)
+    root = state_root(args.state_dir)
+    rdir = rack_dir(root, plan.spec.rack)
+    existing = rdir.read_control()
+    if existing and any(name == plan.spec.rack for name, _ in running_racks(root)):
+        raise CliError(f"rack {plan.spec.rack!r} is already running (pid {existing['pid']}, {existing['api']})")
+    if args.detach:
+        return _up_detached(args, rdir)
+    from vrack import runner
+
+    try:
+        return runner.run(plan, rdir, args.spec)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _up_detached(args: argparse.Namespace, rdir: RackDir) -> int:
+    rdir.path.mkdir(parents=True, exist_ok=True)
+    rdir.remove_control()
+    command = [sys.executable, "-m", "vrack", "--state-dir", str(rdir.path.parent), "up", args.spec]
+    with rdir.log_file.open("ab") as log:
+        child = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
+        )
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        info = rdir.read_control()
+        if info and info.get("pid") == child.pid and info.get("status") == "running":
+            print(f"rack {rdir.path.name} is up in the background (pid {child.pid}); control API {info['api']}")
+            print(f"log: {rdir.log_file}; stop with `vrack down`")
+            return EXIT_OK
+        if child.poll() is not None:
+            tail = rdir.log_file.read_text(errors="replace").strip().splitlines()[-20:]
+            raise CliError("the rack failed to start:\n" + "\n".join(tail))
+        time.sleep(0.05)
+    child.terminate()
+    raise CliError(f"the rack did not come up within {args.timeout:.0f} s; see {rdir.log_file}")
+
+
+# --------------------------------------------------------------------------- running-rack commands
+
+
+def _target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    root = state_root(args.state_dir)
+    racks = running_racks(root)
+    if args.rack:
+        for name, info in racks:
+            if name == args.rack:
+                return name, info
+        names = ", ".join(n for n, _ in racks) or "none"
+        raise CliError(f"no running rack named {args.rack!r} under {root} (running: {names})")
+    if not racks:
+        raise CliError(f"no running rack under {root}; start one with `vrack up SPEC`")
+    if len(racks) > 1:
+        raise CliError(f"several racks are running ({', '.join(n for n, _ in racks)}); choose one with --rack")
+    return racks[0]
+
+
+def _call(info: dict[str, Any], method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 30) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(info["api"] + path, data=data, method=method)
+    request.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.loads(exc.read()).get("error", exc.reason)
+        except (json.JSONDecodeError, AttributeError):
+            detail = exc.reason
+        raise CliError(f"{detail}") from None
+    except (urllib.error.URLError, ConnectionError) as exc:
+        raise CliError(f"cannot reach the rack at {info['api']}: {exc}") from None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    name, info = _target(args)
+    rack = _call(info, "GET", "/api/v1/rack")
+    devices = _call(info, "GET", "/api/v1/devices")
+    if args.json:
+        print(json.dumps({"rack": rack, "devices": devices}, indent=2))
+        return EXIT_OK
+    counts = ", ".join(f"{n} {k}" for k, n in rack["devices"].items())
+    print(f"rack {name}: running (pid {info['pid']}), {counts}; control API {info['api']}; rack time {rack['time']}")
+    for device in devices:
+        print("  " + _device_line(device))
+    return EXIT_OK
+
+
+def _device_line(device: dict[str, Any]) -> str:
+    kind = device["kind"]
+    if kind == "compute":
+        bmc = device["bmc"]
+        state = "on" if device["power"] else "off"
+        reach = "answering" if bmc["responsive"] else "silent"
+        return f"{device['name']:<16} compute  power {state:<3}  BMC {bmc['address']}:{bmc['port']} {reach}"
+    if kind == "pdu":
+        on = sum(1 for o in device["outlets"] if o["on"])
+        return f"{device['name']:<16} pdu      {on}/{len(device['outlets'])} outlets on  SNMP {device['address']}:{device['port']}"
+    if kind == "switch":
+        up = sum(1 for p in device["ports"] if p["oper_up"])
+        return f"{device['name']:<16} switch   {up}/{len(device['ports'])} ports up  SNMP {device['address']}:{device['port']}"
+    return f"{device['name']:<16} {kind}"
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    name, info = _target(args)
+    pid = int(info["pid"])
+    try:
+        _call(info, "POST", "/api/v1/shutdown", {}, timeout=10)
+    except CliError:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            print(f"rack {name} stopped")
+            return EXIT_OK
+        time.sleep(0.05)
+    raise CliError(f"rack {name} (pid {pid}) did not stop within {args.timeout:.0f} s")
+
+
+def cmd_power(args: argparse.Namespace) -> int:
+    _, info = _target(args)
+    if args.action == "status":
+        device = _call(info, "GET", f"/api/v1/devices/{args.node}")
+    else:
+        device = _call(info, "POST", f"/api/v1/devices/{args.node}/power", {"action": args.action})
+    print(f"{args.node}: power {'on' if device.get('power') else 'off'}")
+    return EXIT_OK
+
+
+def cmd_outlet(args: argparse.Namespace) -> int:
+    _, info = _target(args)
+    device = _call(info, "POST", f"/api/v1/pdus/{args.pdu}/outlets/{args.outlet}", {"action": args.action})
+    outlet = next(o for o in device["outlets"] if o["outlet"] == args.outlet)
+    print(f"{args.pdu}/{args.outlet}: {'on' if outlet['on'] else 'off'}")
+    return EXIT_OK
+
+
+def cmd_cable(args: argparse.Namespace) -> int:
+    _, info = _target(args)
+    _call(info, "POST", f"/api/v1/switches/{args.switch}/ports/{args.port}", {"plugged": args.action == "plug"})
+    print(f"{args.switch}/{args.port}: cable {'plugged' if args.action == 'plug' else 'unplugged'}")
+    return EXIT_OK
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    _, info = _target(args)
+    after = 0
+    query = f"&device={args.device}" if args.device else ""
+    while True:
+        wait = 30 if args.follow else 0
+        found = _call(info, "GET", f"/api/v1/events?after={after}&wait={wait}&limit=5000{query}", timeout=wait + 30)
+        for event in found["events"]:
+            print(json.dumps(event) if args.json else _event_line(event), flush=True)
+            after = event["seq"]
+        if not found["events"]:
+            after = max(after, 0)
+        if not args.follow and len(found["events"]) < 5000:
+            return EXIT_OK
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    skip = {"seq", "time", "elapsed", "device", "protocol", "operation"}
+    rest = " ".join(f"{k}={v}" for k, v in event.items() if k not in skip)
+    return f"{event['seq']:>6} {event['time']} {event['device']:<14} {event['protocol']:<7} {event['operation']} {rest}"
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vrack", description="a deterministic virtual rack for bare-metal testing")
+    parser.add_argument("--state-dir", help="state root (default $VRACK_STATE_DIR or ~/.local/state/vrack)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Any, help_text: str, rack: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        if rack:
+            p.add_argument("--rack", help="which running rack (needed when several run)")
+        return p
+
+    p = add("up", cmd_up, "start the rack described by SPEC")
+    p.add_argument("spec")
+    p.add_argument("-d", "--detach", action="store_true", help="run in the background")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a detached rack")
+    p = add("validate", cmd_validate, "check SPEC and report every error")
+    p.add_argument("spec")
+    add("schema", cmd_schema, "print the JSON Schema of rack specs")
+    p = add("status", cmd_status, "show the running rack and its devices", rack=True)
+    p.add_argument("--json", action="store_true")
+    p = add("down", cmd_down, "stop the running rack", rack=True)
+    p.add_argument("--timeout", type=float, default=30.0)
+    p = add("power", cmd_power, "control a node's power through its BMC", rack=True)
+    p.add_argument("node")
+    p.add_argument("action", choices=["on", "off", "cycle", "reset", "soft", "status"])
+    p = add("outlet", cmd_outlet, "switch a PDU outlet", rack=True)
+    p.add_argument("pdu")
+    p.add_argument("outlet", type=int)
+    p.add_argument("action", choices=["on", "off", "reboot"])
+    p = add("cable", cmd_cable, "plug or unplug the cable at a switch port", rack=True)
+    p.add_argument("switch")
+    p.add_argument("port", type=int)
+    p.add_argument("action", choices=["plug", "unplug"])
+    p = add("events", cmd_events, "print the event journal", rack=True)
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
+    p.add_argument("--device", help="only this device's events")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CliError as exc:
+        print(f"vrack: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except BrokenPipeError:
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

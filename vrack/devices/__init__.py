@@ -1,0 +1,40 @@
+"""Device services: each spec device kind becomes one named Twisted service.
+
+``FACTORIES`` maps a spec ``kind`` to the function that builds its services
+from the plan; :func:`build_devices` walks the plan through it (a registry,
+not an if/elif chain).  Every device service offers ``describe()`` for the
+control API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from vrack.clock import RackClock
+from vrack.devices.base import DeviceService
+from vrack.journal import Journal
+from vrack.plan import RackPlan
+
+Factory = Callable[[RackPlan, Any, Journal, RackClock], Iterator[DeviceService]]
+
+
+def _factories() -> dict[str, Factory]:
+    from vrack.devices.compute import build_compute_devices
+    from vrack.devices.pdu import build_pdu_devices
+    from vrack.devices.switch import build_switch_devices
+
+    return {
+        "compute": build_compute_devices,
+        "pdu": build_pdu_devices,
+        "switch": build_switch_devices,
+    }
+
+
+def build_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+    """Every device of the plan, grouped by kind in registry order."""
+    for factory in _factories().values():
+        yield from factory(plan, reactor, journal, clock)
+
+
+__all__ = ["DeviceService", "build_devices"]

@@ -1,0 +1,113 @@
+"""Running a rack in the foreground: reactor, devices, control API, shutdown.
+
+``run(spec, ...)`` installs the asyncio reactor (pysnmp 7 needs asyncio; the
+whole rack shares that one loop), builds the rack, binds every device and the
+control API, writes ``control.json`` and runs until SIGINT, SIGTERM or
+``POST /api/v1/shutdown``.  Shutdown stops the devices in reverse order,
+closes every port and removes ``control.json``; the journal stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from vrack.plan import RackPlan
+from vrack.statedir import RackDir
+
+log = logging.getLogger("vrack")
+
+
+def install_reactor() -> Any:
+    """Install Twisted's asyncio reactor (once) and return it."""
+    from snmp_agent.reactor import install_asyncio_reactor
+
+    install_asyncio_reactor()
+    from twisted.internet import reactor
+
+    return reactor
+
+
+def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout) -> int:
+    """Run the rack until stopped; return the process exit code."""
+    reactor = install_reactor()
+
+    from vrack.api import RackControl, make_site
+    from vrack.clock import RackClock
+    from vrack.journal import Journal
+    from vrack.rack import Rack, RackStartError
+
+    clock = RackClock(reactor, plan.spec.epoch)
+    journal = Journal(clock, rack_dir.events_file)
+    rack = Rack(plan, reactor, journal, clock)
+    exit_code = [0]
+    listening: list[Any] = []
+
+    def shutdown() -> None:
+        if reactor.running:
+            reactor.stop()
+
+    def start() -> None:
+        try:
+            rack.startService()
+        except RackStartError as exc:
+            print(f"vrack: {exc}", file=sys.stderr)
+            exit_code[0] = 1
+            reactor.stop()
+            return
+        control = RackControl(rack, shutdown)
+        spec = plan.spec
+        try:
+            port = reactor.listenTCP(
+                spec.control.port, make_site(control, reactor), interface=str(spec.control.address)
+            )
+        except Exception as exc:
+            print(
+                f"vrack: control API cannot listen on {spec.control.address}:{spec.control.port}: {exc}",
+                file=sys.stderr,
+            )
+            exit_code[0] = 1
+            reactor.stop()
+            return
+        listening.append(port)
+        url = f"http://{spec.control.address}:{port.getHost().port}"
+        rack_dir.write_control(
+            {
+                "pid": os.getpid(),
+                "rack": spec.rack,
+                "api": url,
+                "spec": str(Path(spec_path).resolve()),
+                "status": "running",
+                "events": str(rack_dir.events_file),
+            }
+        )
+        print(_summary(plan, url, rack_dir), file=out, flush=True)
+
+    def before_shutdown() -> Any:
+        rack_dir.remove_control()
+        for port in listening:
+            port.stopListening()
+        return rack.stopService()
+
+    reactor.callWhenRunning(start)
+    reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
+    reactor.run()
+    rack_dir.remove_control()
+    return exit_code[0]
+
+
+def _summary(plan: RackPlan, url: str, rack_dir: RackDir) -> str:
+    spec = plan.spec
+    lines = [f"rack {spec.rack} is up (seed {spec.identity_seed!r})"]
+    for node in plan.nodes[:8]:
+        lines.append(f"  {node.name:<16} BMC {node.bmc_address}:{node.bmc_port}  ({node.spec.model})")
+    if len(plan.nodes) > 8:
+        lines.append(f"  ... and {len(plan.nodes) - 8} more nodes")
+    for device in (*plan.pdus, *plan.switches):
+        lines.append(f"  {device.name:<16} SNMP {device.address}:{device.port}  ({device.spec.model})")
+    lines.append(f"control API {url}; journal {rack_dir.events_file}")
+    lines.append("stop with Ctrl-C or `vrack down`")
+    return "\n".join(lines)
