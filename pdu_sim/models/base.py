@@ -1,0 +1,92 @@
+"""Helpers shared by the vendor personalities: static data, system group, SET checks.
+
+A personality is a small object with ``name``, ``aliases``, ``max_outlets``
+and ``build(pdu) -> MibTable``.  ``build`` loads the vendor's static
+``.snmprec`` file (next to its module), adds the MIB-II system group for the
+PDU and binds the live OIDs (outlet state, load, names) to the :class:`Pdu`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pysnmp.proto import rfc1902
+
+from snmp_agent.snmprec import load_snmprec
+from snmp_agent.source import MibTable, Oid, Value, WrongLength, WrongType, WrongValue
+
+if TYPE_CHECKING:
+    from ..device import Pdu
+
+DATA_DIR = Path(__file__).parent
+SYSTEM = (1, 3, 6, 1, 2, 1, 1)
+
+
+class PduModel(Protocol):
+    """A vendor personality."""
+
+    name: str
+    aliases: tuple[str, ...]
+    max_outlets: int
+
+    def build(self, pdu: Pdu) -> MibTable: ...
+
+
+def static_table(filename: str) -> MibTable:
+    """A new table holding the records of ``pdu_sim/models/<filename>``."""
+    return load_snmprec(DATA_DIR / filename)
+
+
+def add_system_group(table: MibTable, pdu: Pdu, descr: str, object_id: str, *, contact: str = "") -> None:
+    """sysDescr, sysObjectID, sysUpTime (live, from the PDU clock), sysContact, sysName, sysLocation."""
+    table.add((*SYSTEM, 1, 0), rfc1902.OctetString(descr))
+    table.add((*SYSTEM, 2, 0), rfc1902.ObjectIdentifier(object_id))
+    table.add((*SYSTEM, 3, 0), getter=lambda: rfc1902.TimeTicks(int(pdu.uptime() * 100) % 2**32))
+    table.add((*SYSTEM, 4, 0), rfc1902.OctetString(contact))
+    table.add((*SYSTEM, 5, 0), getter=lambda: rfc1902.OctetString(pdu.name), live=False)
+    table.add((*SYSTEM, 6, 0), rfc1902.OctetString(str(pdu.options.get("location", ""))))
+    table.add((*SYSTEM, 7, 0), rfc1902.Integer32(72))
+
+
+def integer_checker(allowed: set[int] | range) -> Callable[[Value], None]:
+    """A SET checker accepting an INTEGER from ``allowed`` (wrongType / wrongValue otherwise)."""
+
+    def check(value: Value) -> None:
+        if not isinstance(value, rfc1902.Integer32):
+            raise WrongType(f"expected INTEGER, got {type(value).__name__}")
+        if int(value) not in allowed:
+            raise WrongValue(f"{int(value)} is not one of {sorted(allowed)}")
+
+    return check
+
+
+def string_checker(max_length: int) -> Callable[[Value], None]:
+    """A SET checker accepting an OCTET STRING of at most ``max_length`` bytes."""
+
+    def check(value: Value) -> None:
+        if not isinstance(value, rfc1902.OctetString) or isinstance(value, rfc1902.IpAddress):
+            raise WrongType(f"expected OCTET STRING, got {type(value).__name__}")
+        if len(value.asOctets()) > max_length:
+            raise WrongLength(f"at most {max_length} characters")
+
+    return check
+
+
+def text(value: Value) -> str:
+    return bytes(value.asOctets()).decode(errors="replace")
+
+
+def integer(getter: Callable[[], float | int]) -> Callable[[], Any]:
+    """A live getter returning ``Integer32(round(getter()))``."""
+    return lambda: rfc1902.Integer32(round(getter()))
+
+
+def gauge(getter: Callable[[], float | int]) -> Callable[[], Any]:
+    """A live getter returning ``Gauge32`` (Unsigned32 in SMIv2) of ``round(getter())``."""
+    return lambda: rfc1902.Gauge32(max(round(getter()), 0))
+
+
+def column(entry: Oid, col: int, *index: int) -> Oid:
+    return (*entry, col, *index)

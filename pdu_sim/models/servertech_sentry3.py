@@ -1,0 +1,141 @@
+"""ServerTech Sentry3 ("Sentry Switched CDU") personality.
+
+Live objects, all under tower 1 / infeed 1 (``<column>.1.1.<outlet>``):
+
+* outletControlAction (col 11, read-write): none 0, on 1, off 2, reboot 3.
+  Reads back none(0), as the real CDU does.
+* outletControlState (col 10): on 5 / off 4; reboot 8 while a reboot runs;
+  pendOn 10 / pendOff 11 while a delayed switch (``options["switch_delay"]``
+  seconds, default 0 = immediate) is pending.  The full enumeration is
+  :data:`CONTROL_STATES`.
+* outletStatus (col 5): on 1 / off 0; outletName (col 3, writable);
+  outletLoadValue (col 7, hundredths of amps), outletPower (col 14, W),
+  outletApparentPower (col 15, VA), outletEnergy (col 18, Wh) follow the
+  load the rack reports with ``Pdu.set_outlet_load``.
+* infeed 1.1: outlet count, voltage, load, power and energy totals.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pysnmp.proto import rfc1902
+
+from snmp_agent.source import MibTable, Value
+
+from .base import add_system_group, column, integer, integer_checker, static_table, string_checker, text
+
+if TYPE_CHECKING:
+    from ..device import Pdu
+
+SENTRY3 = (1, 3, 6, 1, 4, 1, 1718, 3)
+INFEED = (*SENTRY3, 2, 2, 1)
+OUTLET = (*SENTRY3, 2, 3, 1)
+
+CONTROL_STATES = {
+    "idleOff": 0,
+    "idleOn": 1,
+    "wakeOff": 2,
+    "wakeOn": 3,
+    "off": 4,
+    "on": 5,
+    "lockedOff": 6,
+    "lockedOn": 7,
+    "reboot": 8,
+    "shutdown": 9,
+    "pendOn": 10,
+    "pendOff": 11,
+    "minimumOff": 12,
+    "minimumOn": 13,
+    "eventOff": 14,
+    "eventOn": 15,
+    "eventReboot": 16,
+    "eventShutdown": 17,
+}
+ACTION_NONE, ACTION_ON, ACTION_OFF, ACTION_REBOOT = 0, 1, 2, 3
+CAUSE = "snmp:Sentry3-MIB::outletControlAction"
+
+
+class Sentry3Model:
+    name = "servertech-sentry3"
+    aliases: tuple[str, ...] = ("servertech", "sentry3", "servertech-sentry")
+    max_outlets = 64
+    sys_descr = "Sentry Switched CDU"
+    sys_object_id = "1.3.6.1.4.1.1718.3"
+
+    def build(self, pdu: Pdu) -> MibTable:
+        table = static_table("servertech_sentry3.snmprec")
+        add_system_group(table, pdu, self.sys_descr, self.sys_object_id)
+        volts_tenths = round(pdu.voltage * 10)
+        table.add(column(INFEED, 9, 1, 1), rfc1902.Integer32(pdu.outlet_count))
+        table.add(column(INFEED, 11, 1, 1), rfc1902.Integer32(volts_tenths))
+        table.add(column(INFEED, 7, 1, 1), getter=integer(lambda: pdu.total_current() * 100))
+        table.add(column(INFEED, 12, 1, 1), getter=integer(pdu.total_power))
+        table.add(column(INFEED, 13, 1, 1), getter=integer(lambda: pdu.total_power() / pdu.power_factor))
+        table.add(column(INFEED, 14, 1, 1), rfc1902.Integer32(round(pdu.power_factor * 100)))
+        table.add(column(INFEED, 16, 1, 1), getter=integer(lambda: pdu.total_energy() / 100))
+        for n in pdu.outlets:
+            self._add_outlet(table, pdu, n, volts_tenths)
+        return table
+
+    def _add_outlet(self, table: MibTable, pdu: Pdu, n: int, volts_tenths: int) -> None:
+        def row(col: int) -> tuple[int, ...]:
+            return column(OUTLET, col, 1, 1, n)
+
+        def set_name(value: Value) -> None:
+            pdu.set_outlet_name(n, text(value))
+
+        def act(value: Value) -> None:
+            self.apply_action(pdu, n, int(value))
+
+        table.add(row(2), rfc1902.OctetString(f"AA{n}"))
+        table.add(
+            row(3),
+            getter=lambda: rfc1902.OctetString(pdu.outlet(n).name),
+            setter=set_name,
+            checker=string_checker(24),
+            live=False,
+        )
+        table.add(row(5), getter=lambda: rfc1902.Integer32(1 if pdu.outlet_state(n) else 0))
+        table.add(row(6), rfc1902.Integer32(0))
+        table.add(row(7), getter=integer(lambda: pdu.outlet_current(n) * 100))
+        table.add(row(10), getter=lambda: rfc1902.Integer32(self.control_state(pdu, n)))
+        table.add(
+            row(11),
+            getter=lambda: rfc1902.Integer32(ACTION_NONE),
+            setter=act,
+            checker=integer_checker({ACTION_NONE, ACTION_ON, ACTION_OFF, ACTION_REBOOT}),
+        )
+        table.add(row(12), rfc1902.Integer32(10))
+        table.add(row(13), rfc1902.Integer32(volts_tenths))
+        table.add(row(14), getter=integer(lambda: pdu.outlet_power(n)))
+        table.add(row(15), getter=integer(lambda: pdu.outlet_power(n) / pdu.power_factor))
+        table.add(row(16), rfc1902.Integer32(round(pdu.power_factor * 100)))
+        table.add(row(18), getter=integer(lambda: pdu.outlet_energy(n)))
+        table.add(row(19), rfc1902.Integer32(1))
+        table.add(row(20), rfc1902.Integer32(0))
+
+    @staticmethod
+    def control_state(pdu: Pdu, n: int) -> int:
+        outlet = pdu.outlet(n)
+        if outlet.rebooting:
+            return CONTROL_STATES["reboot"]
+        target = pdu.pending_switch(n)
+        if target is not None:
+            return CONTROL_STATES["pendOn" if target else "pendOff"]
+        return CONTROL_STATES["on" if outlet.on else "off"]
+
+    @staticmethod
+    def apply_action(pdu: Pdu, n: int, action: int) -> None:
+        delay = float(pdu.options.get("switch_delay", 0.0))
+        if action == ACTION_REBOOT:
+            pdu.reboot_outlet(n, CAUSE)
+        elif action in (ACTION_ON, ACTION_OFF):
+            on = action == ACTION_ON
+            if delay > 0:
+                pdu.switch_outlet_later(n, on, delay, CAUSE)
+            else:
+                pdu.set_outlet(n, on, CAUSE)
+
+
+MODEL = Sentry3Model()
