@@ -1,0 +1,194 @@
+"""The BMC device: state plus command dispatch, no sockets.
+
+The session layer hands :meth:`Bmc.handle` one decoded request at a time and
+sends back whatever it returns; the rack's power model calls
+:meth:`Bmc.set_ac_power` and listens to host power and boot-device changes.
+All timing (power cycle, soft off, identify, watchdog, BMC boot after AC
+loss, ``mc reset``) runs on the injected ``Clock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.logger import Logger
+
+from bmc_sim.chassis import BootListener, Chassis, PowerListener
+from bmc_sim.commands import lookup
+from bmc_sim.commands import registry as _registry
+from bmc_sim.commands.channel import Channels
+from bmc_sim.commands.transport import LanParameters
+from bmc_sim.commands.watchdog import Watchdog
+from bmc_sim.config import BmcConfig
+from bmc_sim.errors import (
+    InsufficientPrivilege,
+    InvalidCommand,
+    IpmiError,
+    NodeBusy,
+    RequestDataLengthInvalid,
+    completion_code_for,
+)
+from bmc_sim.fru import FruDevice, fru_image
+from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
+from bmc_sim.sdr import SdrRepository, records_for
+from bmc_sim.sel import DEFAULT_EPOCH, Clock, DelayedCall, Sel
+from bmc_sim.sensors import SensorSet, build_sensors
+from bmc_sim.users import UserStore
+
+DEFAULT_GLOBAL_ENABLES = 0x0C  # SEL logging and event message buffer on
+
+ResetListener = Callable[[str], None]
+
+_log = Logger()
+
+
+class Bmc:
+    """One simulated BMC: chassis, SEL, SDR, FRU, sensors, users, LAN settings.
+
+    ``epoch`` is the SEL time (seconds since 1970) at construction; SEL time
+    then advances with ``clock``, so the log is the same on every run.
+    """
+
+    def __init__(self, config: BmcConfig, clock: Clock, *, epoch: float = DEFAULT_EPOCH) -> None:
+        self.config = config
+        self.clock = clock
+        self.users = UserStore.from_config(config.users, config.channel, config.max_users)
+        self.sel = Sel(clock, config.sel_capacity, epoch)
+        self.chassis = Chassis(
+            clock, self.sel, restore_policy=config.power_restore_policy, power_on=config.initial_power_on
+        )
+        self.sensors: SensorSet = build_sensors(config.sensors, lambda: self.chassis.power_on)
+        self.sdr = SdrRepository(records_for(self.sensors, config.name[:16] or "BMC"), self.sel.now())
+        self.fru = FruDevice(fru_image(config.fru))
+        self.lan = LanParameters(config)
+        self._session_count: Callable[[], int] = lambda: 0
+        self.channels = Channels(config.channel, lambda: self._session_count())
+        self.watchdog = Watchdog(clock, self.chassis, self.sel)
+        self.global_enables = DEFAULT_GLOBAL_ENABLES
+        self.ac_on = True
+        self._busy_until: DelayedCall | None = None
+        self._busy_reason = ""
+        self._was_on_at_ac_loss = False
+        self._reset_listeners: list[ResetListener] = []
+        self.chassis.add_power_listener(self._host_power_changed)
+
+    # -- what the session layer calls ---------------------------------------
+    @property
+    def ac_powered(self) -> bool:
+        """True while mains power reaches the BMC (see :meth:`set_ac_power`)."""
+        return self.ac_on
+
+    @property
+    def responsive(self) -> bool:
+        """False while AC is off, while the BMC boots after AC returns, and
+        during ``mc_reset_time`` after a cold or warm reset."""
+        return self.ac_on and self._busy_until is None
+
+    def handle(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
+        """Dispatch one request; never raises.
+
+        Unknown command 0xC1, privilege below the command's 0xD4 (unless the
+        request came in band), wrong length 0xC7, typed errors mapped by
+        :func:`bmc_sim.errors.completion_code_for`, anything else 0xFF.  A
+        BMC that is not :attr:`responsive` answers 0xC0; callers should stay
+        silent instead.
+        """
+        try:
+            return IpmiResponse(0x00, self._dispatch(request, ctx))
+        except IpmiError as exc:
+            return IpmiResponse(completion_code_for(exc))
+        except Exception:
+            _log.failure("handler for {name} failed", name=self.command_name(request.netfn, request.cmd))
+            return IpmiResponse(0xFF)
+
+    def _dispatch(self, request: IpmiRequest, ctx: RequestContext) -> bytes:
+        if not self.responsive:
+            raise NodeBusy(self._busy_reason or "BMC is not powered")
+        spec = lookup(request.netfn, request.cmd)
+        if spec is None:
+            raise InvalidCommand(f"netfn {request.netfn:#04x} cmd {request.cmd:#04x}")
+        if not ctx.in_band and ctx.privilege < spec.privilege:
+            raise InsufficientPrivilege(f"{spec.name} needs {spec.privilege.name}")
+        if not spec.length_ok(len(request.data)):
+            raise RequestDataLengthInvalid(f"{spec.name}: {len(request.data)} bytes")
+        return spec.handler(self, request.data, ctx)
+
+    def command_name(self, netfn: int, cmd: int) -> str:
+        """``"chassis.get_status"``; unknown commands ``"netfn0x2e.cmd0x01"``."""
+        return _registry.command_name(netfn, cmd)
+
+    def set_session_counter(self, fn: Callable[[], int]) -> None:
+        """Tell the BMC how to count active sessions (Get Channel Info)."""
+        self._session_count = fn
+
+    def add_reset_listener(self, fn: ResetListener) -> None:
+        """``fn(kind)`` when the BMC restarts: ``"cold"``, ``"warm"`` or ``"ac"``.
+
+        The session layer drops its sessions then, as a real BMC forgets them.
+        """
+        self._reset_listeners.append(fn)
+
+    # -- what the rack calls ------------------------------------------------
+    def set_ac_power(self, on: bool) -> None:
+        """Mains power to the BMC (and the host) switched by the rack's power model.
+
+        Off: the host loses power at once and the BMC goes silent.  On: the
+        BMC answers again after ``config.boot_time``, logs "AC lost" and
+        applies the power restore policy.
+        """
+        if on == self.ac_on:
+            return
+        self.ac_on = on
+        self._cancel_busy()
+        if not on:
+            self.watchdog.stop()
+            self._was_on_at_ac_loss = self.chassis.ac_lost()
+            self.chassis.cancel_timers()
+            self._notify_reset("ac")
+            return
+        self._busy_reason = "booting"
+        self._busy_until = self.clock.callLater(self.config.boot_time, self._boot_done)
+
+    def add_power_listener(self, fn: PowerListener) -> None:
+        """``fn(on, cause)`` on every host power change (``fn(True, "reset")`` on reset)."""
+        self.chassis.add_power_listener(fn)
+
+    def add_boot_listener(self, fn: BootListener) -> None:
+        """``fn(device, persistent)`` when a boot device override is set."""
+        self.chassis.add_boot_listener(fn)
+
+    # -- internals ----------------------------------------------------------
+    def mc_reset(self, kind: str) -> None:
+        """Cold or warm reset: silent for ``config.mc_reset_time``, volatile state lost."""
+        self.watchdog.stop()
+        self.chassis.set_identify(0, False)
+        self._cancel_busy()
+        self._busy_reason = f"{kind} reset"
+        self._busy_until = self.clock.callLater(self.config.mc_reset_time, self._reset_done)
+        self._notify_reset(kind)
+
+    def _reset_done(self) -> None:
+        self._busy_until = None
+        self._busy_reason = ""
+
+    def _boot_done(self) -> None:
+        self._busy_until = None
+        self._busy_reason = ""
+        self.chassis.ac_restored(self._was_on_at_ac_loss)
+
+    def _cancel_busy(self) -> None:
+        if self._busy_until is not None and self._busy_until.active():
+            self._busy_until.cancel()
+        self._busy_until = None
+
+    def _notify_reset(self, kind: str) -> None:
+        for fn in list(self._reset_listeners):
+            try:
+                fn(kind)
+            except Exception:
+                _log.failure("reset listener failed")
+
+    def _host_power_changed(self, on: bool, cause: str) -> None:
+        # the watchdog stops whenever the host powers down or is reset (IPMI 2.0 section 27.7)
+        if (not on or cause == "reset") and cause != "watchdog":
+            self.watchdog.stop()
