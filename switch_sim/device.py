@@ -157,7 +157,8 @@ class Switch:
     def ticks(self, at: float | None = None) -> int:
         """sysUpTime in hundredths of a second at clock time ``at`` (default now), mod 2**32."""
         when = self.clock.seconds() if at is None else at
-        return int(max(0.0, when - self.boot_time) * 100) & 0xFFFFFFFF
+        # the epsilon keeps float noise (12.34 s -> 1233.9999 ticks) from losing a tick
+        return int(max(0.0, when - self.boot_time) * 100 + 1e-6) & 0xFFFFFFFF
 
     # ports
     @property

@@ -1,0 +1,94 @@
+"""Helpers for end-to-end switch tests: run ``python -m switch_sim`` and net-snmp's tools."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+Oid = tuple[int, ...]
+END_OF_VIEW = "No more variables left in this MIB View"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+class SwitchProcess:
+    """``python -m switch_sim ...`` in a subprocess, started and stopped by a test fixture."""
+
+    def __init__(self, args: Sequence[str], log: Path) -> None:
+        self.args = list(args)
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> SwitchProcess:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "switch_sim", *self.args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+            )
+
+        def ready() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"switch_sim exited with {self.proc.returncode}:\n{self.output()}")
+            return "serving SNMP on" in self.output()
+
+        wait_for(ready, timeout, "switch_sim to bind")
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def run(tool: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run a net-snmp tool with numeric, value-only output (``-Onq``)."""
+    return subprocess.run([tool, "-Onq", *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def parse(stdout: str) -> list[tuple[Oid, str]]:
+    """``-Onq`` output as (oid, value) pairs; continuation lines (wrapped hex) join the previous value."""
+    pairs: list[tuple[Oid, str]] = []
+    for line in stdout.splitlines():
+        if line.startswith("."):
+            oid_text, _, value = line.partition(" ")
+            if value.startswith(END_OF_VIEW):
+                continue  # net-snmp's report of endOfMibView after the last instance
+            pairs.append((tuple(int(x) for x in oid_text.lstrip(".").split(".")), value.strip().strip('"')))
+        elif pairs and line.strip():
+            oid, value = pairs[-1]
+            pairs[-1] = (oid, f"{value} {line.strip()}")
+    return pairs
+
+
+def hex_octets(value: str) -> bytes:
+    """net-snmp's ``"00 1C 73 46 BD 01 "`` as bytes."""
+    return bytes(int(x, 16) for x in value.split())
