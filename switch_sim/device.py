@@ -246,6 +246,23 @@ class Switch:
         """Live ``(mac, port)`` pairs, sorted by MAC."""
         return [(format_mac(mac), port) for mac, port in self.fdb.entries()]
 
+    def advertisement(self, port: int) -> LinkPeer:
+        """What this switch's LLDP speaker on ``port`` advertises to the cabled node.
+
+        Chassis ID = the base MAC (an ifPhysAddress of this switch, as RackHD's
+        switch relations require), port ID = the port's ifName, system name =
+        sysName.  A simulated node's ``lldpcli show neighbor`` answers from this.
+        """
+        p = self.port(port)
+        return LinkPeer(
+            mac=format_mac(self.base_mac),
+            chassis_name=self.sys_name,
+            port_id=p.name,
+            port_descr=p.descr,
+            system_descr=self.model.sys_descr,
+            mgmt_ip=self.management_ip,
+        )
+
     def neighbors(self) -> list[Neighbor]:
         """LLDP remote entries, in lldpRemTable order (time mark, port, index)."""
         return sorted(self._neighbors.values(), key=lambda n: (n.time_mark, n.port, n.index))

@@ -131,3 +131,12 @@ def test_link_without_peer_info(make_switch: MakeSwitch) -> None:
     sw.set_link(1, True)
     assert sw.port(1).oper_up
     assert sw.neighbors() == [] and sw.fdb_entries() == []
+
+
+def test_advertisement_matches_the_mib(make_switch: MakeSwitch) -> None:
+    """What a node hears over LLDP is the switch's base MAC, the port's ifName and sysName."""
+    sw = make_switch()
+    ad = sw.advertisement(12)
+    assert ad.mac == "52:54:00:aa:00:00"  # the base MAC = management ifPhysAddress
+    assert (ad.port_id, ad.port_descr, ad.chassis_name, ad.mgmt_ip) == ("Ethernet12", "Ethernet12", "sw1", "127.31.0.1")
+    assert "Arista" in ad.system_descr
