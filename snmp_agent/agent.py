@@ -79,9 +79,7 @@ class SnmpAgent:
     def _validate(self) -> None:
         unknown = self.versions - ALL_VERSIONS
         if unknown or not self.versions:
-            raise AgentConfigError(
-                f"{self.name}: versions must be a non-empty subset of {sorted(ALL_VERSIONS)}"
-            )
+            raise AgentConfigError(f"{self.name}: versions must be a non-empty subset of {sorted(ALL_VERSIONS)}")
         names = [c.name for c in self.communities]
         if len(set(names)) != len(names):
             raise AgentConfigError(f"{self.name}: a community is listed twice")

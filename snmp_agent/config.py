@@ -16,7 +16,9 @@ Operation = Literal["get", "getnext", "getbulk", "set"]
 
 ALL_VERSIONS: frozenset[str] = frozenset({"v1", "v2c", "v3"})
 AUTH_PROTOCOLS = ("none", "md5", "sha", "sha224", "sha256", "sha384", "sha512")
-PRIV_PROTOCOLS = ("none", "des", "3des", "aes", "aes192", "aes256")
+#: ``aes192``/``aes256`` are the Blumenthal draft (net-snmp's AES-192/AES-256);
+#: ``aes192c``/``aes256c`` the Reeder key extension used by Cisco and others.
+PRIV_PROTOCOLS = ("none", "des", "3des", "aes", "aes192", "aes256", "aes192c", "aes256c")
 
 
 class Clock(Protocol):
@@ -125,7 +127,13 @@ class SnmpRecord:
 
 @dataclass
 class AgentStats:
-    """Packet counters of one agent (``dropped`` = received without any answer)."""
+    """Packet counters of one agent.
+
+    ``malformed``: datagrams dropped because they could not be decoded (of
+    which ``errors`` made pysnmp raise instead of counting a parse error);
+    ``dropped``: datagrams that got no answer at all (malformed, unknown
+    community, disabled version, ...).
+    """
 
     received: int = 0
     answered: int = 0

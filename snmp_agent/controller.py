@@ -136,9 +136,7 @@ class DeviceController:
             for _ in range(m if repeaters else 0):
                 row = [self._next(oid, principal, outcome) for oid in repeaters]
                 cost = sum(_estimated_size(vb) for vb in row)
-                if outcome.varbinds and (
-                    len(outcome.varbinds) + len(row) > MAX_BULK_VARBINDS or cost > budget
-                ):
+                if outcome.varbinds and (len(outcome.varbinds) + len(row) > MAX_BULK_VARBINDS or cost > budget):
                     break
                 outcome.varbinds.extend(row)
                 budget -= cost

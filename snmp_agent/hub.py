@@ -56,8 +56,10 @@ PRIV_IDS: dict[str, Any] = {
     "des": pconfig.USM_PRIV_CBC56_DES,
     "3des": pconfig.USM_PRIV_CBC168_3DES,
     "aes": pconfig.USM_PRIV_CFB128_AES,
-    "aes192": pconfig.USM_PRIV_CFB192_AES,
-    "aes256": pconfig.USM_PRIV_CFB256_AES,
+    "aes192": pconfig.USM_PRIV_CFB192_AES_BLUMENTHAL,
+    "aes256": pconfig.USM_PRIV_CFB256_AES_BLUMENTHAL,
+    "aes192c": pconfig.USM_PRIV_CFB192_AES,
+    "aes256c": pconfig.USM_PRIV_CFB256_AES,
 }
 _VERSIONS: dict[int, Version] = {0: "v1", 1: "v2c", 3: "v3"}
 _REQUEST_POINT = "rfc3412.receiveMessage:request"
@@ -85,6 +87,7 @@ class _AgentTransport(udp.UdpAsyncioTransport):  # type: ignore[misc]
 
     def __init__(self, hub: EngineHub, stats: AgentStats, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(loop=loop)
+        self._sock: socket.socket | None = None
         self._hub = hub
         self._stats = stats
 
@@ -96,11 +99,28 @@ class _AgentTransport(udp.UdpAsyncioTransport):  # type: ignore[misc]
         parse_errors = self._hub.parse_error_count()
         try:
             callback(self, udp.UdpTransportAddress(transportAddress), datagram)
-        except Exception:
+        except Exception as exc:
+            # pysnmp/pyasn1 raise odd exceptions (TypeError, ...) on some garbage input
             self._stats.errors += 1
-            _log.failure("SNMP datagram from {peer} dropped", peer=transportAddress)
+            self._stats.malformed += 1
+            _log.debug("SNMP datagram from {peer} dropped: {error!r}", peer=transportAddress, error=exc)
+            return
         if self._hub.parse_error_count() != parse_errors:
             self._stats.malformed += 1
+
+    def serve(self, sock: socket.socket) -> _AgentTransport:
+        """Serve on an already bound socket (pysnmp's ``open_server_mode`` binds on the current loop)."""
+        self._sock = sock
+        self._lport = self.loop.create_task(self.loop.create_datagram_endpoint(lambda: self, sock=sock))
+        return self
+
+    def shutdown(self) -> None:
+        """Stop serving and release the socket, even if the endpoint was never set up."""
+        self.close_transport()
+        if self._sock is not None:
+            # asyncio closes the socket only on its next loop pass; release the port now
+            self._sock.close()
+        self._sock = None
 
     def send_message(self, outgoingMessage: bytes, transportAddress: Any) -> None:
         self._stats.answered += 1
@@ -117,9 +137,7 @@ class EngineHub:
         self.engine = pengine.SnmpEngine(snmpEngineID=univ.OctetString(engine_id))
         self.engine.register_transport_dispatcher(AsyncioDispatcher(loop=loop))
         self.engine.observer.register_observer(self._rewrite_community, _COMMUNITY_POINT)
-        (self._parse_errors,) = self.engine.get_mib_builder().import_symbols(
-            "__SNMPv2-MIB", "snmpInASNParseErrs"
-        )
+        (self._parse_errors,) = self.engine.get_mib_builder().import_symbols("__SNMPv2-MIB", "snmpInASNParseErrs")
         snmp_context = context.SnmpContext(self.engine)
         for base in (
             cmdrsp.GetCommandResponder,
@@ -135,6 +153,12 @@ class EngineHub:
 
     def __len__(self) -> int:
         return len(self._agents)
+
+    def close(self) -> None:
+        """Detach every agent and stop the engine's dispatcher timer."""
+        for domain in list(self._agents):
+            self.detach(domain)
+        self.engine.close_dispatcher()
 
     def parse_error_count(self) -> int:
         return int(self._parse_errors.syntax)
@@ -155,13 +179,11 @@ class EngineHub:
         self._next_id += 1
         domain: tuple[int, ...] = (*udp.DOMAIN_NAME, agent_id)
         transport = _AgentTransport(self, binding.stats, self.loop)
-        pconfig.add_transport(self.engine, domain, transport.open_server_mode(sock=sock))
+        pconfig.add_transport(self.engine, domain, transport.serve(sock))
         self._agents[domain] = (agent_id, binding)
         for n, community in enumerate(binding.communities):
             index = f"a{agent_id}c{n}"
-            pconfig.add_v1_system(
-                self.engine, index, _prefixed(agent_id, community.name.encode()), securityName=index
-            )
+            pconfig.add_v1_system(self.engine, index, _prefixed(agent_id, community.name.encode()), securityName=index)
             self._communities[index.encode()] = (agent_id, community)
         for user in binding.users:
             self._add_user(user)
@@ -175,8 +197,8 @@ class EngineHub:
         agent_id, binding = entry
         transport = pconfig.get_transport(self.engine, domain)
         pconfig.delete_transport(self.engine, domain)
-        if transport is not None:
-            transport.close_transport()
+        if isinstance(transport, _AgentTransport):
+            transport.shutdown()
         for n in range(len(binding.communities)):
             index = f"a{agent_id}c{n}"
             pconfig.delete_v1_system(self.engine, index)
@@ -252,19 +274,19 @@ def _make_responder(base: type, hub: EngineHub) -> Callable[..., Any]:
     """A subclass of pysnmp's responder ``base`` that answers from the routed agent."""
 
     class Responder(base):  # type: ignore[misc]
-        def handle_management_operation(
-            self, snmpEngine: Any, stateReference: Any, contextName: Any, PDU: Any
-        ) -> None:
+        def handle_management_operation(self, snmpEngine: Any, stateReference: Any, contextName: Any, PDU: Any) -> None:
             routed = hub.route()
             if routed is None:
                 self.release_state_information(stateReference)
                 return
             binding, principal, peer = routed
             varbinds: list[VarBind] = [(tuple(oid), value) for oid, value in v2c.apiPDU.get_varbinds(PDU)]
-            outcome = _dispatch(base, binding.controller, PDU, varbinds, principal, peer)
-            self.send_varbinds(
-                snmpEngine, stateReference, outcome.error_status, outcome.error_index, outcome.varbinds
-            )
+            try:
+                outcome = _dispatch(base, binding.controller, PDU, varbinds, principal, peer)
+            except Exception:
+                _log.failure("{device}: request failed", device=binding.name)
+                outcome = Outcome(varbinds, "genErr", 1 if varbinds else 0)
+            self.send_varbinds(snmpEngine, stateReference, outcome.error_status, outcome.error_index, outcome.varbinds)
             self.release_state_information(stateReference)
 
     Responder.__name__ = f"Routing{base.__name__}"
@@ -309,6 +331,14 @@ class HubPool:
         if pool is None or pool.loop is not loop:
             pool = cls._pools[id(loop)] = cls(loop)
         return pool
+
+    @classmethod
+    def close_loop(cls, loop: asyncio.AbstractEventLoop) -> None:
+        """Drop the hubs of ``loop`` (call before closing a loop that served agents)."""
+        pool = cls._pools.pop(id(loop), None)
+        if pool is not None and pool.loop is loop:
+            for hub in pool.hubs:
+                hub.close()
 
     def hub_for(self, binding: AgentBinding) -> EngineHub:
         for hub in self.hubs:
