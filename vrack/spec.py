@@ -187,7 +187,7 @@ class SwitchSpec(_DeviceBase):
 
     kind: Literal["switch"]
     model: str = "arista-7050"
-    ports: int = Field(default=48, ge=1, le=128)
+    ports: int = Field(default=48, ge=1, le=64)
     address: ipaddress.IPv4Address | Literal["auto"] = "auto"
     port: int | None = Field(default=None, ge=1, le=65535, description="UDP port; default ports.snmp")
     snmp: SnmpSpec = Field(default_factory=SnmpSpec)

@@ -25,7 +25,13 @@ def run(argv: list[str], timeout: float = 60) -> Result:
 
 
 def ipmitool(
-    host: str, command: str, user: str = "admin", password: str = "admin", *, interface: str = "lanplus", extra: str = ""
+    host: str,
+    command: str,
+    user: str = "admin",
+    password: str = "admin",
+    *,
+    interface: str = "lanplus",
+    extra: str = "",
 ) -> Result:
     """``ipmitool -I <interface> -U u -P p -H host <command>`` as RackHD's OBM service builds it."""
     argv = ["ipmitool", "-I", interface, "-U", user, "-P", password, "-H", host, *shlex.split(extra)]

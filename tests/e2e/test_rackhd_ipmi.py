@@ -224,7 +224,10 @@ def test_authentication_is_enforced(ipmi_rack: RackProcess) -> None:
 def test_user_privilege_cannot_control_power(ipmi_rack: RackProcess) -> None:
     result = ipmitool(NODE01, "chassis power on", "viewer", "viewer-pw", extra="-L USER")
     assert result.returncode != 0
-    assert "Chassis Power is" in ipmitool(NODE01, "chassis power status", "viewer", "viewer-pw", extra="-L USER").ok().stdout
+    assert (
+        "Chassis Power is"
+        in ipmitool(NODE01, "chassis power status", "viewer", "viewer-pw", extra="-L USER").ok().stdout
+    )
 
 
 # --------------------------------------------------------------------------- journal

@@ -1,0 +1,183 @@
+"""A compute node: its BMC (bmc_sim) on its own address, and its power and NICs.
+
+The node's host power lives in the BMC's chassis; the rack reads and changes
+it through the BMC's own command handlers (an in-band request, exactly what
+ipmitool's chassis commands do), so the control API, ipmitool and the power
+model always agree.  AC power comes from the rack's power model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from bmc_sim.config import LanConfig, Privilege, UserConfig
+from bmc_sim.device import Bmc
+from bmc_sim.message import IpmiRequest, RequestContext, RequestRecord
+from bmc_sim.models import build_config
+from bmc_sim.protocol import BmcService
+from bmc_sim.session import BmcEndpoint
+from vrack.clock import RackClock
+from vrack.devices.base import DeviceService
+from vrack.journal import Journal
+from vrack.plan import NodePlan, RackPlan
+
+PRIVILEGES = {
+    "callback": Privilege.CALLBACK,
+    "user": Privilege.USER,
+    "operator": Privilege.OPERATOR,
+    "administrator": Privilege.ADMINISTRATOR,
+}
+CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03, "soft": 0x05}
+HOST_WATTS = {"quanta-d51": 280.0, "dell-r630": 310.0, "generic": 240.0}
+STANDBY_WATTS = 12.0
+_IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
+
+
+def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
+    """The spec's users with slots assigned: explicit ids first, others from slot 2 up."""
+    taken = {u.id for u in plan.spec.bmc.users if u.id is not None}
+    free = (slot for slot in range(2, 16) if slot not in taken)
+    users = []
+    for user in plan.spec.bmc.users:
+        slot = user.id if user.id is not None else (1 if user.name == "" else next(free))
+        users.append(UserConfig(slot, user.name, user.password, PRIVILEGES[user.privilege], user.enabled))
+    return tuple(users)
+
+
+class ComputeDevice(DeviceService):
+    """One node: a BMC service plus power and NIC identity."""
+
+    kind = "compute"
+
+    def __init__(self, plan: NodePlan, rack: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> None:
+        super().__init__(plan.name)
+        self.plan = plan
+        self.journal = journal
+        self._host_listeners: list[Callable[[bool, str], None]] = []
+        bmc_spec = plan.spec.bmc
+        lan = LanConfig(
+            ip_address=str(plan.bmc_address),
+            mac_address=plan.bmc_mac,
+            netmask=str(bmc_spec.netmask or rack.spec.networks.management.netmask),
+            gateway=str(bmc_spec.gateway or "0.0.0.0"),
+            ip_source=bmc_spec.ip_source,
+        )
+        self.config = build_config(
+            plan.spec.model,
+            name=plan.name,
+            lan=lan,
+            users=user_configs(plan),
+            system_serial=plan.system_serial,
+            board_serial=plan.board_serial,
+            chassis_serial=plan.chassis_serial,
+            system_guid=plan.system_uuid,
+            cipher_suites=tuple(bmc_spec.cipher_suites),
+            auth_types_15=tuple(bmc_spec.ipmi15_auth),
+            session_limit=bmc_spec.session_limit,
+            session_timeout=bmc_spec.session_timeout,
+            boot_time=bmc_spec.boot_time,
+            mc_reset_time=bmc_spec.mc_reset_time,
+            power_restore_policy=plan.spec.power_restore_policy,
+            initial_power_on=plan.spec.power_on,
+        )
+        self.bmc = Bmc(self.config, reactor, epoch=clock.epoch.timestamp())
+        self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self._on_request)
+        self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
+        self.service.setServiceParent(self)
+        self.bmc.add_power_listener(self._on_host_power)
+
+    # ------------------------------------------------------------------ journal
+
+    def _on_request(self, record: RequestRecord) -> None:
+        fields: dict[str, Any] = {
+            "peer": f"{record.peer[0]}:{record.peer[1]}",
+            "user": record.user_name,
+            "netfn": record.netfn,
+            "cmd": record.cmd,
+            "completion_code": record.completion_code,
+            "interface": record.interface,
+        }
+        if record.outcome != "ok":
+            fields["outcome"] = record.outcome
+        self.journal.append(self.device_name, "ipmi", record.command, **fields)
+
+    def _on_host_power(self, on: bool, cause: str) -> None:
+        self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
+        for listener in list(self._host_listeners):
+            listener(on, cause)
+
+    # ------------------------------------------------------------------ power model hooks
+
+    def add_host_power_listener(self, listener: Callable[[bool, str], None]) -> None:
+        self._host_listeners.append(listener)
+
+    def set_ac(self, on: bool, cause: str) -> None:
+        """AC power on or off at the node's supplies (from PDU feeds)."""
+        if on != self.bmc.ac_powered:
+            self.journal.append(self.device_name, "power", "ac-power", on=on, cause=cause)
+        self.bmc.set_ac_power(on)
+
+    @property
+    def host_powered(self) -> bool:
+        return bool(self._in_band(0x00, 0x01)[0] & 0x01) if self.bmc.ac_powered else False
+
+    def power_draw(self) -> float:
+        if not self.bmc.ac_powered:
+            return 0.0
+        return HOST_WATTS.get(self.plan.spec.model, 250.0) if self.host_powered else STANDBY_WATTS
+
+    def link_peer(self, nic: int) -> dict[str, Any]:
+        """What a switch port cabled to NIC ``nic`` sees over LLDP."""
+        return {
+            "mac": self.plan.nic_macs[nic],
+            "chassis_name": self.device_name,
+            "port_id": f"eth{nic}",
+            "port_descr": f"{self.device_name} eth{nic}",
+            "system_descr": f"vrack simulated node ({self.plan.spec.model})",
+        }
+
+    # ------------------------------------------------------------------ control API
+
+    def control_power(self, action: str, cause: str) -> None:
+        """Chassis control through the BMC (as ipmitool would); refuses without AC."""
+        from vrack.api import ApiError
+
+        if not self.bmc.ac_powered:
+            raise ApiError(409, f"{self.device_name} has no AC power (its PDU outlets are off)", "action")
+        self.journal.append(self.device_name, "control", "power", action=action, cause=cause)
+        self._in_band(0x00, 0x02, bytes([CHASSIS_CONTROL[action]]))
+
+    def _in_band(self, netfn: int, cmd: int, data: bytes = b"") -> bytes:
+        response = self.bmc.handle(IpmiRequest(netfn, cmd, data), _IN_BAND)
+        if response.completion_code != 0:
+            raise RuntimeError(f"{self.device_name}: in-band {netfn:#x}/{cmd:#x} failed: {response.completion_code:#x}")
+        return response.data
+
+    def describe(self) -> dict[str, Any]:
+        spec = self.plan.spec
+        return {
+            "name": self.device_name,
+            "kind": self.kind,
+            "model": spec.model,
+            "power": self.host_powered,
+            "ac_power": self.bmc.ac_powered,
+            "bmc": {
+                "address": str(self.plan.bmc_address),
+                "port": self.plan.bmc_port,
+                "bound_port": self.service.port,
+                "mac": self.plan.bmc_mac,
+                "responsive": self.bmc.responsive,
+                "users": [u.name for u in self.config.users],
+                "sel_entries": len(self.bmc.sel),
+            },
+            "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(self.plan.nic_macs)],
+            "serial": self.plan.system_serial,
+            "uuid": self.plan.system_uuid,
+            "stats": self.endpoint.stats.as_dict(),
+        }
+
+
+def build_compute_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+    for node in plan.nodes:
+        yield ComputeDevice(node, plan, reactor, journal, clock)

@@ -1,0 +1,80 @@
+"""A PDU in the rack: pdu_sim's outlets behind an SNMP agent, feeding node power supplies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pdu_sim.device import Pdu
+from vrack.clock import RackClock
+from vrack.devices.base import DeviceService
+from vrack.devices.snmp import SnmpDeviceService
+from vrack.journal import Journal
+from vrack.plan import RackPlan, SnmpDevicePlan
+from vrack.spec import PduSpec
+
+RackOutletListener = Callable[[str, int, bool, str], None]
+
+
+class PduDevice(SnmpDeviceService):
+    kind = "pdu"
+
+    def __init__(self, plan: SnmpDevicePlan, reactor: Any, journal: Journal) -> None:
+        spec = plan.spec
+        assert isinstance(spec, PduSpec)
+        self.pdu = Pdu(
+            spec.model,
+            name=plan.name,
+            outlets=spec.outlets,
+            clock=reactor,
+            reboot_delay=spec.reboot_delay,
+            initial_on=spec.outlets_on,
+        )
+        super().__init__(plan, self.pdu.source, reactor, journal)
+        self._listeners: list[RackOutletListener] = []
+        self.pdu.add_outlet_listener(self._outlet_changed)
+
+    @property
+    def outlet_count(self) -> int:
+        return self.pdu.outlet_count
+
+    def _outlet_changed(self, outlet: int, on: bool, cause: str) -> None:
+        self.journal.append(self.device_name, "power", "outlet", outlet=outlet, on=on, cause=cause)
+        for listener in list(self._listeners):
+            listener(self.device_name, outlet, on, cause)
+
+    # power model hooks
+    def add_outlet_listener(self, listener: RackOutletListener) -> None:
+        self._listeners.append(listener)
+
+    def outlet_on(self, outlet: int) -> bool:
+        return self.pdu.outlet_state(outlet)
+
+    def set_outlet_load(self, outlet: int, watts: float) -> None:
+        self.pdu.set_outlet_load(outlet, watts)
+
+    # control API
+    def control_outlet(self, outlet: int, action: str, cause: str) -> None:
+        self.journal.append(self.device_name, "control", "outlet", outlet=outlet, action=action, cause=cause)
+        if action == "reboot":
+            self.pdu.reboot_outlet(outlet, cause)
+        else:
+            self.pdu.set_outlet(outlet, action == "on", cause)
+
+    def describe(self) -> dict[str, Any]:
+        info = self.snmp_description()
+        info["outlets"] = [
+            {
+                "outlet": n,
+                "name": self.pdu.outlet(n).name,
+                "on": self.pdu.outlet_state(n),
+                "watts": round(self.pdu.outlet_power(n), 1),
+            }
+            for n in range(1, self.pdu.outlet_count + 1)
+        ]
+        return info
+
+
+def build_pdu_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+    for pdu in plan.pdus:
+        yield PduDevice(pdu, reactor, journal)

@@ -1,0 +1,81 @@
+"""What PDUs and switches share in the rack: an SNMP agent built from the spec, journalled.
+
+Community strings are credentials in SNMP v1/v2c, so the journal records the
+access level a request was granted (``ro``/``rw``) and the version, never the
+community itself; v3 requests are journalled with their user name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from snmp_agent.agent import SnmpAgent, SnmpAgentService
+from snmp_agent.config import CommunityConfig, SnmpRecord, UsmUserConfig
+from snmp_agent.source import MibSource
+from vrack.devices.base import DeviceService
+from vrack.journal import Journal
+from vrack.plan import SnmpDevicePlan
+
+
+class SnmpDeviceService(DeviceService):
+    """A device whose management interface is one SNMP agent."""
+
+    def __init__(self, plan: SnmpDevicePlan, source: MibSource, reactor: Any, journal: Journal) -> None:
+        super().__init__(plan.name)
+        self.plan = plan
+        self.journal = journal
+        snmp = plan.spec.snmp
+        self._access = {c.name: c.access for c in snmp.communities}
+        self.agent = SnmpAgent(
+            source,
+            address=str(plan.address),
+            port=plan.port,
+            communities=[CommunityConfig(c.name, c.access) for c in snmp.communities],
+            v3_users=[
+                UsmUserConfig(
+                    u.name,
+                    auth_protocol=u.auth_protocol,
+                    auth_key=u.auth_key,
+                    priv_protocol=u.priv_protocol,
+                    priv_key=u.priv_key or "",
+                    access=u.access,
+                )
+                for u in snmp.users
+            ],
+            versions=snmp.versions,
+            observer=self._on_request,
+            name=plan.name,
+            clock=reactor,
+        )
+        SnmpAgentService(self.agent).setServiceParent(self)
+
+    def _on_request(self, record: SnmpRecord) -> None:
+        fields: dict[str, Any] = {
+            "peer": record.peer,
+            "version": record.version,
+            "oids": list(record.oids),
+            "error_status": record.error_status,
+        }
+        if record.version == "v3":
+            fields["user"] = record.principal
+        else:
+            fields["access"] = self._access.get(record.principal, "none")
+        if record.values:
+            fields["values"] = list(record.values)
+        self.journal.append(self.device_name, "snmp", record.operation, **fields)
+
+    def snmp_description(self) -> dict[str, Any]:
+        return {
+            "name": self.device_name,
+            "kind": self.kind,
+            "model": self.plan.spec.model,
+            "address": str(self.plan.address),
+            "port": self.plan.port,
+            "bound_port": self.agent.port,
+            "serial": self.plan.serial,
+            "stats": {
+                "received": self.agent.stats.received,
+                "answered": self.agent.stats.answered,
+                "malformed": self.agent.stats.malformed,
+            },
+        }

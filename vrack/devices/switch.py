@@ -1,0 +1,66 @@
+"""A switch in the rack: switch_sim's ports behind an SNMP agent, following the cabling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from switch_sim.device import Switch
+from switch_sim.ports import LinkPeer
+from vrack import identity
+from vrack.clock import RackClock
+from vrack.devices.base import DeviceService
+from vrack.devices.snmp import SnmpDeviceService
+from vrack.journal import Journal
+from vrack.plan import RackPlan, SnmpDevicePlan
+from vrack.spec import SwitchSpec
+
+
+class SwitchDevice(SnmpDeviceService):
+    kind = "switch"
+
+    def __init__(self, plan: SnmpDevicePlan, seed: str, reactor: Any, journal: Journal) -> None:
+        spec = plan.spec
+        assert isinstance(spec, SwitchSpec)
+        self.switch = Switch(
+            spec.model,
+            name=plan.name,
+            ports=spec.ports,
+            clock=reactor,
+            base_mac=plan.mac,
+            serial=plan.serial,
+            seed=identity.small_int(seed, plan.name, "switch", 2**31),
+            management_ip=str(plan.address),
+        )
+        super().__init__(plan, self.switch.source, reactor, journal)
+
+    @property
+    def port_count(self) -> int:
+        return self.switch.port_count
+
+    def set_link(self, port: int, up: bool, peer: dict[str, Any] | None, cause: str) -> None:
+        """Link state from the power and cabling model (peer = the cabled NIC, when up)."""
+        before = self.switch.port(port).oper_up
+        self.switch.set_link(port, up, peer=LinkPeer(**peer) if peer else None)
+        after = self.switch.port(port).oper_up
+        if before != after:
+            self.journal.append(self.device_name, "link", "port-up" if after else "port-down", port=port, cause=cause)
+
+    def describe(self) -> dict[str, Any]:
+        info = self.snmp_description()
+        info["ports"] = [
+            {
+                "port": p.number,
+                "name": p.name,
+                "oper_up": p.oper_up,
+                "peer": p.peer.chassis_name + "/" + p.peer.port_id if p.peer else None,
+            }
+            for p in self.switch.ports
+        ]
+        info["fdb"] = [{"mac": mac, "port": port} for mac, port in self.switch.fdb_entries()]
+        return info
+
+
+def build_switch_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+    for switch in plan.switches:
+        yield SwitchDevice(switch, plan.spec.identity_seed, reactor, journal)
