@@ -162,10 +162,12 @@ def _device_line(device: dict[str, Any]) -> str:
         return f"{device['name']:<16} compute  power {state:<3}  BMC {bmc['address']}:{bmc['port']} {reach}"
     if kind == "pdu":
         on = sum(1 for o in device["outlets"] if o["on"])
-        return f"{device['name']:<16} pdu      {on}/{len(device['outlets'])} outlets on  SNMP {device['address']}:{device['port']}"
+        where = f"SNMP {device['address']}:{device['port']}"
+        return f"{device['name']:<16} pdu      {on}/{len(device['outlets'])} outlets on  {where}"
     if kind == "switch":
         up = sum(1 for p in device["ports"] if p["oper_up"])
-        return f"{device['name']:<16} switch   {up}/{len(device['ports'])} ports up  SNMP {device['address']}:{device['port']}"
+        where = f"SNMP {device['address']}:{device['port']}"
+        return f"{device['name']:<16} switch   {up}/{len(device['ports'])} ports up  {where}"
     return f"{device['name']:<16} {kind}"
 
 

@@ -155,7 +155,7 @@ def test_sel_injection_as_fit_does(ipmi_rack: RackProcess) -> None:
     assert "SEL Record ID" in ipmitool(host, f"sel get {rid}").ok().stdout
 
 
-# --------------------------------------------------------------------------- catalogs (ipmi-catalog.js and in-band twins)
+# ------------------------------------------------------------------ catalogs (ipmi-catalog.js and in-band twins)
 
 
 def test_catalog_lan_print_has_real_ip_and_mac(ipmi_rack: RackProcess) -> None:
