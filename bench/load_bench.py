@@ -1,0 +1,160 @@
+"""Request throughput and latency: ipmi_sim, pyghmi's stock BMC and vrack under identical load.
+
+For each server in turn: start it in its own process group (ipmi_sim on
+127.16.0.1, pyghmi on 127.16.0.2, a one-node vrack on 127.16.0.3, all UDP 623,
+admin/admin), wait until it answers, run :mod:`bench.ipmi_load` in a separate
+process once per client count, read the server's RSS, stop it.  Servers run
+one after another, never at the same time, so they never compete for the CPU.
+
+    python -m bench.load_bench [--clients 8 32] [--duration 10] [--processes 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.peers import PeerError, Processes, start_ipmi_sim, start_pyghmi, start_vrack
+from bench.probe import wait_answering
+from bench.procinfo import load_average, rss_kib
+
+SERVERS = ("ipmi_sim", "pyghmi", "vrack")
+ADDRESSES = {"ipmi_sim": "127.16.0.1", "pyghmi": "127.16.0.2", "vrack": "127.16.0.3"}
+
+VRACK_ONE_NODE = """\
+rack: bench-load
+seed: bench-load-seed
+networks:
+  management: 127.16.0.0/24
+devices:
+  - name: node01
+    kind: compute
+    model: generic
+    bmc:
+      address: {address}
+      boot_time: 0
+      session_limit: 64
+      users:
+        - {{name: admin, password: admin}}
+"""
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Identical load parameters for every server."""
+
+    clients: tuple[int, ...] = (8, 32)
+    duration: float = 10.0
+    warmup: float = 1.0
+    processes: int = 2
+    servers: tuple[str, ...] = SERVERS
+
+
+def _start(server: str, procs: Processes, workdir: Path) -> subprocess.Popen[bytes]:
+    address = ADDRESSES[server]
+    if server == "ipmi_sim":
+        return start_ipmi_sim(procs, workdir / "ipmi_sim", address)
+    if server == "pyghmi":
+        proc, _ = start_pyghmi(procs, workdir / "pyghmi.log", addresses=[address])
+        return proc
+    proc, _ = start_vrack(procs, workdir / "vrack", "bench-load", VRACK_ONE_NODE.format(address=address))
+    return proc
+
+
+def run_load_process(address: str, clients: int, plan: LoadPlan, server_pid: int) -> dict[str, Any]:
+    """Run ``python -m bench.ipmi_load`` (its own process) and return its JSON result."""
+    argv = [
+        sys.executable, "-m", "bench.ipmi_load", "--host", address, "--clients", str(clients),
+        "--duration", str(plan.duration), "--warmup", str(plan.warmup),
+        "--processes", str(min(plan.processes, clients)), "--server-pid", str(server_pid),
+    ]  # fmt: skip
+    budget = plan.warmup + plan.duration + 60
+    done = subprocess.run(argv, capture_output=True, timeout=budget, check=False)
+    lines = done.stdout.decode().strip().splitlines()
+    if not lines:
+        raise PeerError(f"load generator failed (exit {done.returncode}): {done.stderr.decode()[-1000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def measure_server(
+    server: str, plan: LoadPlan, workdir: Path, report: Callable[[str], None] = print
+) -> list[dict[str, Any]]:
+    """Start ``server``, run every client count against it, stop it; one row per client count."""
+    procs = Processes()
+    rows: list[dict[str, Any]] = []
+    try:
+        proc = _start(server, procs, workdir)
+        address = ADDRESSES[server]
+        answered = asyncio.run(wait_answering([address], timeout=30))
+        if address not in answered:
+            raise PeerError(f"{server} on {address}:623 never answered")
+        for clients in plan.clients:
+            load_before = load_average()
+            result = run_load_process(address, clients, plan, proc.pid)
+            result.update(server=server, rss_kib=rss_kib(proc.pid), loadavg_before=load_before)
+            rows.append(result)
+            report(
+                f"  {server:<8} K={clients:<3} {result['rps']:>9.0f} req/s  p50 {result['p50_us']:>8.0f} us  "
+                f"p99 {result['p99_us']:>8.0f} us  server {result['server_cpu_per_request_us']} us CPU/req  "
+                f"timeouts {result['timeouts']} errors {result['errors']}"
+            )
+    finally:
+        procs.stop_all()
+    return rows
+
+
+def run(plan: LoadPlan, workdir: Path, report: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """All servers, one after another; a server that fails to start is reported and skipped."""
+    rows: list[dict[str, Any]] = []
+    for server in plan.servers:
+        started = time.monotonic()
+        try:
+            rows.extend(measure_server(server, plan, workdir / server, report))
+        except (PeerError, subprocess.TimeoutExpired) as exc:
+            report(f"  {server}: FAILED: {exc}")
+            rows.append({"server": server, "error": str(exc)})
+        report(f"  ({server} took {time.monotonic() - started:.1f} s)")
+    return rows
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32], help="client counts K")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run (D)")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--processes", type=int, default=2, help="client processes sharing the K clients")
+    parser.add_argument("--servers", nargs="+", choices=SERVERS, default=list(SERVERS))
+
+
+def plan_from(args: argparse.Namespace) -> LoadPlan:
+    return LoadPlan(
+        clients=tuple(args.clients),
+        duration=args.duration,
+        warmup=args.warmup,
+        processes=args.processes,
+        servers=tuple(args.servers),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="IPMI request benchmark: ipmi_sim vs pyghmi vs vrack")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="vrack-bench-") as tmp:
+        rows = run(plan_from(args), Path(tmp))
+    json.dump(rows, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
