@@ -1,0 +1,119 @@
+"""Twisted transport for one BMC: a UDP protocol around a :class:`~bmc_sim.session.BmcEndpoint`.
+
+:class:`BmcProtocol` feeds datagrams to the endpoint and writes its replies
+back to the sender.  :class:`BmcService` binds the protocol in
+``startService`` (never in the constructor) and turns bind failures into a
+:class:`BindError` that says what to do about them.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from typing import Any, Protocol
+
+from twisted.application import service
+from twisted.internet import defer, error, protocol
+
+from bmc_sim.session import BmcEndpoint
+
+log = logging.getLogger(__name__)
+
+_REASONS = {
+    errno.EADDRINUSE: "address already in use (another BMC or process is bound there)",
+    errno.EADDRNOTAVAIL: "address not available on this host (for loopback use 127.0.0.0/8)",
+}
+
+
+class BindError(Exception):
+    """A BMC could not bind its UDP port."""
+
+    def __init__(self, device_name: str, address: str, port: int, reason: str) -> None:
+        super().__init__(f"BMC {device_name!r} cannot listen on {address}:{port}: {reason}")
+        self.device_name = device_name
+        self.address = address
+        self.port = port
+        self.reason = reason
+
+
+class UdpReactor(Protocol):
+    """The part of ``IReactorUDP`` the service uses."""
+
+    def listenUDP(
+        self, port: int, protocol: protocol.DatagramProtocol, interface: str = "", maxPacketSize: int = 8192
+    ) -> Any: ...
+
+
+class BmcProtocol(protocol.DatagramProtocol):
+    """Delivers datagrams to ``endpoint`` and sends its replies to the datagram's sender.
+
+    An unexpected exception while handling one datagram is logged at debug,
+    counted in ``endpoint.stats.errors`` and the datagram dropped; the
+    protocol keeps serving.
+    """
+
+    def __init__(self, endpoint: BmcEndpoint) -> None:
+        self.endpoint = endpoint
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        peer = (str(addr[0]), int(addr[1]))
+        try:
+            replies = self.endpoint.datagram_received(datagram, peer)
+        except Exception:
+            self.endpoint.stats.errors += 1
+            log.debug("%s: error handling a datagram from %s:%d", self.endpoint.name, *peer, exc_info=True)
+            return
+        transport: Any = self.transport
+        for reply in replies:
+            transport.write(reply, peer)
+
+
+class BmcService(service.Service):
+    """Binds one BMC's UDP port on ``address`` when started; ``port`` is the bound port afterwards.
+
+    ``port=0`` binds an ephemeral port (tests).  Port 623 needs root or
+    CAP_NET_BIND_SERVICE.
+    """
+
+    def __init__(
+        self,
+        endpoint: BmcEndpoint,
+        address: str,
+        port: int = 623,
+        *,
+        reactor: UdpReactor,
+        name: str | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.address = address
+        self.port = port
+        self.protocol = BmcProtocol(endpoint)
+        self.listening_port: Any = None
+        self._reactor = reactor
+        if name is not None:
+            self.setName(name)  # type: ignore[no-untyped-call]
+
+    def startService(self) -> None:
+        """Bind the port; raises :class:`BindError` (and stays stopped) if that fails."""
+        try:
+            self.listening_port = self._reactor.listenUDP(self.port, self.protocol, interface=self.address)
+        except error.CannotListenError as exc:
+            raise self._bind_error(exc) from exc
+        self.port = int(self.listening_port.getHost().port)
+        super().startService()  # type: ignore[no-untyped-call]
+
+    def stopService(self) -> defer.Deferred[None]:
+        """Close the port; the Deferred fires once it is closed."""
+        super().stopService()  # type: ignore[no-untyped-call]
+        listening, self.listening_port = self.listening_port, None
+        if listening is None:
+            return defer.succeed(None)
+        return defer.maybeDeferred(listening.stopListening)
+
+    def _bind_error(self, exc: error.CannotListenError) -> BindError:
+        code = getattr(exc.socketError, "errno", None)
+        if code == errno.EACCES:
+            reason = f"port {self.port} needs root or CAP_NET_BIND_SERVICE; run as root or give a port >= 1024"
+        else:
+            reason = _REASONS.get(code or 0, str(exc.socketError))
+        return BindError(self.endpoint.name, self.address, self.port, reason)

@@ -1,0 +1,491 @@
+"""The IPMI session layer of one BMC: datagram in, replies out.
+
+:class:`BmcEndpoint` owns the sessions of one simulated BMC.  It decodes each
+datagram (RMCP, ASF presence ping, IPMI 1.5 or RMCP+), runs the session
+handshakes, checks integrity, confidentiality and sequence numbers, answers
+the session-management commands itself and hands every other in-session
+request to the :class:`Device`.  It has no sockets and takes time only from
+the injected clock, so it runs unchanged under ``twisted.internet.task.Clock``.
+
+Every handled request produces one :class:`~bmc_sim.message.RequestRecord`
+for the observer; refused handshakes and dropped in-session packets produce
+records with an ``outcome`` and no completion code.  Passwords and keys never
+reach records or logs.  Sessions idle for ``config.session_timeout`` seconds
+expire, checked lazily whenever a datagram arrives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hmac
+import logging
+import os
+from collections.abc import Callable
+from typing import Protocol
+
+from bmc_sim.config import BmcConfig
+from bmc_sim.crypto import (
+    AES_BLOCK,
+    ConfidentialityAlgorithm,
+    IntegrityAlgorithm,
+    aes_decrypt_payload,
+    aes_encrypt_payload,
+    integrity_auth_code,
+    integrity_code_length,
+)
+from bmc_sim.errors import completion_code_for
+from bmc_sim.handshake import RmcpPlusHandshake, StepResult
+from bmc_sim.lan15 import Lan15
+from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext, RequestRecord
+from bmc_sim.session_commands import (
+    ACTIVATE_SESSION,
+    APP,
+    CC_INSUFFICIENT_PRIVILEGE,
+    CLOSE_SESSION,
+    COMMAND_NAMES,
+    GET_CHANNEL_AUTH_CAPABILITIES,
+    GET_CHANNEL_CIPHER_SUITES,
+    GET_SESSION_CHALLENGE,
+    GET_SESSION_INFO,
+    GET_SYSTEM_GUID,
+    SET_SESSION_PRIVILEGE,
+    channel_auth_capabilities,
+    channel_cipher_suites,
+    close_session,
+    session_info,
+    set_session_privilege,
+)
+from bmc_sim.session_table import Session, SessionState, SessionTable
+from bmc_sim.users import UserStore
+from bmc_sim.wire import (
+    ASF_IANA,
+    ASF_PRESENCE_PING,
+    AUTH_TYPE_RMCPPLUS,
+    LanMessage,
+    MalformedPacket,
+    PayloadType,
+    RmcpClass,
+    RmcpPlusPacket,
+    Session15Header,
+    decode_asf,
+    decode_lan_message,
+    decode_rmcp,
+    decode_rmcpplus,
+    decode_session15,
+    encode_lan_message,
+    encode_rmcp,
+    encode_rmcpplus,
+    encode_session15,
+    presence_pong,
+    response_to,
+    split_integrity_trailer,
+)
+
+log = logging.getLogger(__name__)
+
+CC_NOT_IN_PRESENT_STATE = 0xD5
+HANDSHAKE_NAMES = {
+    PayloadType.OPEN_SESSION_REQUEST: "rmcpplus.open_session",
+    PayloadType.RAKP1: "rmcpplus.rakp1",
+    PayloadType.RAKP3: "rmcpplus.rakp3",
+}
+AUTH_FAILURES = frozenset({"unknown-user", "bad-password", "user-disabled"})
+
+
+class Device(Protocol):
+    """What the session layer needs from a BMC (implemented by ``bmc_sim.device.Bmc``)."""
+
+    config: BmcConfig
+    users: UserStore
+
+    @property
+    def responsive(self) -> bool:
+        """False while AC power is off, the BMC boots or is in mc reset: every packet is dropped."""
+        ...
+
+    def handle(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
+        """Answer one request; never raises."""
+        ...
+
+    def command_name(self, netfn: int, cmd: int) -> str:
+        """A stable name such as ``"chassis.get_status"``."""
+        ...
+
+
+class Clock(Protocol):
+    """The part of ``IReactorTime`` the session layer uses."""
+
+    def seconds(self) -> float: ...
+
+
+@dataclasses.dataclass
+class EndpointStats:
+    """Counters of one endpoint; dropped packets are counted under exactly one reason."""
+
+    received: int = 0
+    replies: int = 0
+    malformed: int = 0
+    dropped_unresponsive: int = 0
+    unsupported: int = 0
+    unknown_session: int = 0
+    auth_failures: int = 0
+    handshake_refusals: int = 0
+    integrity_failures: int = 0
+    replayed: int = 0
+    sessions_opened: int = 0
+    sessions_closed: int = 0
+    sessions_expired: int = 0
+    handshakes_abandoned: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+class BmcEndpoint:
+    """The session layer of one BMC: ``datagram_received`` returns the datagrams to send back."""
+
+    def __init__(
+        self,
+        device: Device,
+        clock: Clock,
+        observer: Callable[[RequestRecord], None] | None = None,
+        *,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self.device = device
+        self.stats = EndpointStats()
+        config = device.config
+        self.sessions = SessionTable(config.session_limit, config.session_timeout)
+        self._clock = clock
+        self._observer = observer
+        self._random = random_bytes
+        self._handshake = RmcpPlusHandshake(config, device.users, self.sessions, random_bytes)
+        self._lan15 = Lan15(config, device.users, self.sessions, random_bytes)
+
+    @property
+    def name(self) -> str:
+        return self.device.config.name
+
+    def datagram_received(self, data: bytes, peer: tuple[str, int]) -> list[bytes]:
+        """Handle one datagram from ``peer``; malformed packets are counted and dropped."""
+        now = self._clock.seconds()
+        self.stats.received += 1
+        self._expire(now)
+        if not self.device.responsive:
+            self.stats.dropped_unresponsive += 1
+            return []
+        try:
+            replies = self._route(bytes(data), peer, now)
+        except MalformedPacket as exc:
+            self.stats.malformed += 1
+            log.debug("%s: dropped malformed packet from %s:%s: %s", self.name, peer[0], peer[1], exc)
+            return []
+        self.stats.replies += len(replies)
+        return replies
+
+    # ------------------------------------------------------------------ routing
+
+    def _route(self, data: bytes, peer: tuple[str, int], now: float) -> list[bytes]:
+        header, body = decode_rmcp(data)
+        if header.is_ack:
+            return []
+        if header.message_class == RmcpClass.ASF:
+            message = decode_asf(body)
+            if message.iana != ASF_IANA or message.message_type != ASF_PRESENCE_PING:
+                self.stats.unsupported += 1
+                return []
+            return [presence_pong(message.tag)]
+        if header.message_class != RmcpClass.IPMI:
+            raise MalformedPacket("rmcp.class", f"unsupported message class {header.message_class:#04x}")
+        if not body:
+            raise MalformedPacket("session.auth_type", "missing")
+        if body[0] == AUTH_TYPE_RMCPPLUS:
+            return self._rmcpplus(body, peer, now)
+        return self._ipmi15(body, peer, now)
+
+    def _rmcpplus(self, body: bytes, peer: tuple[str, int], now: float) -> list[bytes]:
+        packet = decode_rmcpplus(body)
+        if packet.payload_type in HANDSHAKE_NAMES:
+            return self._handshake_step(packet, peer, now)
+        if packet.payload_type != PayloadType.IPMI:
+            self.stats.unsupported += 1
+            return []
+        if packet.session_id == 0:
+            if packet.encrypted or packet.authenticated:
+                raise MalformedPacket("session.payload_type", "a sessionless payload is neither signed nor encrypted")
+            reply = self._sessionless(decode_lan_message(packet.payload), peer, now)
+            return [encode_rmcp(RmcpClass.IPMI, encode_rmcpplus(PayloadType.IPMI, 0, 0, encode_lan_message(reply)))]
+        session = self.sessions.get(packet.session_id)
+        if session is None or session.state != SessionState.ACTIVE or session.interface != "lanplus":
+            self.stats.unknown_session += 1
+            return []
+        payload = self._open_lanplus(session, body, packet, peer, now)
+        if payload is None:
+            return []
+        return self._in_session(session, decode_lan_message(payload), peer, now)
+
+    def _ipmi15(self, body: bytes, peer: tuple[str, int], now: float) -> list[bytes]:
+        header, raw_message = decode_session15(body)
+        if header.session_id == 0:
+            if header.auth_type != 0:
+                raise MalformedPacket("session.auth_type", "sessionless messages use authentication type NONE")
+            reply = encode_lan_message(self._sessionless(decode_lan_message(raw_message), peer, now))
+            return [encode_rmcp(RmcpClass.IPMI, encode_session15(Session15Header(0, 0, 0), reply))]
+        if self.sessions.challenge(header.session_id) is not None:
+            return self._activate(header, raw_message, peer, now)
+        session = self.sessions.get(header.session_id)
+        if session is None or session.interface != "lan":
+            self.stats.unknown_session += 1
+            return []
+        if header.sequence == 0:
+            again = self._lan15.reactivate(session, header, raw_message, decode_lan_message(raw_message))
+            if again is None:
+                self._drop(session, peer, now, "replayed")
+                return []
+            return [again]
+        if not self._lan15.verify(session, header, raw_message):
+            self._drop(session, peer, now, "bad-integrity")
+            return []
+        if not session.inbound.accept(header.sequence):
+            self._drop(session, peer, now, "replayed")
+            return []
+        return self._in_session(session, decode_lan_message(raw_message), peer, now)
+
+    # ------------------------------------------------------------------ session setup
+
+    def _handshake_step(self, packet: RmcpPlusPacket, peer: tuple[str, int], now: float) -> list[bytes]:
+        steps: dict[int, Callable[[bytes, tuple[str, int], float], StepResult]] = {
+            PayloadType.OPEN_SESSION_REQUEST: self._handshake.open_session,
+            PayloadType.RAKP1: self._handshake.rakp1,
+            PayloadType.RAKP3: self._handshake.rakp3,
+        }
+        step = steps[packet.payload_type](packet.payload, peer, now)
+        if step.outcome != "ok":
+            self.stats.handshake_refusals += 1
+            if step.outcome in AUTH_FAILURES:
+                self.stats.auth_failures += 1
+            command = HANDSHAKE_NAMES[PayloadType(packet.payload_type)]
+            self._report(now, peer, step.user_name, 0, packet.payload_type, None, step.outcome, 0, "lanplus", command)
+        if step.opened:
+            self.stats.sessions_opened += 1
+        if step.reply is None:
+            return []
+        return [encode_rmcp(RmcpClass.IPMI, encode_rmcpplus(step.reply_type, 0, 0, step.reply))]
+
+    def _activate(self, header: Session15Header, raw_message: bytes, peer: tuple[str, int], now: float) -> list[bytes]:
+        request = decode_lan_message(raw_message)
+        result = self._lan15.activate(header, raw_message, request, now)
+        if result.session is not None:
+            self.stats.sessions_opened += 1
+        elif result.outcome in AUTH_FAILURES:
+            self.stats.auth_failures += 1
+        session_id = result.session.bmc_session_id if result.session else 0
+        self._report(
+            now,
+            peer,
+            result.user_name,
+            APP,
+            ACTIVATE_SESSION,
+            result.completion_code,
+            result.outcome,
+            session_id,
+            "lan",
+        )
+        return [result.reply] if result.reply else []
+
+    # ------------------------------------------------------------------ RMCP+ in-session packets
+
+    def _open_lanplus(
+        self, session: Session, body: bytes, packet: RmcpPlusPacket, peer: tuple[str, int], now: float
+    ) -> bytes | None:
+        """Check integrity, confidentiality and sequence number; return the plaintext payload."""
+        suite, keys = session.suite, session.keys
+        assert suite is not None and keys is not None
+        if suite.integrity != IntegrityAlgorithm.NONE:
+            if not packet.authenticated:
+                self._drop(session, peer, now, "bad-integrity")
+                return None
+            length = integrity_code_length(suite.integrity)
+            signed, code = split_integrity_trailer(body, packet.payload_end, length)
+            if not hmac.compare_digest(code, integrity_auth_code(suite.integrity, keys.k1, signed)):
+                self._drop(session, peer, now, "bad-integrity")
+                return None
+        elif packet.authenticated:
+            self._drop(session, peer, now, "bad-integrity")
+            return None
+        if packet.encrypted != (suite.confidentiality != ConfidentialityAlgorithm.NONE):
+            self._drop(session, peer, now, "unencrypted" if not packet.encrypted else "bad-integrity")
+            return None
+        if not session.inbound.accept(packet.sequence):
+            self._drop(session, peer, now, "replayed")
+            return None
+        return aes_decrypt_payload(keys.aes_key, packet.payload) if packet.encrypted else packet.payload
+
+    def _frame_lanplus(self, session: Session, message: LanMessage) -> bytes:
+        suite, keys = session.suite, session.keys
+        assert suite is not None and keys is not None
+        payload = encode_lan_message(message)
+        encrypted = suite.confidentiality != ConfidentialityAlgorithm.NONE
+        if encrypted:
+            payload = aes_encrypt_payload(keys.aes_key, payload, self._random(AES_BLOCK))
+        integrity = None
+        if suite.integrity != IntegrityAlgorithm.NONE:
+            integrity = functools.partial(integrity_auth_code, suite.integrity, keys.k1)
+        sequence = session.next_outbound_sequence()
+        body = encode_rmcpplus(
+            PayloadType.IPMI, session.console_session_id, sequence, payload, encrypted=encrypted, integrity=integrity
+        )
+        return encode_rmcp(RmcpClass.IPMI, body)
+
+    # ------------------------------------------------------------------ requests
+
+    def _sessionless(self, request: LanMessage, peer: tuple[str, int], now: float) -> LanMessage:
+        """Answer a request outside any session (channel capabilities, cipher suites, challenge, GUID)."""
+        _check_request(request)
+        config, outcome, user_name = self.device.config, "ok", ""
+        if request.netfn == APP and request.cmd == GET_CHANNEL_AUTH_CAPABILITIES:
+            code, data = channel_auth_capabilities(config, self.device.users, request.data)
+        elif request.netfn == APP and request.cmd == GET_CHANNEL_CIPHER_SUITES:
+            code, data = channel_cipher_suites(config, self._handshake.suites, request.data)
+        elif request.netfn == APP and request.cmd == GET_SESSION_CHALLENGE:
+            challenge = self._lan15.challenge(request.data, peer, now)
+            code, data, outcome, user_name = (
+                challenge.completion_code,
+                challenge.data,
+                challenge.outcome,
+                challenge.user_name,
+            )
+            if outcome in AUTH_FAILURES:
+                self.stats.auth_failures += 1
+        elif request.netfn == APP and request.cmd == GET_SYSTEM_GUID:
+            ctx = RequestContext(peer=peer, channel=config.channel)
+            response = self._call_device(IpmiRequest(request.netfn, request.cmd, request.data, request.target_lun), ctx)
+            code, data = response.completion_code, response.data
+        else:
+            code, data, outcome = CC_INSUFFICIENT_PRIVILEGE, b"", "no-session"
+        self._report(now, peer, user_name, request.netfn, request.cmd, code, outcome, 0, "sessionless")
+        return response_to(request, code, data)
+
+    def _in_session(self, session: Session, request: LanMessage, peer: tuple[str, int], now: float) -> list[bytes]:
+        """Dispatch an authenticated request and frame the reply in ``session``."""
+        _check_request(request)
+        session.last_activity = now
+        config, users = self.device.config, self.device.users
+        closing: Session | None = None
+        if request.netfn == APP and request.cmd in COMMAND_NAMES:
+            cmd, data = request.cmd, request.data
+            if cmd == GET_CHANNEL_AUTH_CAPABILITIES:
+                code, reply = channel_auth_capabilities(config, users, data)
+            elif cmd == GET_CHANNEL_CIPHER_SUITES:
+                code, reply = channel_cipher_suites(config, self._handshake.suites, data)
+            elif cmd == SET_SESSION_PRIVILEGE:
+                code, reply = set_session_privilege(session, users, config.channel, data)
+            elif cmd == CLOSE_SESSION:
+                result = close_session(session, self.sessions, data)
+                code, reply, closing = result.completion_code, b"", result.closed
+            elif cmd == GET_SESSION_INFO:
+                code, reply = session_info(session, self.sessions, config, data)
+            else:  # Get Session Challenge / Activate Session inside a session
+                code, reply = CC_NOT_IN_PRESENT_STATE, b""
+        else:
+            ctx = RequestContext(
+                peer=peer,
+                channel=config.channel,
+                user_id=session.user_id,
+                user_name=session.user_name,
+                privilege=session.privilege,
+                session_id=session.bmc_session_id,
+            )
+            response = self._call_device(IpmiRequest(request.netfn, request.cmd, request.data, request.target_lun), ctx)
+            code, reply = response.completion_code, response.data
+        self._report(
+            now,
+            peer,
+            session.user_name,
+            request.netfn,
+            request.cmd,
+            code,
+            "ok",
+            session.bmc_session_id,
+            session.interface,
+        )
+        message = response_to(request, code, reply)
+        if session.interface == "lan":
+            datagram = self._lan15.frame(session, message)
+        else:
+            datagram = self._frame_lanplus(session, message)
+        if closing is not None:
+            self.sessions.remove(closing)
+            self.stats.sessions_closed += 1
+        return [datagram]
+
+    def _call_device(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
+        try:
+            return self.device.handle(request, ctx)
+        except Exception as exc:  # the device promises never to raise; map whatever escapes anyway
+            self.stats.errors += 1
+            log.debug("%s: device raised on %#04x/%#04x", self.name, request.netfn, request.cmd, exc_info=True)
+            return IpmiResponse(completion_code_for(exc))
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _expire(self, now: float) -> None:
+        expired, abandoned = self.sessions.expire(now)
+        self.stats.sessions_expired += len(expired)
+        self.stats.handshakes_abandoned += abandoned
+
+    def _drop(self, session: Session, peer: tuple[str, int], now: float, outcome: str) -> None:
+        """Count and report an in-session packet dropped for ``outcome``."""
+        if outcome == "replayed":
+            self.stats.replayed += 1
+        else:
+            self.stats.integrity_failures += 1
+        self._report(now, peer, session.user_name, 0, 0, None, outcome, session.bmc_session_id, session.interface, "")
+
+    def _report(
+        self,
+        now: float,
+        peer: tuple[str, int],
+        user_name: str,
+        netfn: int,
+        cmd: int,
+        completion_code: int | None,
+        outcome: str,
+        session_id: int,
+        interface: str,
+        command: str | None = None,
+    ) -> None:
+        if self._observer is None:
+            return
+        record = RequestRecord(
+            time=now,
+            peer=peer,
+            user_name=user_name,
+            netfn=netfn,
+            cmd=cmd,
+            command=self._command_name(netfn, cmd) if command is None else command,
+            completion_code=completion_code,
+            outcome=outcome,
+            session_id=session_id,
+            interface=interface,
+        )
+        try:
+            self._observer(record)
+        except Exception:
+            self.stats.errors += 1
+            log.debug("%s: request observer failed", self.name, exc_info=True)
+
+    def _command_name(self, netfn: int, cmd: int) -> str:
+        if netfn == APP and cmd in COMMAND_NAMES:
+            return COMMAND_NAMES[cmd]
+        try:
+            return self.device.command_name(netfn, cmd)
+        except Exception:
+            return f"netfn{netfn:02x}.cmd{cmd:02x}"
+
+
+def _check_request(request: LanMessage) -> None:
+    if request.netfn & 0x01:
+        raise MalformedPacket("message.netfn", f"{request.netfn:#04x} is a response network function")

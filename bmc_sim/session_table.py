@@ -1,0 +1,236 @@
+"""Session state of one BMC: sessions, pending handshakes, IPMI 1.5 challenges, replay windows.
+
+No I/O and no clock of its own: callers pass ``now`` (reactor seconds) so
+expiry is deterministic under a fake clock.  Session IDs and challenges come
+from :mod:`secrets` (security, not behaviour).  Passwords and keys are not
+stored here except the derived session keys, which never appear in ``repr``.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from bmc_sim.config import AuthType15, Privilege
+from bmc_sim.crypto import CipherSuite, SessionKeys
+
+REPLAY_WINDOW_20 = 16  # IPMI 2.0 section 6.12.13
+REPLAY_WINDOW_15 = 8  # IPMI 1.5 section 6.12.12
+_U32 = 1 << 32
+
+
+class ReplayWindow:
+    """Sliding window over inbound session sequence numbers.
+
+    A number is accepted once if it is ahead of the highest seen by at most
+    ``size``, or behind it by less than ``size`` and not seen before.  Zero is
+    never accepted (it is reserved for pre-session messages).  With no
+    ``expected`` start the first non-zero number opens the window.
+    """
+
+    def __init__(self, size: int = REPLAY_WINDOW_20, expected: int | None = None) -> None:
+        self.size = size
+        self._highest: int | None = None if expected is None else (expected - 1) % _U32
+        self._seen = 0  # bit i set: highest - i was received
+
+    def accept(self, sequence: int) -> bool:
+        """Record ``sequence`` and say whether the packet carrying it may be processed."""
+        if sequence == 0:
+            return False
+        if self._highest is None:
+            self._highest, self._seen = sequence, 1
+            return True
+        delta = (sequence - self._highest + _U32 // 2) % _U32 - _U32 // 2
+        if 0 < delta <= self.size:
+            self._highest = sequence
+            self._seen = ((self._seen << delta) | 1) & ((1 << self.size) - 1)
+            return True
+        if -self.size < delta <= 0:
+            bit = 1 << -delta
+            if self._seen & bit:
+                return False
+            self._seen |= bit
+            return True
+        return False
+
+
+class SessionState(enum.Enum):
+    AWAIT_RAKP1 = "await-rakp1"
+    AWAIT_RAKP3 = "await-rakp3"
+    ACTIVE = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class Activation:
+    """What an IPMI 1.5 Activate Session was answered with, to answer its retransmissions alike."""
+
+    challenge: bytes
+    reply_data: bytes
+    sequence: int
+
+
+@dataclass(eq=False)
+class Session:
+    """One IPMI session (``interface`` "lanplus" for RMCP+, "lan" for IPMI 1.5) or pending handshake.
+
+    ``bmc_session_id`` is the ID the console puts in its packets;
+    ``console_session_id`` the one the BMC puts in replies (equal for 1.5).
+    """
+
+    bmc_session_id: int
+    console_session_id: int
+    peer: tuple[str, int]
+    interface: str
+    state: SessionState
+    created: float
+    last_activity: float
+    handle: int = 0
+    suite: CipherSuite | None = None
+    auth_type_15: AuthType15 = AuthType15.NONE
+    user_id: int = 0
+    user_name: str = ""
+    max_privilege: Privilege = Privilege.USER
+    privilege: Privilege = Privilege.USER
+    open_tag: int = 0
+    console_random: bytes = b""
+    bmc_random: bytes = b""
+    role: int = 0
+    username: bytes = b""
+    keys: SessionKeys | None = field(default=None, repr=False)
+    inbound: ReplayWindow = field(default_factory=ReplayWindow, repr=False)
+    outbound_sequence: int = 0
+    # Last handshake request and the reply sent for it, to answer retransmissions identically.
+    last_request: bytes = field(default=b"", repr=False)
+    last_reply: bytes = field(default=b"", repr=False)
+    activation: Activation | None = field(default=None, repr=False)
+
+    def next_outbound_sequence(self) -> int:
+        """Advance and return the BMC's outbound session sequence number (never 0)."""
+        self.outbound_sequence = (self.outbound_sequence + 1) % _U32 or 1
+        return self.outbound_sequence
+
+
+@dataclass(eq=False)
+class Challenge:
+    """An IPMI 1.5 Get Session Challenge awaiting its Activate Session."""
+
+    session_id: int
+    challenge: bytes
+    auth_type: AuthType15
+    user_id: int
+    user_name: str
+    peer: tuple[str, int]
+    created: float
+
+
+def _random_session_id() -> int:
+    return secrets.randbits(32)
+
+
+class SessionTable:
+    """Active sessions (at most ``limit``), pending handshakes and 1.5 challenges of one BMC.
+
+    Pending handshakes and challenges are kept apart from the limit but capped
+    at ``limit`` each (the oldest is dropped), so stale half-open logins never
+    lock users out.  Everything idle for ``timeout`` seconds expires.
+    """
+
+    def __init__(self, limit: int, timeout: float, id_source: Callable[[], int] = _random_session_id) -> None:
+        self.limit = limit
+        self.timeout = timeout
+        self._id_source = id_source
+        self._sessions: dict[int, Session] = {}
+        self._challenges: dict[int, Challenge] = {}
+        self._next_handle = 1
+
+    # ------------------------------------------------------------------ ids
+
+    def new_session_id(self) -> int:
+        """A fresh non-zero session ID unused by any session or challenge."""
+        while True:
+            candidate = self._id_source() % _U32
+            if candidate and candidate not in self._sessions and candidate not in self._challenges:
+                return candidate
+
+    def _new_handle(self) -> int:
+        used = {s.handle for s in self._sessions.values()}
+        for _ in range(255):
+            handle, self._next_handle = self._next_handle, self._next_handle % 255 + 1
+            if handle not in used:
+                return handle
+        raise RuntimeError("no free session handle")  # unreachable: the limit is far below 255
+
+    # ------------------------------------------------------------------ sessions
+
+    def add_pending(self, session: Session) -> None:
+        """Add a session still in its handshake, evicting the oldest pending one if at the cap."""
+        pending = [s for s in self._sessions.values() if s.state != SessionState.ACTIVE]
+        if len(pending) >= self.limit:
+            oldest = min(pending, key=lambda s: s.last_activity)
+            del self._sessions[oldest.bmc_session_id]
+        self._sessions[session.bmc_session_id] = session
+
+    def activate(self, session: Session) -> None:
+        """Mark ``session`` active (it must already be in the table or is added) and give it a handle."""
+        session.state = SessionState.ACTIVE
+        session.handle = self._new_handle()
+        self._sessions[session.bmc_session_id] = session
+
+    def get(self, session_id: int) -> Session | None:
+        return self._sessions.get(session_id)
+
+    def remove(self, session: Session) -> None:
+        self._sessions.pop(session.bmc_session_id, None)
+
+    def find_pending(self, peer: tuple[str, int], console_session_id: int) -> Session | None:
+        """The pending handshake from ``peer`` with ``console_session_id``, if any."""
+        for session in self._sessions.values():
+            if (
+                session.state != SessionState.ACTIVE
+                and session.peer == peer
+                and session.console_session_id == console_session_id
+            ):
+                return session
+        return None
+
+    def active(self) -> list[Session]:
+        """Active sessions ordered by handle."""
+        return sorted((s for s in self._sessions.values() if s.state == SessionState.ACTIVE), key=lambda s: s.handle)
+
+    def active_count(self) -> int:
+        return sum(1 for s in self._sessions.values() if s.state == SessionState.ACTIVE)
+
+    def is_full(self) -> bool:
+        return self.active_count() >= self.limit
+
+    def __iter__(self) -> Iterator[Session]:
+        return iter(list(self._sessions.values()))
+
+    # ------------------------------------------------------------------ IPMI 1.5 challenges
+
+    def add_challenge(self, challenge: Challenge) -> None:
+        if len(self._challenges) >= self.limit:
+            oldest = min(self._challenges.values(), key=lambda c: c.created)
+            del self._challenges[oldest.session_id]
+        self._challenges[challenge.session_id] = challenge
+
+    def challenge(self, session_id: int) -> Challenge | None:
+        return self._challenges.get(session_id)
+
+    def pop_challenge(self, session_id: int) -> Challenge | None:
+        return self._challenges.pop(session_id, None)
+
+    # ------------------------------------------------------------------ expiry
+
+    def expire(self, now: float) -> tuple[list[Session], int]:
+        """Drop everything idle for ``timeout``; returns expired active sessions and dropped pending count."""
+        limit = now - self.timeout
+        expired = [s for s in self._sessions.values() if s.last_activity <= limit]
+        for session in expired:
+            del self._sessions[session.bmc_session_id]
+        for challenge in [c for c in self._challenges.values() if c.created <= limit]:
+            del self._challenges[challenge.session_id]
+        active = [s for s in expired if s.state == SessionState.ACTIVE]
+        return active, len(expired) - len(active)
