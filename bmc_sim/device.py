@@ -58,7 +58,7 @@ class Bmc:
             clock, self.sel, restore_policy=config.power_restore_policy, power_on=config.initial_power_on
         )
         self.sensors: SensorSet = build_sensors(config.sensors, lambda: self.chassis.power_on)
-        self.sdr = SdrRepository(records_for(self.sensors, config.name[:16] or "BMC"), self.sel.now())
+        self.sdr = SdrRepository(records_for(self.sensors), self.sel.now())
         self.fru = FruDevice(fru_image(config.fru))
         self.lan = LanParameters(config)
         self._session_count: Callable[[], int] = lambda: 0

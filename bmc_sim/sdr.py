@@ -124,8 +124,12 @@ def compact_sensor_record(sensor: Sensor) -> bytes:
     return with_header(COMPACT_SENSOR, body + id_string(sensor.name))
 
 
-def fru_device_locator(name: str = "Builtin FRU Device", fru_id: int = 0) -> bytes:
-    """FRU Device Locator (type 0x11) for a logical FRU device on the BMC."""
+def fru_device_locator(name: str = "Builtin FRU", fru_id: int = 0) -> bytes:
+    """FRU Device Locator (type 0x11) for a logical FRU device on the BMC.
+
+    ID strings hold at most 16 bytes, so FRU 0 is "Builtin FRU"; ipmitool prints
+    its own "Builtin FRU Device (ID 0)" heading for it and skips this record.
+    """
     body = bytes(
         [
             BMC_ADDRESS,
@@ -149,7 +153,7 @@ def mc_device_locator(name: str = "BMC") -> bytes:
         [
             BMC_ADDRESS,
             0x00,  # channel 0
-            0x00,  # ACPI/power state notification: none, static, log init errors
+            0x01,  # controller presence static; no ACPI notification
             0xBF,  # capabilities: chassis, event gen/recv, FRU, SEL, SDR, sensor
             0x00,
             0x00,

@@ -5,6 +5,7 @@ BMC global enables.  Watchdog, channel and user commands have their own modules.
 from __future__ import annotations
 
 import struct
+import uuid
 from typing import TYPE_CHECKING
 
 from bmc_sim.commands.registry import command
@@ -23,6 +24,14 @@ ACPI_S0 = 0x00
 ACPI_S5 = 0x05
 ACPI_D0 = 0x00
 SEL_LOGGING_ENABLE = 0x08
+
+
+def guid_bytes(guid: uuid.UUID) -> bytes:
+    """A GUID in IPMI byte order: the RFC 4122 bytes reversed (IPMI 2.0 section 20.8).
+
+    ipmitool and freeipmi both decode this back to the UUID dmidecode shows.
+    """
+    return guid.bytes[::-1]
 
 
 def device_id(bmc: Bmc) -> bytes:
@@ -81,13 +90,12 @@ def get_acpi_power_state(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
 
 @command(netfn=APP, cmd=0x08, name="app.get_device_guid", privilege=Privilege.USER, max_len=0)
 def get_device_guid(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
-    return bmc.config.identity.device_guid.bytes_le
+    return guid_bytes(bmc.config.identity.device_guid)
 
 
 @command(netfn=APP, cmd=0x37, name="app.get_system_guid", privilege=Privilege.CALLBACK, max_len=0)
 def get_system_guid(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
-    # SMBIOS byte order, so it matches the UUID dmidecode shows on the host
-    return bmc.config.identity.system_guid.bytes_le
+    return guid_bytes(bmc.config.identity.system_guid)
 
 
 @command(
