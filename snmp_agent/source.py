@@ -114,13 +114,17 @@ Setter = Callable[[Value], None]
 Checker = Callable[[Value], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
-    getter: Getter
+    getter: Getter | None  # None: a static value
+    value: Value = None
     setter: Setter | None = None
     checker: Checker | None = None
     live: bool = True
     secret: bool = False
+
+    def read(self) -> Value:
+        return self.value if self.getter is None else self.getter()
 
 
 class MibTable:
@@ -159,17 +163,11 @@ class MibTable:
         key = parse_oid(oid) if isinstance(oid, str) else oid
         if live is None:
             live = getter is not None or setter is not None
-        if getter is None:
-            if value is None:
-                raise ValueError(f"{format_oid(key)}: give a value or a getter")
-            static = value
-
-            def getter() -> Value:
-                return static
-
+        if getter is None and value is None:
+            raise ValueError(f"{format_oid(key)}: give a value or a getter")
         if key not in self._entries:
             bisect.insort(self._oids, key)
-        self._entries[key] = _Entry(getter, setter, checker, live, secret)
+        self._entries[key] = _Entry(getter, value if getter is None else None, setter, checker, live, secret)
         if object_oid is not None:
             self.add_object(object_oid)
         else:
@@ -196,7 +194,7 @@ class MibTable:
     # MibSource
     def get(self, oid: Oid) -> Value | None:
         entry = self._entries.get(oid)
-        return None if entry is None else entry.getter()
+        return None if entry is None else entry.read()
 
     def has_object(self, oid: Oid) -> bool:
         return any(oid[:n] in self._objects for n in range(len(oid), 0, -1))
@@ -206,7 +204,7 @@ class MibTable:
         if index >= len(self._oids):
             return None
         key = self._oids[index]
-        return key, self._entries[key].getter()
+        return key, self._entries[key].read()
 
     # MibSourceHints
     def is_live(self, oid: Oid) -> bool:
