@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import multiprocessing
 import sys
 import time
@@ -92,7 +93,7 @@ def percentile(sorted_values: list[int], fraction: float) -> int:
     """Nearest-rank percentile of an ascending list (0 for an empty list)."""
     if not sorted_values:
         return 0
-    rank = max(1, min(len(sorted_values), round(fraction * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(fraction * len(sorted_values) - 1e-9)))
     return sorted_values[rank - 1]
 
 

@@ -39,8 +39,8 @@ async def wait_answering(
     port: int = 623,
     timeout: float = 60.0,
     tick: float = 0.02,
-    retry: float = 0.25,
-    burst: int = 250,
+    retry: float = 0.05,
+    burst: int = 200,
 ) -> dict[str, float]:
     """Probe ``hosts`` until all answered or ``timeout`` passed; return host -> monotonic answer time."""
     if not all(h.startswith("127.") for h in hosts):
