@@ -323,3 +323,14 @@ def test_service_binds_in_start_and_releases_in_stop(env: AgentLoop) -> None:
 
 def a_port() -> int:
     return 161 if os.geteuid() == 0 else 0
+
+
+def test_disabled_versions_get_no_answer(env: AgentLoop) -> None:
+    """An agent with versions={'v2c'} ignores v1 requests and answers v2c."""
+    table = MibTable()
+    table.add("1.3.6.1.2.1.1.1.0", rfc1902.OctetString("v2c only"))
+    agent = env.agent(table, address="127.30.1.4", name="v2c-only", versions={"v2c"})
+    v1 = env.tool("snmpget", "-v1", "-t", "1", "-r", "0", "-c", "public", target(agent), "1.3.6.1.2.1.1.1.0")
+    v2 = env.tool("snmpget", "-v2c", "-c", "public", target(agent), "1.3.6.1.2.1.1.1.0")
+    assert "Timeout" in v1.stderr
+    assert v2.returncode == 0 and "v2c only" in v2.stdout
