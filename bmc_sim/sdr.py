@@ -45,10 +45,7 @@ def _event_masks(sensor: Sensor) -> tuple[int, int, int]:
     # threshold comparison returned bits: lower in assertion word, upper in deassertion word
     lower_cmp = (readable & 0x07) << 12
     upper_cmp = ((readable >> 3) & 0x07) << 12
-    events = 0
-    for i in range(6):  # going-low for lower thresholds, going-high for upper ones
-        if readable & (1 << i):
-            events |= 1 << (2 * i + (1 if i >= 3 else 0))
+    events = sensor.event_mask()
     settable = 0  # thresholds are readable, not settable
     return lower_cmp | events, upper_cmp | events, (settable << 8) | readable
 

@@ -36,7 +36,6 @@ KIND_CODES: dict[SensorKind, tuple[int, int]] = {
 SENSOR_TYPE_POWER_UNIT = 0x09
 SENSOR_TYPE_WATCHDOG2 = 0x23
 SENSOR_TYPE_SYSTEM_RESTART = 0x1D
-SENSOR_TYPE_EVENT_LOGGING = 0x10
 
 # Sensor numbers of the BMC's own discrete sensors; configured sensors must not use them.
 POWER_UNIT_SENSOR = 0xE0
@@ -128,6 +127,15 @@ class Reading:
     states: int = 0  # for discrete sensors: asserted state offsets as a bitmask
 
 
+def threshold_event_mask(readable: int) -> int:
+    """Assertion event bits for readable thresholds: going-low for lower, going-high for upper ones."""
+    mask = 0
+    for i in range(6):
+        if readable & (1 << i):
+            mask |= 1 << (2 * i + (1 if i >= 3 else 0))
+    return mask
+
+
 class Sensor:
     """One sensor as the SDR and the sensor commands see it."""
 
@@ -204,6 +212,10 @@ class Sensor:
             thresholds=th,
             value=analog_value,
         )
+
+    def event_mask(self) -> int:
+        """Events this sensor can generate (assertion = deassertion mask)."""
+        return threshold_event_mask(self.readable_mask()) if self.is_threshold else self.state_mask
 
     def readable_mask(self) -> int:
         """Bit per readable threshold (bit0 LNC ... bit5 UNR)."""

@@ -107,15 +107,7 @@ def get_thresholds(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
 
 @command(netfn=SENSOR_EVENT, cmd=0x29, name="sensor.get_event_enable", privilege=Privilege.USER, min_len=1, max_len=1)
 def get_event_enable(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
-    sensor = _sensor(bmc, data[0])
-    if sensor.is_threshold:
-        mask = 0
-        readable = sensor.readable_mask()
-        for i in range(6):
-            if readable & (1 << i):
-                mask |= 1 << (2 * i + (1 if i >= 3 else 0))
-    else:
-        mask = sensor.state_mask
+    mask = _sensor(bmc, data[0]).event_mask()
     return bytes([EVENTS_AND_SCANNING]) + struct.pack("<HH", mask, mask)
 
 
