@@ -249,6 +249,24 @@ def test_device_id_for_both_clients(bmc: Server) -> None:
     assert GUID in bmc.ipmitool("mc guid").ok().stdout
 
 
+def test_pyghmi_client(bmc: Server) -> None:
+    """pyghmi's client reads power, boot device, FRU inventory and sensors from the same BMC."""
+    from pyghmi.ipmi import command
+
+    client = command.Command(bmc=bmc.address, userid="admin", password="admin", port=bmc.port)
+    try:
+        client.set_power("on", wait=True)
+        assert client.get_power() == {"powerstate": "on"}
+        client.set_bootdev("network")
+        assert client.get_bootdev()["bootdev"] == "network"
+        system = dict(client.get_inventory())["System"]
+        assert (system["Board manufacturer"], system["Serial Number"]) == ("Quanta", "QTFE2E0001")
+        readings = {s.name: s.value for s in client.get_sensor_data()}
+        assert readings["P12V"] == 12.0 and readings["Fan_SYS0"] == 8000.0
+    finally:
+        client.ipmi_session.logout()
+
+
 def test_mc_reset_cold_then_mc_info(bmc: Server) -> None:
     """`mc reset cold` is acknowledged; the BMC comes back and answers `mc info`."""
     assert "Sent cold reset command to MC" in bmc.ipmitool("mc reset cold").ok().stdout
