@@ -25,7 +25,7 @@ _MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("compute", "dell-r630", "dell", "Dell PowerEdge R630"),
     ModelInfo("compute", "generic", "supermicro", "generic whitebox server"),
     ModelInfo("pdu", "servertech-sentry3", "servertech", "ServerTech Sentry3 switched CDU"),
-    ModelInfo("pdu", "apc-ap7900", "apc", "APC PowerNet switched rack PDU"),
+    ModelInfo("pdu", "apc-powernet", "apc", "APC PowerNet switched rack PDU"),
     ModelInfo("pdu", "sinetica-hawk-i2", "sinetica", "Sinetica/Panduit HAWK-I2 iPDU"),
     ModelInfo("switch", "arista-7050", "arista", "Arista DCS-7050TX-64"),
     ModelInfo("switch", "cisco-nexus-3000", "cisco", "Cisco Nexus 3064"),

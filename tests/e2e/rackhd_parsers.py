@@ -71,7 +71,8 @@ def sel_info(stdout: str) -> dict[str, str]:
             info[key.strip()] = value.strip()
     int(info["Entries"])  # RackHD reads an integer
     last_del = info["Last Del Time"]
-    if last_del != "Not Available" and not re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", last_del):
+    # ipmitool prints e.g. "01/01/26 00:00:04 UTC"; RackHD only tells "Not Available" from a date
+    if last_del != "Not Available" and not re.fullmatch(r"\d\d/\d\d/\d{2,4} \d\d:\d\d:\d\d( \w+)?", last_del):
         raise ValueError(f"Last Del Time is neither a date nor 'Not Available': {last_del!r}")
     return info
 

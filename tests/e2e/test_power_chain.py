@@ -36,7 +36,7 @@ devices:
     power_on: true
     bmc: {boot_time: 0.5}
   - {name: pdu1, kind: pdu, model: servertech-sentry3, outlets: 8, reboot_delay: 1}
-  - {name: pdu2, kind: pdu, model: apc-ap7900, outlets: 8}
+  - {name: pdu2, kind: pdu, model: apc-powernet, outlets: 8}
   - {name: pdu3, kind: pdu, model: sinetica-hawk-i2, outlets: 8}
   - {name: sw1, kind: switch, model: arista-7050, ports: 8}
 power:

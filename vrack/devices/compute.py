@@ -120,7 +120,7 @@ class ComputeDevice(DeviceService):
 
     @property
     def host_powered(self) -> bool:
-        return bool(self._in_band(0x00, 0x01)[0] & 0x01) if self.bmc.ac_powered else False
+        return self.bmc.ac_powered and self.bmc.chassis.power_on
 
     def power_draw(self) -> float:
         if not self.bmc.ac_powered:
