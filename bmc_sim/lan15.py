@@ -137,15 +137,18 @@ class Lan15:
             self._table.pop_challenge(header.session_id)
             return ActivateResult(None, "bad-challenge", name)
         max_privilege = data[1] & 0x0F
-        if data[0] & 0x0F != challenge.auth_type or not Privilege.CALLBACK <= max_privilege <= Privilege.OEM:
-            return self._refuse(challenge, request, CC_INVALID_DATA, "invalid-request")
-        if not user.enabled:
-            return self._refuse(challenge, request, CC_PRIVILEGE_EXCEEDS_LIMIT, "user-disabled")
-        if max_privilege > user.privilege_limit(self._config.channel):
-            return self._refuse(challenge, request, CC_PRIVILEGE_EXCEEDS_LIMIT, "privilege-exceeded")
-        if self._table.is_full():
-            return self._refuse(challenge, request, CC_NO_SESSION_SLOT, "session-limit")
         (initial_outbound,) = struct.unpack_from("<I", data, 18)
+        refusal = None
+        if data[0] & 0x0F != challenge.auth_type or not Privilege.CALLBACK <= max_privilege <= Privilege.OEM:
+            refusal = CC_INVALID_DATA, "invalid-request"
+        elif not user.enabled:
+            refusal = CC_PRIVILEGE_EXCEEDS_LIMIT, "user-disabled"
+        elif max_privilege > user.privilege_limit(self._config.channel):
+            refusal = CC_PRIVILEGE_EXCEEDS_LIMIT, "privilege-exceeded"
+        elif self._table.is_full():
+            refusal = CC_NO_SESSION_SLOT, "session-limit"
+        if refusal is not None:
+            return self._refuse(challenge, request, *refusal, sequence=initial_outbound)
         initial_inbound = secrets.randbits(32) or 1
         session = Session(
             bmc_session_id=header.session_id,
@@ -171,8 +174,14 @@ class Lan15:
         self._table.activate(session)
         return ActivateResult(reply, "ok", name, CC_OK, session)
 
-    def _refuse(self, challenge: Challenge, request: LanMessage, code: int, outcome: str) -> ActivateResult:
-        """An authenticated Activate Session that cannot be granted: answer with ``code``."""
+    def _refuse(
+        self, challenge: Challenge, request: LanMessage, code: int, outcome: str, *, sequence: int = 0
+    ) -> ActivateResult:
+        """An authenticated Activate Session that cannot be granted: answer with ``code``.
+
+        The reply carries the console's initial outbound sequence number like a
+        successful one (FreeIPMI starts its window there).
+        """
         self._table.pop_challenge(challenge.session_id)
         stand_in = Session(
             bmc_session_id=challenge.session_id,
@@ -185,7 +194,7 @@ class Lan15:
             auth_type_15=challenge.auth_type,
             user_id=challenge.user_id,
         )
-        reply = self._frame(stand_in, response_to(request, code), 0)
+        reply = self._frame(stand_in, response_to(request, code), sequence)
         return ActivateResult(reply, outcome, challenge.user_name, code)
 
     def reactivate(
