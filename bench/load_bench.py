@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.peers import PeerError, Processes, start_ipmi_sim, start_pyghmi, start_vrack
+from bench.peers import PeerError, Processes, run_in_group, start_ipmi_sim, start_pyghmi, start_vrack
 from bench.probe import wait_answering
 from bench.procinfo import load_average, rss_kib
 
@@ -78,10 +78,10 @@ def run_load_process(address: str, clients: int, plan: LoadPlan, server_pid: int
         "--processes", str(min(plan.processes, clients)), "--server-pid", str(server_pid),
     ]  # fmt: skip
     budget = plan.warmup + plan.duration + 60
-    done = subprocess.run(argv, capture_output=True, timeout=budget, check=False)
-    lines = done.stdout.decode().strip().splitlines()
+    code, out, err = run_in_group(argv, timeout=budget)
+    lines = out.decode().strip().splitlines()
     if not lines:
-        raise PeerError(f"load generator failed (exit {done.returncode}): {done.stderr.decode()[-1000:]}")
+        raise PeerError(f"load generator failed (exit {code}): {err.decode()[-1000:]}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 

@@ -96,6 +96,26 @@ class Processes:
             os.killpg(proc.pid, signum)
 
 
+def run_in_group(argv: list[str], timeout: float) -> tuple[int, bytes, bytes]:
+    """Run ``argv`` to completion in its own process group; kill the whole group if it overruns or we unwind.
+
+    Returns (exit code, stdout, stderr).  Used for the load generator, whose
+    forked client processes must not outlive it.
+    """
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO_ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return proc.returncode, out, err
+
+
 # --------------------------------------------------------------------------- ipmi_sim
 
 LAN_CONF = """\

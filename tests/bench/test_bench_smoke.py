@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +19,11 @@ from typing import Any
 
 import pytest
 
-from bench.peers import Processes, start_ipmi_sim, start_pyghmi, start_vrack
+from bench.peers import Processes, run_in_group, start_ipmi_sim, start_pyghmi, start_vrack
 from bench.probe import wait_answering
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-REPO = Path(__file__).resolve().parents[2]
 VRACK_HOST, SIM_HOST, PYGHMI_HOST = "127.16.9.1", "127.16.9.2", "127.16.9.3"
 
 ONE_NODE = f"""\
@@ -62,9 +60,9 @@ def _load(host: str, pid: int, password: str = "admin", clients: int = 2) -> dic
         sys.executable, "-m", "bench.ipmi_load", "--host", host, "--clients", str(clients), "--duration", "1",
         "--warmup", "0.2", "--timeout", "0.5", "--server-pid", str(pid), "--password", password,
     ]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, timeout=60, cwd=REPO, check=False)
-    assert done.stdout, done.stderr.decode()
-    result: dict[str, Any] = json.loads(done.stdout.decode().splitlines()[-1])
+    _, out, err = run_in_group(argv, timeout=60)
+    assert out, err.decode()
+    result: dict[str, Any] = json.loads(out.decode().splitlines()[-1])
     return result
 
 
