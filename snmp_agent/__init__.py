@@ -16,6 +16,7 @@ from .config import (
     SnmpRecord,
     UsmUserConfig,
 )
+from .snmprec import load_snmprec, load_snmprec_lines
 from .source import MibSource, MibTable, SnmpError
 
 __all__ = [
@@ -31,4 +32,6 @@ __all__ = [
     "SnmpError",
     "SnmpRecord",
     "UsmUserConfig",
+    "load_snmprec",
+    "load_snmprec_lines",
 ]
