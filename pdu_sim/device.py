@@ -52,7 +52,8 @@ class Pdu:
     """A switched PDU of a given vendor ``model`` (see :data:`pdu_sim.models.MODELS`).
 
     ``outlet_names`` overrides the default names (``Outlet_<n>``); ``initial_on``
-    is the power state of every outlet at start.  ``reboot`` = off now, on
+    (or ``initial_state="on"|"off"``, which wins when given) is the power state
+    of every outlet at start.  ``reboot`` = off now, on
     again after ``reboot_delay`` seconds of clock time.  Listeners are called
     as ``fn(outlet, on, cause)`` after every real change of an outlet's power.
     """
@@ -67,6 +68,7 @@ class Pdu:
         outlet_names: Mapping[int, str] | Iterable[str] | None = None,
         reboot_delay: float = 5.0,
         initial_on: bool = True,
+        initial_state: str | None = None,
         voltage: float = 230.0,
         frequency: float = 50.0,
         power_factor: float = 0.95,
@@ -77,6 +79,10 @@ class Pdu:
         self.personality = get_model(model)
         if not 1 <= outlets <= self.personality.max_outlets:
             raise PduError(f"{name}: model {model} supports 1..{self.personality.max_outlets} outlets")
+        if initial_state is not None:
+            if initial_state not in ("on", "off"):
+                raise PduError(f"{name}: initial_state must be 'on' or 'off', not {initial_state!r}")
+            initial_on = initial_state == "on"
         if reboot_delay < 0:
             raise PduError(f"{name}: reboot_delay must not be negative")
         self.model = self.personality.name

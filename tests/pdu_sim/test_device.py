@@ -24,6 +24,8 @@ def test_initial_state_names_and_off_option(clock: Clock) -> None:
     """Outlets start on by default, or off; names default to Outlet_<n> and can be given."""
     on = Pdu("apc", name="p", outlets=3, clock=clock, outlet_names=["web1", "web2"])
     off = Pdu("apc", name="q", outlets=3, clock=clock, initial_on=False)
+    also_off = Pdu("apc", name="r", outlets=2, clock=clock, initial_state="off")
+    assert not also_off.outlet_state(1) and not also_off.outlet_state(2)
     assert [on.outlet_state(n) for n in (1, 2, 3)] == [True, True, True]
     assert [off.outlet_state(n) for n in (1, 2, 3)] == [False, False, False]
     assert [on.outlet(n).name for n in (1, 2, 3)] == ["web1", "web2", "Outlet_3"]
