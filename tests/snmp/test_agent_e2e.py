@@ -334,3 +334,19 @@ def test_disabled_versions_get_no_answer(env: AgentLoop) -> None:
     v2 = env.tool("snmpget", "-v2c", "-c", "public", target(agent), "1.3.6.1.2.1.1.1.0")
     assert "Timeout" in v1.stderr
     assert v2.returncode == 0 and "v2c only" in v2.stdout
+
+
+def test_same_user_name_with_other_keys_gets_its_own_engine(env: AgentLoop) -> None:
+    """USM users are engine-wide, so an agent whose 'admin' has other keys is put on a second engine."""
+    from snmp_agent.hub import HubPool
+
+    other_admin = UsmUserConfig("admin", "sha", "another-auth-key", "aes", "another-priv-key", "ro")
+    table = MibTable()
+    table.add("1.3.6.1.2.1.1.1.0", rfc1902.OctetString("second engine"))
+    agent = env.agent(table, address="127.30.1.5", name="other-admin", communities=[], v3_users=[other_admin])
+    assert len(HubPool.for_loop(env.loop).hubs) == 2
+    r = env.tool(
+        "snmpget", "-v3", "-l", "authPriv", "-u", "admin", "-a", "SHA", "-A", "another-auth-key",
+        "-x", "AES", "-X", "another-priv-key", target(agent), "1.3.6.1.2.1.1.1.0",
+    )  # fmt: skip
+    assert r.returncode == 0 and "second engine" in r.stdout, r.stderr
