@@ -17,22 +17,15 @@ expire, checked lazily whenever a datagram arrives.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hmac
 import logging
 import os
 from collections.abc import Callable
 from typing import Protocol
 
+from bmc_sim import lanplus
 from bmc_sim.config import BmcConfig
 from bmc_sim.crypto import (
     AES_BLOCK,
-    ConfidentialityAlgorithm,
-    IntegrityAlgorithm,
-    aes_decrypt_payload,
-    aes_encrypt_payload,
-    integrity_auth_code,
-    integrity_code_length,
 )
 from bmc_sim.errors import completion_code_for
 from bmc_sim.handshake import RmcpPlusHandshake, StepResult
@@ -42,19 +35,14 @@ from bmc_sim.session_commands import (
     ACTIVATE_SESSION,
     APP,
     CC_INSUFFICIENT_PRIVILEGE,
-    CLOSE_SESSION,
     COMMAND_NAMES,
     GET_CHANNEL_AUTH_CAPABILITIES,
     GET_CHANNEL_CIPHER_SUITES,
     GET_SESSION_CHALLENGE,
-    GET_SESSION_INFO,
     GET_SYSTEM_GUID,
-    SET_SESSION_PRIVILEGE,
     channel_auth_capabilities,
     channel_cipher_suites,
-    close_session,
-    session_info,
-    set_session_privilege,
+    session_command,
 )
 from bmc_sim.session_table import Session, SessionState, SessionTable
 from bmc_sim.users import UserStore
@@ -79,12 +67,10 @@ from bmc_sim.wire import (
     encode_session15,
     presence_pong,
     response_to,
-    split_integrity_trailer,
 )
 
 log = logging.getLogger(__name__)
 
-CC_NOT_IN_PRESENT_STATE = 0xD5
 HANDSHAKE_NAMES = {
     PayloadType.OPEN_SESSION_REQUEST: "rmcpplus.open_session",
     PayloadType.RAKP1: "rmcpplus.rakp1",
@@ -221,8 +207,9 @@ class BmcEndpoint:
         if session is None or session.state != SessionState.ACTIVE or session.interface != "lanplus":
             self.stats.unknown_session += 1
             return []
-        payload = self._open_lanplus(session, body, packet, peer, now)
-        if payload is None:
+        payload = lanplus.open_packet(session, body, packet)
+        if isinstance(payload, str):
+            self._drop(session, peer, now, payload)
             return []
         return self._in_session(session, decode_lan_message(payload), peer, now)
 
@@ -267,7 +254,7 @@ class BmcEndpoint:
             if step.outcome in AUTH_FAILURES:
                 self.stats.auth_failures += 1
             command = HANDSHAKE_NAMES[PayloadType(packet.payload_type)]
-            self._report(now, peer, step.user_name, 0, packet.payload_type, None, step.outcome, 0, "lanplus", command)
+            self._report(now, peer, step.user_name, cmd=packet.payload_type, outcome=step.outcome, command=command)
         if step.opened:
             self.stats.sessions_opened += 1
         if step.reply is None:
@@ -281,63 +268,18 @@ class BmcEndpoint:
             self.stats.sessions_opened += 1
         elif result.outcome in AUTH_FAILURES:
             self.stats.auth_failures += 1
-        session_id = result.session.bmc_session_id if result.session else 0
         self._report(
             now,
             peer,
             result.user_name,
-            APP,
-            ACTIVATE_SESSION,
-            result.completion_code,
-            result.outcome,
-            session_id,
-            "lan",
+            netfn=APP,
+            cmd=ACTIVATE_SESSION,
+            code=result.completion_code,
+            outcome=result.outcome,
+            session_id=result.session.bmc_session_id if result.session else 0,
+            interface="lan",
         )
         return [result.reply] if result.reply else []
-
-    # ------------------------------------------------------------------ RMCP+ in-session packets
-
-    def _open_lanplus(
-        self, session: Session, body: bytes, packet: RmcpPlusPacket, peer: tuple[str, int], now: float
-    ) -> bytes | None:
-        """Check integrity, confidentiality and sequence number; return the plaintext payload."""
-        suite, keys = session.suite, session.keys
-        assert suite is not None and keys is not None
-        if suite.integrity != IntegrityAlgorithm.NONE:
-            if not packet.authenticated:
-                self._drop(session, peer, now, "bad-integrity")
-                return None
-            length = integrity_code_length(suite.integrity)
-            signed, code = split_integrity_trailer(body, packet.payload_end, length)
-            if not hmac.compare_digest(code, integrity_auth_code(suite.integrity, keys.k1, signed)):
-                self._drop(session, peer, now, "bad-integrity")
-                return None
-        elif packet.authenticated:
-            self._drop(session, peer, now, "bad-integrity")
-            return None
-        if packet.encrypted != (suite.confidentiality != ConfidentialityAlgorithm.NONE):
-            self._drop(session, peer, now, "unencrypted" if not packet.encrypted else "bad-integrity")
-            return None
-        if not session.inbound.accept(packet.sequence):
-            self._drop(session, peer, now, "replayed")
-            return None
-        return aes_decrypt_payload(keys.aes_key, packet.payload) if packet.encrypted else packet.payload
-
-    def _frame_lanplus(self, session: Session, message: LanMessage) -> bytes:
-        suite, keys = session.suite, session.keys
-        assert suite is not None and keys is not None
-        payload = encode_lan_message(message)
-        encrypted = suite.confidentiality != ConfidentialityAlgorithm.NONE
-        if encrypted:
-            payload = aes_encrypt_payload(keys.aes_key, payload, self._random(AES_BLOCK))
-        integrity = None
-        if suite.integrity != IntegrityAlgorithm.NONE:
-            integrity = functools.partial(integrity_auth_code, suite.integrity, keys.k1)
-        sequence = session.next_outbound_sequence()
-        body = encode_rmcpplus(
-            PayloadType.IPMI, session.console_session_id, sequence, payload, encrypted=encrypted, integrity=integrity
-        )
-        return encode_rmcp(RmcpClass.IPMI, body)
 
     # ------------------------------------------------------------------ requests
 
@@ -365,7 +307,16 @@ class BmcEndpoint:
             code, data = response.completion_code, response.data
         else:
             code, data, outcome = CC_INSUFFICIENT_PRIVILEGE, b"", "no-session"
-        self._report(now, peer, user_name, request.netfn, request.cmd, code, outcome, 0, "sessionless")
+        self._report(
+            now,
+            peer,
+            user_name,
+            netfn=request.netfn,
+            cmd=request.cmd,
+            code=code,
+            outcome=outcome,
+            interface="sessionless",
+        )
         return response_to(request, code, data)
 
     def _in_session(self, session: Session, request: LanMessage, peer: tuple[str, int], now: float) -> list[bytes]:
@@ -375,20 +326,9 @@ class BmcEndpoint:
         config, users = self.device.config, self.device.users
         closing: Session | None = None
         if request.netfn == APP and request.cmd in COMMAND_NAMES:
-            cmd, data = request.cmd, request.data
-            if cmd == GET_CHANNEL_AUTH_CAPABILITIES:
-                code, reply = channel_auth_capabilities(config, users, data)
-            elif cmd == GET_CHANNEL_CIPHER_SUITES:
-                code, reply = channel_cipher_suites(config, self._handshake.suites, data)
-            elif cmd == SET_SESSION_PRIVILEGE:
-                code, reply = set_session_privilege(session, users, config.channel, data)
-            elif cmd == CLOSE_SESSION:
-                result = close_session(session, self.sessions, data)
-                code, reply, closing = result.completion_code, b"", result.closed
-            elif cmd == GET_SESSION_INFO:
-                code, reply = session_info(session, self.sessions, config, data)
-            else:  # Get Session Challenge / Activate Session inside a session
-                code, reply = CC_NOT_IN_PRESENT_STATE, b""
+            code, reply, closing = session_command(
+                session, self.sessions, config, users, self._handshake.suites, request
+            )
         else:
             ctx = RequestContext(
                 peer=peer,
@@ -404,18 +344,17 @@ class BmcEndpoint:
             now,
             peer,
             session.user_name,
-            request.netfn,
-            request.cmd,
-            code,
-            "ok",
-            session.bmc_session_id,
-            session.interface,
+            netfn=request.netfn,
+            cmd=request.cmd,
+            code=code,
+            session_id=session.bmc_session_id,
+            interface=session.interface,
         )
         message = response_to(request, code, reply)
         if session.interface == "lan":
             datagram = self._lan15.frame(session, message)
         else:
-            datagram = self._frame_lanplus(session, message)
+            datagram = lanplus.frame(session, encode_lan_message(message), self._random(AES_BLOCK))
         if closing is not None:
             self.sessions.remove(closing)
             self.stats.sessions_closed += 1
@@ -442,21 +381,31 @@ class BmcEndpoint:
             self.stats.replayed += 1
         else:
             self.stats.integrity_failures += 1
-        self._report(now, peer, session.user_name, 0, 0, None, outcome, session.bmc_session_id, session.interface, "")
+        self._report(
+            now,
+            peer,
+            session.user_name,
+            outcome=outcome,
+            session_id=session.bmc_session_id,
+            interface=session.interface,
+            command="",
+        )
 
     def _report(
         self,
         now: float,
         peer: tuple[str, int],
         user_name: str,
-        netfn: int,
-        cmd: int,
-        completion_code: int | None,
-        outcome: str,
-        session_id: int,
-        interface: str,
+        *,
+        netfn: int = 0,
+        cmd: int = 0,
+        code: int | None = None,
+        outcome: str = "ok",
+        session_id: int = 0,
+        interface: str = "lanplus",
         command: str | None = None,
     ) -> None:
+        """Give the observer one record; the command name is looked up unless given ("" for unreadable packets)."""
         if self._observer is None:
             return
         record = RequestRecord(
@@ -466,7 +415,7 @@ class BmcEndpoint:
             netfn=netfn,
             cmd=cmd,
             command=self._command_name(netfn, cmd) if command is None else command,
-            completion_code=completion_code,
+            completion_code=code,
             outcome=outcome,
             session_id=session_id,
             interface=interface,

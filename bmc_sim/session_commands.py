@@ -17,6 +17,7 @@ from bmc_sim.config import BmcConfig, Privilege
 from bmc_sim.crypto import AUTH_TYPES_15_IMPLEMENTED, CipherSuite
 from bmc_sim.session_table import Session, SessionTable
 from bmc_sim.users import UserStore
+from bmc_sim.wire import LanMessage
 
 APP = 0x06
 GET_SYSTEM_GUID = 0x37
@@ -43,6 +44,7 @@ CC_OK = 0x00
 CC_INSUFFICIENT_PRIVILEGE = 0xD4
 CC_INVALID_DATA = 0xCC
 CC_LENGTH_INVALID = 0xC7
+CC_NOT_IN_PRESENT_STATE = 0xD5
 
 Reply = tuple[int, bytes]
 
@@ -199,3 +201,30 @@ def session_info(session: Session, table: SessionTable, config: BmcConfig, data:
     except ValueError:
         address = bytes(4)
     return CC_OK, out + address + bytes(6) + struct.pack("<H", target.peer[1] & 0xFFFF)
+
+
+def session_command(
+    session: Session,
+    table: SessionTable,
+    config: BmcConfig,
+    users: UserStore,
+    suites: tuple[CipherSuite, ...],
+    request: LanMessage,
+) -> tuple[int, bytes, Session | None]:
+    """Answer one of :data:`COMMAND_NAMES` inside ``session``: (completion code, data, session to close).
+
+    Get Session Challenge and Activate Session make no sense inside a session: 0xD5.
+    """
+    cmd, data = request.cmd, request.data
+    if cmd == GET_CHANNEL_AUTH_CAPABILITIES:
+        return (*channel_auth_capabilities(config, users, data), None)
+    if cmd == GET_CHANNEL_CIPHER_SUITES:
+        return (*channel_cipher_suites(config, suites, data), None)
+    if cmd == SET_SESSION_PRIVILEGE:
+        return (*set_session_privilege(session, users, config.channel, data), None)
+    if cmd == CLOSE_SESSION:
+        result = close_session(session, table, data)
+        return result.completion_code, b"", result.closed
+    if cmd == GET_SESSION_INFO:
+        return (*session_info(session, table, config, data), None)
+    return CC_NOT_IN_PRESENT_STATE, b"", None

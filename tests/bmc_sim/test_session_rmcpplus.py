@@ -208,7 +208,9 @@ def test_bad_integrity_is_dropped_and_counted(rig: Rig) -> None:
     unsigned = wire.encode_rmcpplus(wire.PayloadType.IPMI, c.bmc_session_id, 99, b"\x00" * 32, encrypted=True)
     assert send(wire.encode_rmcp(wire.RmcpClass.IPMI, unsigned)) == []
     assert rig.endpoint.stats.integrity_failures == 3 and rig.outcomes()[-3:] == ["bad-integrity"] * 3
-    assert c.command(0x06, 0x01)[0] == 0  # the session survives forgeries
+    assert {(r.netfn, r.cmd, r.command, r.completion_code) for r in rig.records[-3:]} == {(0, 0, "", None)}
+    assert c.command(0x00, 0x00) == (0xC1, b"")  # the session survives forgeries
+    assert (rig.records[-1].command, rig.records[-1].outcome) == ("netfn00.cmd00", "ok")
 
 
 def test_unencrypted_payload_in_an_encrypted_session_is_dropped(rig: Rig) -> None:
