@@ -35,8 +35,10 @@ VarBind = tuple[Oid, Value]
 Observer = Callable[[SnmpRecord], None]
 
 REDACTED = "<redacted>"
-#: Upper bound on varbinds in one GETBULK response (as pysnmp's own responder).
-MAX_BULK_VARBINDS = 64
+#: Upper bound on varbinds in one GETBULK response.  Real agents fill a response up to the message
+#: size; RackHD's pollers rely on it (22 IF-MIB columns x -Cr<interfaces> in one snmpbulkget), so the
+#: byte budget below is the real bound and this only stops pathological max-repetitions.
+MAX_BULK_VARBINDS = 2048
 #: Rough byte budget for a GETBULK response, well below the 65507-byte UDP limit.
 MAX_BULK_BYTES = 48_000
 

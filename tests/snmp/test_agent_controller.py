@@ -152,10 +152,23 @@ def test_getbulk_stops_at_end_of_mib_view(controller: DeviceController, table: M
 def test_getbulk_caps_the_response(clock: Clock) -> None:
     """A huge max-repetitions is capped so the response fits in a datagram."""
     t = MibTable()
-    for i in range(1, 500):
+    for i in range(1, 10_000):
         t.add((1, 3, 6, 1, 4, 1, 99, i), rfc1902.Integer32(i))
-    out = DeviceController(t, name="big", clock=clock).get_bulk([((1,), None)], 0, 10_000, RO)
-    assert len(out.varbinds) == MAX_BULK_VARBINDS
+    out = DeviceController(t, name="big", clock=clock).get_bulk([((1,), None)], 0, 100_000, RO)
+    assert 100 < len(out.varbinds) <= MAX_BULK_VARBINDS
+    assert len(out.varbinds) < 9_999
+
+
+def test_getbulk_answers_a_rackhd_counter_poll_whole(clock: Clock) -> None:
+    """RackHD's txrx poll asks 22 IF-MIB columns x -Cr49 in one snmpbulkget; every row comes back."""
+    t = MibTable()
+    columns = range(1, 23)
+    for column in columns:
+        for row in range(1, 50):
+            t.add((1, 3, 6, 1, 2, 1, 2, 2, 1, column, row), rfc1902.Counter32(row))
+    request = [((1, 3, 6, 1, 2, 1, 2, 2, 1, column), None) for column in columns]
+    out = DeviceController(t, name="sw", clock=clock).get_bulk(request, 0, 49, RO)
+    assert len(out.varbinds) == 22 * 49
 
 
 def test_set_applies_and_reports(
