@@ -149,10 +149,17 @@ class BmcEndpoint:
         self._random = random_bytes
         self._handshake = RmcpPlusHandshake(config, device.users, self.sessions, random_bytes)
         self._lan15 = Lan15(config, device.users, self.sessions, random_bytes)
+        register_reset = getattr(device, "add_reset_listener", None)
+        if register_reset is not None:  # a restarting BMC forgets its sessions
+            register_reset(self._device_reset)
 
     @property
     def name(self) -> str:
         return self.device.config.name
+
+    def _device_reset(self, kind: str) -> None:
+        """The BMC restarted (``mc reset cold|warm`` or AC loss): every session is gone."""
+        self.stats.sessions_expired += self.sessions.clear()
 
     def datagram_received(self, data: bytes, peer: tuple[str, int]) -> list[bytes]:
         """Handle one datagram from ``peer``; malformed packets are counted and dropped."""

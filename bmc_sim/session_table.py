@@ -184,6 +184,13 @@ class SessionTable:
     def remove(self, session: Session) -> None:
         self._sessions.pop(session.bmc_session_id, None)
 
+    def clear(self) -> int:
+        """Forget every session and challenge (the BMC restarted); return how many sessions were dropped."""
+        dropped = len(self._sessions)
+        self._sessions.clear()
+        self._challenges.clear()
+        return dropped
+
     def find_pending(self, peer: tuple[str, int], console_session_id: int) -> Session | None:
         """The pending handshake from ``peer`` with ``console_session_id``, if any."""
         for session in self._sessions.values():
