@@ -13,6 +13,8 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 
+NIL_UUID = uuid.UUID(int=0)
+
 
 class Privilege(enum.IntEnum):
     """IPMI privilege levels (IPMI 2.0 table 22-29)."""
@@ -73,8 +75,8 @@ class DeviceIdentity:
     manufacturer_id: int = 7244  # IANA enterprise number (Quanta = 7244)
     product_id: int = 0x0001
     aux_firmware: bytes = b"\x00\x00\x00\x00"
-    system_guid: uuid.UUID = uuid.UUID(int=0)
-    device_guid: uuid.UUID = uuid.UUID(int=0)
+    system_guid: uuid.UUID = NIL_UUID
+    device_guid: uuid.UUID = NIL_UUID
 
 
 @dataclass(frozen=True)

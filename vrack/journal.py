@@ -25,7 +25,7 @@ Entry = dict[str, Any]
 class Journal:
     """Append-only event log with sequence numbers starting at 1."""
 
-    def __init__(self, clock: RackClock, path: Path | None = None, window: int = 200_000) -> None:
+    def __init__(self, clock: RackClock, path: Path | None = None, window: int = 50_000) -> None:
         self._clock = clock
         self._path = path
         self._file: IO[str] | None = None
