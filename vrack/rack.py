@@ -28,7 +28,10 @@ class RackStartError(Exception):
 
     def __init__(self, failures: list[str]) -> None:
         self.failures = failures
-        super().__init__("the rack could not start:\n" + "\n".join(f"  {f}" for f in failures))
+        text = "the rack could not start:\n" + "\n".join(f"  {f}" for f in failures)
+        if any("CAP_NET_BIND_SERVICE" in f or "Permission denied" in f for f in failures):
+            text += "\nhint: without root, move the ports in the spec, e.g. `ports: {ipmi: 6230, snmp: 1161}`"
+        super().__init__(text)
 
 
 class Rack(MultiService):

@@ -82,3 +82,65 @@ def test_bind_failure_names_device_and_address(tmp_path: Path) -> None:
         assert "n1" in second.stderr and "127.15.0.1" in second.stderr and "623" in second.stderr
     finally:
         assert holder.stop() == 0
+
+
+def test_without_bind_privilege_the_error_says_what_to_do(tmp_path: Path) -> None:
+    """Without CAP_NET_BIND_SERVICE, `vrack up` names the device and address and points at `ports:`."""
+    spec = tmp_path / "rack.yaml"
+    spec.write_text(SPEC.replace("cli-rack", "noroot-rack").replace("127.13.0.0", "127.19.0.0"))
+    result = subprocess.run(
+        [
+            "setpriv",
+            "--bounding-set",
+            "-net_bind_service",
+            sys.executable,
+            "-m",
+            "vrack",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "up",
+            str(spec),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "n1: BMC 'n1' cannot listen on 127.19.0.1:623" in result.stderr
+    assert "CAP_NET_BIND_SERVICE" in result.stderr and "ports: {ipmi: 6230" in result.stderr
+    assert not (tmp_path / "state" / "noroot-rack" / "control.json").exists()
+
+
+def test_unprivileged_ports_from_the_spec(tmp_path: Path) -> None:
+    """With `ports: {ipmi: 16230}` the rack runs without the privilege; clients pass -p."""
+    spec = tmp_path / "rack.yaml"
+    text = SPEC.replace("cli-rack", "port-rack").replace("127.13.0.0", "127.19.1.0") + "ports: {ipmi: 16230}\n"
+    spec.write_text(text)
+    proc = subprocess.Popen(
+        [
+            "setpriv",
+            "--bounding-set",
+            "-net_bind_service",
+            sys.executable,
+            "-m",
+            "vrack",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "up",
+            str(spec),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        assert "is up" in proc.stdout.readline()
+        out = ipmitool("127.19.1.1", "chassis power status", extra="-p 16230").ok().stdout
+        assert "Chassis Power is off" in out
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
