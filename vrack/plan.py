@@ -117,11 +117,10 @@ def check_references(spec: RackSpec) -> list[tuple[PathKey, str]]:
     mgmt = spec.networks.management
     if spec.mode == "loopback" and not mgmt.subnet_of(LOOPBACK):
         issues.append(
-            (
-                ("networks", "management"),
-                f"{mgmt} is outside 127.0.0.0/8; loopback mode serves only loopback addresses",
-            )
+            (("networks", "management"), f"{mgmt} is outside 127.0.0.0/8; loopback mode serves only loopback addresses")
         )
+    if spec.mode == "netns":
+        issues.extend(_check_netns_networks(spec))
     issues.extend(_check_addresses(spec))
     issues.extend(_check_feeds(spec, kinds))
     issues.extend(_check_cables(spec, kinds))
@@ -175,10 +174,38 @@ def _check_addresses(spec: RackSpec) -> list[tuple[PathKey, str]]:
     return issues
 
 
+def _check_netns_networks(spec: RackSpec) -> list[tuple[PathKey, str]]:
+    issues: list[tuple[PathKey, str]] = []
+    for key in ("management", "provisioning"):
+        network = getattr(spec.networks, key)
+        if not network.is_private or network.subnet_of(LOOPBACK) or network.prefixlen > 29:
+            issues.append(
+                (
+                    ("networks", key),
+                    f"{network} cannot be a netns rack network: use a private (RFC 1918) network of /29 or "
+                    "larger, e.g. 172.31.0.0/24",
+                )
+            )
+    if spec.networks.management.overlaps(spec.networks.provisioning):
+        issues.append((("networks", "provisioning"), "overlaps networks.management; use separate networks"))
+    return issues
+
+
+def reserved_hosts(spec: RackSpec) -> set[ipaddress.IPv4Address]:
+    """Addresses no device may take: the control API, 127.0.0.1, and in netns mode the uplink (first host,
+    where the system under test sits) and the rack side of the bridge (last host)."""
+    reserved = {spec.control.address, ipaddress.IPv4Address("127.0.0.1")}
+    if spec.mode == "netns":
+        hosts = list(spec.networks.management.hosts())
+        if hosts:
+            reserved |= {hosts[0], hosts[-1]}
+    return reserved
+
+
 def _free_hosts(spec: RackSpec, taken: set[ipaddress.IPv4Address]) -> Iterator[ipaddress.IPv4Address]:
-    control = spec.control.address
+    reserved = reserved_hosts(spec)
     for host in spec.networks.management.hosts():
-        if host not in taken and host != control and host != ipaddress.IPv4Address("127.0.0.1"):
+        if host not in taken and host not in reserved:
             yield host
 
 

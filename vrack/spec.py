@@ -224,6 +224,17 @@ class NetworksSpec(_Model):
     )
 
 
+class NetnsSpec(_Model):
+    """Where the isolated rack network (``mode: netns``) is joined to the system under test.
+
+    ``uplink: host`` puts the far end of the management and provisioning veths in the root namespace;
+    ``uplink: netns:NAME`` in an existing namespace NAME (where e.g. RackHD runs).  The uplink side takes
+    the first host address of each network (RackHD's ``172.31.128.1`` style); the rack side the last.
+    """
+
+    uplink: str = Field(default="host", pattern=r"^(host|netns:[A-Za-z0-9_.-]+)$")
+
+
 class PortsSpec(_Model):
     ipmi: int = Field(default=623, ge=1, le=65535, description="UDP port of every BMC (RackHD needs 623)")
     snmp: int = Field(default=161, ge=1, le=65535, description="UDP port of every SNMP agent")
@@ -246,6 +257,7 @@ class RackSpec(_Model):
         description="wall-clock time the rack starts at (SEL, uptime)",
     )
     networks: NetworksSpec = Field(default_factory=NetworksSpec)
+    netns: NetnsSpec = Field(default_factory=NetnsSpec)
     ports: PortsSpec = Field(default_factory=PortsSpec)
     control: ControlSpec = Field(default_factory=ControlSpec)
     devices: tuple[DeviceSpec, ...] = ()
@@ -356,6 +368,7 @@ _PATTERN_HELP = {
     r"^[a-z][a-z0-9-]*/[0-9]+$": "write DEVICE/NUMBER, e.g. pdu1/3 or sw1/12",
     r"^[a-z][a-z0-9-]*/psu[0-9]+$": "write NODE/psuN, e.g. node01/psu1",
     r"^[a-z][a-z0-9-]*/nic[0-9]+$": "write NODE/nicN, e.g. node01/nic0",
+    r"^(host|netns:[A-Za-z0-9_.-]+)$": "write host or netns:NAME",
 }
 
 

@@ -125,3 +125,19 @@ def test_cli_validate_exit_codes() -> None:
         check=False,
     )
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_netns_mode_needs_private_networks_and_reserves_the_uplink() -> None:
+    """netns racks refuse loopback networks and keep the first/last hosts for uplink and bridge."""
+    with pytest.raises(SpecError) as raised:
+        parse_spec("rack: r\nmode: netns\ndevices:\n  - {name: a, kind: compute}\n")
+    assert "networks.management: 127.10.0.0/16 cannot be a netns rack network" in str(raised.value)
+    text = (
+        "rack: r\nmode: netns\nnetworks: {management: 172.31.0.0/24, provisioning: 172.31.128.0/22}\n"
+        "netns: {uplink: 'netns:rackhd'}\ndevices:\n  - {name: 'n{n}', kind: compute, count: 2}\n"
+    )
+    plan = build_plan(parse_spec(text))
+    assert [str(n.bmc_address) for n in plan.nodes] == ["172.31.0.2", "172.31.0.3"]
+    assert plan.spec.netns.uplink == "netns:rackhd"
+    with pytest.raises(SpecError, match="overlaps networks.management"):
+        parse_spec(text.replace("172.31.128.0/22", "172.31.0.128/25"))
