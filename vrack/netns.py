@@ -1,0 +1,419 @@
+"""The isolated rack network of ``mode: netns``: a namespace with two bridges and veths to the uplink.
+
+Layout for a rack ``r`` (namespace ``vrack-r``; tests use the prefix ``vrt-ns-``)::
+
+    uplink (host, or netns NAME)                 netns vrack-r
+    vr<hash>m  FIRST host of management  <-veth->  mgmt0-up -- bridge mgmt0  LAST host of management
+    vr<hash>p  FIRST host of provisioning <-veth-> prov0-up -- bridge prov0  LAST host of provisioning
+
+The uplink side is where the system under test sits (RackHD's ``172.31.128.1`` style); devices take the
+low addresses in between (:meth:`RackNetwork.add_address`).  Each node NIC is a veth pair inside the rack
+namespace: the node end carries the node's MAC, the other end is a port of ``prov0``.
+
+Every change goes through ``ip`` (iproute2); many changes go in one ``ip -batch`` process (1,000 node
+interfaces in about 0.7 s, against 5.8 s for one ``ip`` per command and 2.5 s for pyroute2, measured on
+the 2-core CI machine).  :func:`in_netns` switches the calling thread into the namespace with
+``setns(2)`` (through ctypes: Python 3.11 has no ``os.setns``), so the rack can open its sockets there
+from the root-namespace process; a socket keeps its namespace after the thread switches back.
+
+Crash recovery: :meth:`RackNetwork.create` first writes ``/run/vrack/netns/<netns>.json`` (owner pid and
+its start time); :func:`cleanup_stale` tears down every namespace whose owner is gone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import ipaddress
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Literal, ParamSpec, TypeVar
+
+NETNS_RUN_DIR = Path("/run/netns")
+STATE_DIR = Path("/run/vrack/netns")
+BRIDGES: tuple[Literal["mgmt0"], Literal["prov0"]] = ("mgmt0", "prov0")
+Bridge = Literal["mgmt0", "prov0"]
+_CLONE_NEWNET = 0x40000000
+_KILL_GRACE_S = 5.0
+Address = str | ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface | ipaddress.IPv6Interface
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class NetnsError(Exception):
+    """A namespace, link or address operation failed (``ip``'s message is in the text)."""
+
+
+# ----------------------------------------------------------------------------------------------- setns
+
+
+def _setns(fd: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, _CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise NetnsError(f"setns failed: {os.strerror(err)}")
+
+
+@contextmanager
+def in_netns(netns: str) -> Iterator[None]:
+    """Run the body with the calling thread in network namespace ``netns`` (a name under /run/netns).
+
+    Sockets created in the body belong to ``netns`` for their whole life.  Only the calling thread
+    switches; it always switches back, also when the body raises.
+    """
+    try:
+        target = os.open(NETNS_RUN_DIR / netns, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise NetnsError(f"network namespace {netns!r} does not exist") from None
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _setns(target)
+        try:
+            yield
+        finally:
+            _setns(home)
+    finally:
+        os.close(target)
+        os.close(home)
+
+
+def bind_in_netns(netns: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call ``fn(*args, **kwargs)`` inside ``netns`` and return its result (e.g. ``reactor.listenUDP``)."""
+    with in_netns(netns):
+        return fn(*args, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------------- ip
+
+
+def _ip(args: Sequence[str], *, netns: str | None = None, ignore: tuple[str, ...] = ()) -> str:
+    """Run ``ip [-n netns] args``; an error whose message contains one of ``ignore`` is not an error."""
+    cmd = ["ip", *(["-n", netns] if netns else []), *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0 and not any(text in done.stderr for text in ignore):
+        raise NetnsError(f"{' '.join(cmd)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _ip_batch(lines: Sequence[str], *, netns: str | None = None) -> None:
+    """Run many ``ip`` commands in one process (``ip -batch``); the first failure stops the batch."""
+    if not lines:
+        return
+    cmd = ["ip", *(["-n", netns] if netns else []), "-batch", "-"]
+    done = subprocess.run(cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise NetnsError(f"{' '.join(cmd)}: {done.stderr.strip()}")
+
+
+def _write_sysctls(netns: str, values: dict[str, str]) -> None:
+    """Write /proc/sys/net entries of ``netns`` (that tree shows the namespace of the opening thread)."""
+    with in_netns(netns):
+        for key, value in values.items():
+            Path("/proc/sys/net", key).write_text(value, encoding="ascii")
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+
+def _short_hash(*parts: str, length: int) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]
+
+
+def uplink_ifname(netns: str, bridge: Bridge) -> str:
+    """The uplink-side veth of ``bridge`` (unique per rack, fits IFNAMSIZ): ``vr<8 hex>m`` / ``vr<8 hex>p``."""
+    return f"vr{_short_hash(netns, length=8)}{bridge[0]}"
+
+
+def node_ifnames(node: str, nic: str) -> tuple[str, str]:
+    """(node end, bridge end) of a node NIC's veth pair: ``vn-<10 hex>`` and ``vb-<10 hex>``."""
+    digest = _short_hash(node, nic, length=10)
+    return f"vn-{digest}", f"vb-{digest}"
+
+
+# ---------------------------------------------------------------------------------------- owner state
+
+
+def _start_time(pid: int) -> int | None:
+    """The start time of ``pid`` in clock ticks since boot (field 22 of /proc/PID/stat), None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def _owner_alive(state: dict[str, object]) -> bool:
+    pid, started = state.get("owner_pid"), state.get("owner_start")
+    return isinstance(pid, int) and _start_time(pid) == started
+
+
+def _kill_netns_processes(netns: str) -> None:
+    """SIGTERM every process in ``netns`` but this one; SIGKILL what is left after a grace period."""
+    pids = [int(p) for p in _ip(["netns", "pids", netns], ignore=("No such file",)).split()]
+    pids = [p for p in pids if p != os.getpid()]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + _KILL_GRACE_S
+        while pids and time.monotonic() < deadline:
+            pids = [p for p in pids if _start_time(p) is not None and not _is_zombie(p)]
+            if pids:
+                time.sleep(0.02)
+        if not pids:
+            return
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _teardown(netns: str, uplink_netns: str | None) -> None:
+    """Remove the uplink veths, the processes left in ``netns`` and the namespace; missing parts are fine."""
+    gone = ("Cannot find device", "No such file", "does not exist")
+    if uplink_netns is None or (NETNS_RUN_DIR / uplink_netns).exists():
+        for bridge in BRIDGES:
+            _ip(["link", "del", uplink_ifname(netns, bridge)], netns=uplink_netns, ignore=gone)
+    if (NETNS_RUN_DIR / netns).exists():
+        _kill_netns_processes(netns)
+        _ip(["netns", "del", netns], ignore=gone)
+
+
+# ------------------------------------------------------------------------------------------ the rack
+
+
+class RackNetwork:
+    """The namespace ``<prefix><rack>`` with bridges ``mgmt0`` and ``prov0`` and veths to ``uplink``.
+
+    ``uplink`` is ``"host"`` (the root namespace) or ``"netns:<name>"`` (an existing namespace).
+    Nothing happens until :meth:`create`; :meth:`destroy` is idempotent and leaves nothing behind.
+    """
+
+    def __init__(
+        self,
+        rack: str,
+        management: ipaddress.IPv4Network,
+        provisioning: ipaddress.IPv4Network,
+        uplink: str = "host",
+        *,
+        prefix: str = "vrack-",
+        state_dir: Path = STATE_DIR,
+    ) -> None:
+        if uplink != "host" and not uplink.startswith("netns:"):
+            raise ValueError(f"uplink must be 'host' or 'netns:<name>', not {uplink!r}")
+        for network in (management, provisioning):
+            if network.num_addresses < 4:
+                raise ValueError(f"{network} has no room for an uplink and a rack address")
+        self.rack = rack
+        self.netns = f"{prefix}{rack}"
+        self.networks: dict[Bridge, ipaddress.IPv4Network] = {"mgmt0": management, "prov0": provisioning}
+        self.uplink_netns: str | None = None if uplink == "host" else uplink.removeprefix("netns:")
+        self.state_file = state_dir / f"{self.netns}.json"
+        self._node_ifs: dict[str, tuple[str, str]] = {}
+
+    # -- addressing
+
+    def rack_address(self, bridge: Bridge) -> ipaddress.IPv4Interface:
+        """The rack side of ``bridge``: the LAST usable host of its network."""
+        net = self.networks[bridge]
+        return ipaddress.IPv4Interface(f"{net.broadcast_address - 1}/{net.prefixlen}")
+
+    def uplink_address(self, bridge: Bridge) -> ipaddress.IPv4Interface:
+        """The uplink side of ``bridge`` (the system under test): the FIRST usable host of its network."""
+        net = self.networks[bridge]
+        return ipaddress.IPv4Interface(f"{net.network_address + 1}/{net.prefixlen}")
+
+    def uplink_ifname(self, bridge: Bridge) -> str:
+        """The name of the uplink-side veth of ``bridge`` (in the host or in the uplink namespace)."""
+        return uplink_ifname(self.netns, bridge)
+
+    # -- lifecycle
+
+    def exists(self) -> bool:
+        """True if the rack namespace exists."""
+        return (NETNS_RUN_DIR / self.netns).exists()
+
+    def create(self) -> None:
+        """Build the namespace, bridges and uplink veths; on failure, remove what was built and raise.
+
+        Raises :class:`NetnsError` if the namespace already exists or the uplink namespace does not.
+        """
+        if self.exists():
+            raise NetnsError(f"network namespace {self.netns} already exists (destroy it or run cleanup_stale)")
+        if self.uplink_netns is not None and not (NETNS_RUN_DIR / self.uplink_netns).exists():
+            raise NetnsError(f"uplink namespace {self.uplink_netns} does not exist")
+        self._write_state()
+        try:
+            self._build()
+        except BaseException:
+            self.destroy()
+            raise
+
+    def _write_state(self) -> None:
+        state = {
+            "netns": self.netns,
+            "uplink_netns": self.uplink_netns,
+            "owner_pid": os.getpid(),
+            "owner_start": _start_time(os.getpid()),
+        }
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state) + "\n", encoding="utf-8")
+        tmp.replace(self.state_file)
+
+    def _build(self) -> None:
+        _ip(["netns", "add", self.netns])
+        _ip_batch(
+            ["link set lo up"] + [f"link add {bridge} type bridge" for bridge in BRIDGES],
+            netns=self.netns,
+        )
+        # Bridges keep IPv6 (a ULA on prov0 lets dnsmasq send the RA that iPXE waits for); links made
+        # later (uplink and node veths) have none, so 1,000 node ports send no router solicitations.
+        # arp_ignore/arp_announce: answer ARP only on the interface that holds the address.
+        _write_sysctls(
+            self.netns,
+            {
+                "ipv6/conf/default/disable_ipv6": "1",
+                "ipv4/conf/all/arp_ignore": "1",
+                "ipv4/conf/all/arp_announce": "2",
+            },
+        )
+        uplink_cmds: list[str] = []
+        rack_cmds: list[str] = []
+        for bridge in BRIDGES:
+            outer = self.uplink_ifname(bridge)
+            uplink_cmds += [
+                f"link add {outer} type veth peer name {bridge}-up netns {self.netns}",
+                f"addr add {self.uplink_address(bridge)} dev {outer}",
+                f"link set {outer} up",
+            ]
+            rack_cmds += [
+                f"addr add {self.rack_address(bridge)} dev {bridge}",
+                f"link set {bridge} up",
+                f"link set {bridge}-up master {bridge} up",
+            ]
+        _ip_batch(uplink_cmds, netns=self.uplink_netns)
+        _ip_batch(rack_cmds, netns=self.netns)
+
+    def destroy(self) -> None:
+        """Remove the uplink veths, stop processes left in the namespace, delete it and the state file.
+
+        Idempotent.  Sockets this process opened inside keep the (then nameless) namespace alive until
+        they are closed; the uplink veths are removed regardless, so the host sees nothing of it.
+        """
+        _teardown(self.netns, self.uplink_netns)
+        self.state_file.unlink(missing_ok=True)
+        self.state_file.with_suffix(".tmp").unlink(missing_ok=True)
+        self._node_ifs.clear()
+
+    # -- devices
+
+    def add_address(self, bridge: Bridge, ip: Address) -> None:
+        """Give ``bridge`` the address ``ip`` so a device can bind it inside the namespace (idempotent)."""
+        self.add_addresses(bridge, [ip])
+
+    def add_addresses(self, bridge: Bridge, ips: Iterable[Address]) -> None:
+        """Add many addresses to ``bridge`` in one ``ip`` process (idempotent).
+
+        An IPv4 address inside the bridge's network gets the network's prefix length, one outside it /32;
+        an explicit ``addr/len`` is kept as given.  IPv6 addresses skip duplicate address detection.
+        """
+        if bridge not in self.networks:
+            raise ValueError(f"no bridge {bridge!r} (bridges: {', '.join(BRIDGES)})")
+        cmds = []
+        for ip in ips:
+            cmds.append(f"addr replace {self._with_prefix(bridge, ip)} dev {bridge}")
+        _ip_batch(cmds, netns=self.netns)
+
+    def _with_prefix(self, bridge: Bridge, ip: Address) -> str:
+        iface = ipaddress.ip_interface(ip)
+        if isinstance(iface, ipaddress.IPv6Interface):
+            return f"{iface} nodad"
+        text = str(ip)
+        if "/" in text:
+            return str(iface)
+        network = self.networks[bridge]
+        length = network.prefixlen if iface.ip in network else 32
+        return f"{iface.ip}/{length}"
+
+    def node_interface(self, node: str, nic: str, mac: str) -> tuple[str, str]:
+        """A veth for NIC ``nic`` of ``node``: returns (netns, node-end ifname); the node end has ``mac``,
+        the other end is a port of ``prov0``.  Calling again for the same node and NIC returns the same."""
+        return self.node_interfaces([(node, nic, mac)])[0]
+
+    def node_interfaces(self, nics: Iterable[tuple[str, str, str]]) -> list[tuple[str, str]]:
+        """:meth:`node_interface` for many (node, nic, mac) at once, in one ``ip`` process."""
+        result: list[tuple[str, str]] = []
+        cmds: list[str] = []
+        for node, nic, mac in nics:
+            inner, port = node_ifnames(node, nic)
+            known = self._node_ifs.get(inner)
+            if known is not None and known != (node, nic):
+                raise NetnsError(f"interface name clash: {node}/{nic} and {known[0]}/{known[1]}")
+            if known is None:
+                self._node_ifs[inner] = (node, nic)
+                cmds += [
+                    f"link add {inner} address {mac} type veth peer name {port}",
+                    f"link set {port} master prov0 up",
+                    f"link set {inner} up",
+                ]
+            result.append((self.netns, inner))
+        _ip_batch(cmds, netns=self.netns)
+        return result
+
+    @contextmanager
+    def in_netns(self) -> Iterator[None]:
+        """:func:`in_netns` for this rack's namespace."""
+        with in_netns(self.netns):
+            yield
+
+    def bind_in_netns(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """:func:`bind_in_netns` for this rack's namespace."""
+        return bind_in_netns(self.netns, fn, *args, **kwargs)
+
+
+def cleanup_stale(prefix: str = "vrack-", state_dir: Path = STATE_DIR) -> list[str]:
+    """Tear down every rack network named ``<prefix>...`` whose owner process is gone; return their names.
+
+    Only namespaces with a state file are considered (``create`` writes it before building anything), so
+    namespaces made by others, e.g. an uplink namespace, are never touched.
+    """
+    removed: list[str] = []
+    for path in sorted(state_dir.glob(f"{prefix}*.json")):
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        netns = state.get("netns")
+        if not isinstance(netns, str) or not netns.startswith(prefix) or _owner_alive(state):
+            continue
+        uplink = state.get("uplink_netns")
+        _teardown(netns, uplink if isinstance(uplink, str) else None)
+        path.unlink(missing_ok=True)
+        removed.append(netns)
+    return removed
+
+
+__all__ = [
+    "BRIDGES",
+    "STATE_DIR",
+    "Address",
+    "Bridge",
+    "NetnsError",
+    "RackNetwork",
+    "bind_in_netns",
+    "cleanup_stale",
+    "in_netns",
+    "node_ifnames",
+    "uplink_ifname",
+]
