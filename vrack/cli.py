@@ -189,6 +189,29 @@ def cmd_down(args: argparse.Namespace) -> int:
     raise CliError(f"rack {name} (pid {pid}) did not stop within {args.timeout:.0f} s")
 
 
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    """Crash recovery: remove rack networks whose vrack process is gone, and stale control files."""
+    from vrack.netns import cleanup_stale
+
+    removed = cleanup_stale()
+    root = state_root(args.state_dir)
+    alive = {name for name, _ in running_racks(root)}
+    stale = []
+    if root.is_dir():
+        for child in sorted(root.iterdir()):
+            rdir = RackDir(child)
+            if child.is_dir() and rdir.control_file.exists() and child.name not in alive:
+                rdir.remove_control()
+                stale.append(child.name)
+    for name in removed:
+        print(f"removed rack network {name}")
+    for name in stale:
+        print(f"removed stale control file of rack {name}")
+    if not removed and not stale:
+        print("nothing to clean up")
+    return EXIT_OK
+
+
 def cmd_power(args: argparse.Namespace) -> int:
     _, info = _target(args)
     if args.action == "status":
@@ -262,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("down", cmd_down, "stop the running rack", rack=True)
     p.add_argument("--timeout", type=float, default=30.0)
+    add("cleanup", cmd_cleanup, "remove what a crashed rack left behind (namespaces, veths, control files)")
     p = add("power", cmd_power, "control a node's power through its BMC", rack=True)
     p.add_argument("node")
     p.add_argument("action", choices=["on", "off", "cycle", "reset", "soft", "status"])

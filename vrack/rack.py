@@ -37,9 +37,12 @@ class RackStartError(Exception):
 class Rack(MultiService):
     """All devices of one rack, started in spec order and stopped in reverse."""
 
-    def __init__(self, plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> None:
+    def __init__(
+        self, plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock, network: Any | None = None
+    ) -> None:
         super().__init__()
         self.plan = plan
+        self.network = network  # a vrack.netns.RackNetwork in netns mode: devices bind inside it
         self.reactor = reactor
         self.journal = journal
         self.clock = clock
@@ -64,7 +67,11 @@ class Rack(MultiService):
         failures: list[str] = []
         for device in self.devices.values():
             try:
-                device.startService()
+                if self.network is not None:
+                    with self.network.in_netns():
+                        device.startService()
+                else:
+                    device.startService()
             except Exception as exc:  # every device reports its own bind error
                 failures.append(f"{device.name}: {exc}")
             else:

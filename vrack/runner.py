@@ -42,7 +42,12 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
 
     clock = RackClock(reactor, plan.spec.epoch)
     journal = Journal(clock, rack_dir.events_file)
-    rack = Rack(plan, reactor, journal, clock)
+    try:
+        network = build_network(plan)
+    except Exception as exc:
+        print(f"vrack: cannot build the rack network: {exc}", file=sys.stderr)
+        return 1
+    rack = Rack(plan, reactor, journal, clock, network)
     exit_code = [0]
     listening: list[Any] = []
 
@@ -90,13 +95,38 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
         rack_dir.remove_control()
         for port in listening:
             port.stopListening()
-        return rack.stopService()
+        stopped = rack.stopService()
+        if network is not None:
+            stopped.addBoth(lambda result: (network.destroy(), result)[1])
+        return stopped
 
     reactor.callWhenRunning(start)
     reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
-    reactor.run()
-    rack_dir.remove_control()
+    try:
+        reactor.run()
+    finally:
+        rack_dir.remove_control()
+        if network is not None and network.exists():
+            network.destroy()
     return exit_code[0]
+
+
+def build_network(plan: RackPlan) -> Any | None:
+    """In netns mode, create the rack's namespace and give every device address to ``mgmt0``."""
+    spec = plan.spec
+    if spec.mode != "netns":
+        return None
+    from vrack.netns import RackNetwork
+
+    network = RackNetwork(spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink)
+    network.create()
+    try:
+        addresses = [n.bmc_address for n in plan.nodes] + [d.address for d in (*plan.pdus, *plan.switches)]
+        network.add_addresses("mgmt0", addresses)
+    except Exception:
+        network.destroy()
+        raise
+    return network
 
 
 def _summary(plan: RackPlan, url: str, rack_dir: RackDir) -> str:

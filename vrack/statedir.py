@@ -73,6 +73,8 @@ def running_racks(root: Path) -> list[tuple[str, dict[str, Any]]]:
     if not root.is_dir():
         return found
     for child in sorted(root.iterdir()):
+        if not child.is_dir():
+            continue
         info = RackDir(child).read_control()
         if info and _alive(int(info.get("pid", 0))):
             found.append((child.name, info))
