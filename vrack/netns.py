@@ -54,9 +54,11 @@ class NetnsError(Exception):
 # ----------------------------------------------------------------------------------------------- setns
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
 def _setns(fd: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.setns(fd, _CLONE_NEWNET) != 0:
+    if _LIBC.setns(fd, _CLONE_NEWNET) != 0:
         err = ctypes.get_errno()
         raise NetnsError(f"setns failed: {os.strerror(err)}")
 
@@ -151,7 +153,7 @@ def _start_time(pid: int) -> int | None:
 
 def _owner_alive(state: dict[str, object]) -> bool:
     pid, started = state.get("owner_pid"), state.get("owner_start")
-    return isinstance(pid, int) and _start_time(pid) == started
+    return isinstance(pid, int) and _start_time(pid) == started and not _is_zombie(pid)
 
 
 def _kill_netns_processes(netns: str) -> None:
@@ -402,18 +404,3 @@ def cleanup_stale(prefix: str = "vrack-", state_dir: Path = STATE_DIR) -> list[s
         path.unlink(missing_ok=True)
         removed.append(netns)
     return removed
-
-
-__all__ = [
-    "BRIDGES",
-    "STATE_DIR",
-    "Address",
-    "Bridge",
-    "NetnsError",
-    "RackNetwork",
-    "bind_in_netns",
-    "cleanup_stale",
-    "in_netns",
-    "node_ifnames",
-    "uplink_ifname",
-]
