@@ -23,7 +23,7 @@ import hmac
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -210,27 +210,136 @@ def integrity_auth_code(algorithm: IntegrityAlgorithm, k1: bytes, signed: bytes)
     return hmac.new(k1, signed, digest).digest()[:length]
 
 
-def aes_encrypt_payload(aes_key: bytes, plaintext: bytes, iv: bytes) -> bytes:
-    """AES-CBC-128 confidentiality header (``iv``) plus ciphertext of plaintext + pad 1,2,3.. + pad length."""
-    pad_length = (AES_BLOCK - (len(plaintext) + 1) % AES_BLOCK) % AES_BLOCK
-    padded = plaintext + bytes(range(1, pad_length + 1)) + bytes([pad_length])
-    encryptor = Cipher(algorithms.AES(aes_key), modes.CBC(iv)).encryptor()
-    return iv + encryptor.update(padded) + encryptor.finalize()
+# The confidentiality trailer for each pad length: pad bytes 1, 2, 3, ... then the pad length.
+_AES_TRAILERS = tuple(bytes(range(1, n + 1)) + bytes([n]) for n in range(AES_BLOCK))
 
 
-def aes_decrypt_payload(aes_key: bytes, payload: bytes) -> bytes:
-    """Reverse :func:`aes_encrypt_payload`, checking the length and the confidentiality trailer."""
+def _aes_pad(plaintext: bytes) -> bytes:
+    return plaintext + _AES_TRAILERS[(AES_BLOCK - (len(plaintext) + 1) % AES_BLOCK) % AES_BLOCK]
+
+
+def _check_aes_length(payload: bytes) -> None:
     if len(payload) < 2 * AES_BLOCK or len(payload) % AES_BLOCK:
         raise MalformedPacket("confidentiality.length", f"{len(payload)} bytes is not IV plus whole AES blocks")
-    decryptor = Cipher(algorithms.AES(aes_key), modes.CBC(payload[:AES_BLOCK])).decryptor()
-    padded = decryptor.update(payload[AES_BLOCK:]) + decryptor.finalize()
+
+
+def _aes_unpad(padded: bytes) -> bytes:
     pad_length = padded[-1]
     if pad_length >= AES_BLOCK:
         raise MalformedPacket("confidentiality.pad_length", f"{pad_length} is not below {AES_BLOCK}")
     end = len(padded) - 1 - pad_length
-    if padded[end:-1] != bytes(range(1, pad_length + 1)):
+    if padded[end:] != _AES_TRAILERS[pad_length]:
         raise MalformedPacket("confidentiality.pad", "pad bytes are not 1, 2, 3, ...")
     return padded[:end]
+
+
+def aes_encrypt_payload(aes_key: bytes, plaintext: bytes, iv: bytes) -> bytes:
+    """AES-CBC-128 confidentiality header (``iv``) plus ciphertext of plaintext + pad 1,2,3.. + pad length."""
+    encryptor = Cipher(algorithms.AES(aes_key), modes.CBC(iv)).encryptor()
+    return iv + encryptor.update(_aes_pad(plaintext)) + encryptor.finalize()
+
+
+def aes_decrypt_payload(aes_key: bytes, payload: bytes) -> bytes:
+    """Reverse :func:`aes_encrypt_payload`, checking the length and the confidentiality trailer."""
+    _check_aes_length(payload)
+    decryptor = Cipher(algorithms.AES(aes_key), modes.CBC(payload[:AES_BLOCK])).decryptor()
+    return _aes_unpad(decryptor.update(payload[AES_BLOCK:]) + decryptor.finalize())
+
+
+class _Hash(Protocol):
+    """A ``hashlib`` hash object."""
+
+    @property
+    def block_size(self) -> int: ...
+
+    def copy(self) -> _Hash: ...
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+_HMAC_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_HMAC_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+def _hmac_states(digest: Callable[..., _Hash], key: bytes) -> tuple[_Hash, _Hash]:
+    """HMAC's inner and outer hash states once the padded key is hashed in (RFC 2104), to copy per message."""
+    inner, outer = digest(), digest()
+    if len(key) > inner.block_size:
+        key = digest(key).digest()
+    key = key.ljust(inner.block_size, b"\x00")
+    inner.update(key.translate(_HMAC_INNER_PAD))
+    outer.update(key.translate(_HMAC_OUTER_PAD))
+    return inner, outer
+
+
+class SessionCrypto:
+    """The integrity and confidentiality transforms of one RMCP+ session, keyed once.
+
+    Gives the same bytes as :func:`integrity_auth_code`, :func:`aes_encrypt_payload`
+    and :func:`aes_decrypt_payload` with the session's suite and keys, but the
+    key schedules are computed once per session instead of once per packet: an
+    AuthCode costs copies of the HMAC inner and outer hash states with the key
+    already hashed in (the construction ``hmac`` uses), and AES-CBC is chained here
+    over reusable AES block contexts (``modes.ECB`` on whole blocks is the raw
+    block cipher; ``C[i] = E(P[i] xor C[i-1])``, ``P[i] = D(C[i]) xor C[i-1]``,
+    ``C[-1]`` the IV), which is CBC exactly.  Keys never appear in ``repr``.
+    """
+
+    __slots__ = ("_decrypt_blocks", "_encrypt_blocks", "_mac_states", "auth_code_length", "encrypted")
+
+    def __init__(self, suite: CipherSuite, keys: SessionKeys) -> None:
+        self.auth_code_length = integrity_code_length(suite.integrity)
+        self.encrypted = suite.confidentiality != ConfidentialityAlgorithm.NONE
+        self._mac_states: tuple[_Hash, _Hash] | None = None
+        if suite.integrity != IntegrityAlgorithm.NONE:
+            if suite.integrity not in _INTEGRITY:
+                raise ValueError(f"integrity algorithm {suite.integrity!r} is not implemented")
+            self._mac_states = _hmac_states(_INTEGRITY[suite.integrity][0], keys.k1)
+        self._encrypt_blocks: Callable[[bytes], bytes] | None = None
+        self._decrypt_blocks: Callable[[bytes], bytes] | None = None
+        if self.encrypted:
+            if suite.confidentiality != ConfidentialityAlgorithm.AES_CBC_128:
+                raise ValueError(f"confidentiality algorithm {suite.confidentiality!r} is not implemented")
+            blocks = Cipher(algorithms.AES(keys.aes_key), modes.ECB())
+            self._encrypt_blocks = blocks.encryptor().update
+            self._decrypt_blocks = blocks.decryptor().update
+
+    def __repr__(self) -> str:  # keyed state must never reach logs
+        return "SessionCrypto(<redacted>)"
+
+    def auth_code(self, signed: bytes) -> bytes:
+        """The integrity AuthCode over ``signed`` (empty when the suite has no integrity algorithm)."""
+        if self._mac_states is None:
+            return b""
+        inner, outer = self._mac_states[0].copy(), self._mac_states[1].copy()
+        inner.update(signed)
+        outer.update(inner.digest())
+        return outer.digest()[: self.auth_code_length]
+
+    def encrypt(self, plaintext: bytes, iv: bytes) -> bytes:
+        """Confidentiality header ``iv`` plus the AES-CBC-128 ciphertext of the padded ``plaintext``."""
+        assert self._encrypt_blocks is not None, "the suite has no confidentiality algorithm"
+        encrypt_block, padded = self._encrypt_blocks, _aes_pad(plaintext)
+        out = [iv]
+        chained = int.from_bytes(iv, "big")
+        for offset in range(0, len(padded), AES_BLOCK):
+            block = encrypt_block(
+                (int.from_bytes(padded[offset : offset + AES_BLOCK], "big") ^ chained).to_bytes(AES_BLOCK, "big")
+            )
+            out.append(block)
+            chained = int.from_bytes(block, "big")
+        return b"".join(out)
+
+    def decrypt(self, payload: bytes) -> bytes:
+        """The plaintext of a confidentiality header plus ciphertext, checking the length and the trailer."""
+        assert self._decrypt_blocks is not None, "the suite has no confidentiality algorithm"
+        _check_aes_length(payload)
+        length = len(payload) - AES_BLOCK
+        decrypted = self._decrypt_blocks(payload[AES_BLOCK:])
+        chained = int.from_bytes(payload[:length], "big")  # IV then every ciphertext block but the last
+        return _aes_unpad((int.from_bytes(decrypted, "big") ^ chained).to_bytes(length, "big"))
 
 
 # --------------------------------------------------------------------------- IPMI 1.5

@@ -9,12 +9,14 @@ stored here except the derived session keys, which never appear in ``repr``.
 from __future__ import annotations
 
 import enum
+import math
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bmc_sim.config import AuthType15, Privilege
-from bmc_sim.crypto import CipherSuite, SessionKeys
+from bmc_sim.crypto import CipherSuite, SessionCrypto, SessionKeys
+from bmc_sim.message import RequestContext
 
 REPLAY_WINDOW_20 = 16  # IPMI 2.0 section 6.12.13
 REPLAY_WINDOW_15 = 8  # IPMI 1.5 section 6.12.12
@@ -105,6 +107,20 @@ class Session:
     last_request: bytes = field(default=b"", repr=False)
     last_reply: bytes = field(default=b"", repr=False)
     activation: Activation | None = field(default=None, repr=False)
+    # Per-session caches of the request path (rebuilt when what they derive from changes).
+    _crypto: tuple[SessionKeys, SessionCrypto] | None = field(default=None, init=False, repr=False)
+    context: RequestContext | None = field(default=None, init=False, repr=False)
+
+    @property
+    def crypto(self) -> SessionCrypto:
+        """The keyed integrity/confidentiality transforms of an RMCP+ session with ``suite`` and ``keys`` set."""
+        cached, keys = self._crypto, self.keys
+        if cached is not None and cached[0] is keys:
+            return cached[1]
+        assert self.suite is not None and keys is not None, "only RMCP+ sessions with keys have session crypto"
+        crypto = SessionCrypto(self.suite, keys)
+        self._crypto = (keys, crypto)
+        return crypto
 
     def next_outbound_sequence(self) -> int:
         """Advance and return the BMC's outbound session sequence number (never 0)."""
@@ -135,6 +151,11 @@ class SessionTable:
     Pending handshakes and challenges are kept apart from the limit but capped
     at ``limit`` each (the oldest is dropped), so stale half-open logins never
     lock users out.  Everything idle for ``timeout`` seconds expires.
+
+    Sessions' ``last_activity`` may only be set to the ``now`` of the latest
+    :meth:`expire` call or later (the session layer calls ``expire(now)`` first
+    for every datagram): the table keeps a lower bound of those times so that
+    :meth:`expire` looks at the sessions only when one of them can be due.
     """
 
     def __init__(self, limit: int, timeout: float, id_source: Callable[[], int] = _random_session_id) -> None:
@@ -144,6 +165,7 @@ class SessionTable:
         self._sessions: dict[int, Session] = {}
         self._challenges: dict[int, Challenge] = {}
         self._next_handle = 1
+        self._oldest = math.inf  # at most every session's last_activity and every challenge's created time
 
     # ------------------------------------------------------------------ ids
 
@@ -171,12 +193,14 @@ class SessionTable:
             oldest = min(pending, key=lambda s: s.last_activity)
             del self._sessions[oldest.bmc_session_id]
         self._sessions[session.bmc_session_id] = session
+        self._oldest = min(self._oldest, session.last_activity)
 
     def activate(self, session: Session) -> None:
         """Mark ``session`` active (it must already be in the table or is added) and give it a handle."""
         session.state = SessionState.ACTIVE
         session.handle = self._new_handle()
         self._sessions[session.bmc_session_id] = session
+        self._oldest = min(self._oldest, session.last_activity)
 
     def get(self, session_id: int) -> Session | None:
         return self._sessions.get(session_id)
@@ -222,6 +246,7 @@ class SessionTable:
             oldest = min(self._challenges.values(), key=lambda c: c.created)
             del self._challenges[oldest.session_id]
         self._challenges[challenge.session_id] = challenge
+        self._oldest = min(self._oldest, challenge.created)
 
     def challenge(self, session_id: int) -> Challenge | None:
         return self._challenges.get(session_id)
@@ -232,12 +257,24 @@ class SessionTable:
     # ------------------------------------------------------------------ expiry
 
     def expire(self, now: float) -> tuple[list[Session], int]:
-        """Drop everything idle for ``timeout``; returns expired active sessions and dropped pending count."""
+        """Drop everything idle for ``timeout``; returns expired active sessions and dropped pending count.
+
+        Looks at the sessions only when the oldest activity time it knows of is
+        due, so a datagram costs O(1) here in the common case.
+        """
         limit = now - self.timeout
+        if self._oldest > limit:
+            self._oldest = min(self._oldest, now)  # times set until the next call are at least ``now``
+            return [], 0
         expired = [s for s in self._sessions.values() if s.last_activity <= limit]
         for session in expired:
             del self._sessions[session.bmc_session_id]
         for challenge in [c for c in self._challenges.values() if c.created <= limit]:
             del self._challenges[challenge.session_id]
+        self._oldest = min(
+            now,
+            min((s.last_activity for s in self._sessions.values()), default=now),
+            min((c.created for c in self._challenges.values()), default=now),
+        )
         active = [s for s in expired if s.state == SessionState.ACTIVE]
         return active, len(expired) - len(active)
