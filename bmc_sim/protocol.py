@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import socket
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from twisted.application import service
@@ -50,10 +52,24 @@ class BmcProtocol(protocol.DatagramProtocol):
     An unexpected exception while handling one datagram is logged at debug,
     counted in ``endpoint.stats.errors`` and the datagram dropped; the
     protocol keeps serving.
+
+    Replies go straight to the listening socket's ``sendto`` when the
+    transport has one: the address is the sender's as ``recvfrom`` gave it, a
+    numeric IP, so Twisted's per-write address checks (``transport.write``)
+    have nothing to catch.  If that ``sendto`` fails, the reply goes through
+    ``transport.write``, which retries or raises as Twisted does.
     """
 
     def __init__(self, endpoint: BmcEndpoint) -> None:
         self.endpoint = endpoint
+        self._sendto: Callable[[bytes, tuple[str, int]], object] | None = None
+
+    def startProtocol(self) -> None:
+        sock = getattr(self.transport, "socket", None)
+        self._sendto = sock.sendto if isinstance(sock, socket.socket) else None
+
+    def stopProtocol(self) -> None:
+        self._sendto = None
 
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
         peer = (str(addr[0]), int(addr[1]))
@@ -63,8 +79,15 @@ class BmcProtocol(protocol.DatagramProtocol):
             self.endpoint.stats.errors += 1
             log.debug("%s: error handling a datagram from %s:%d", self.endpoint.name, *peer, exc_info=True)
             return
-        transport: Any = self.transport
+        sendto = self._sendto
         for reply in replies:
+            if sendto is not None:
+                try:
+                    sendto(reply, peer)
+                    continue
+                except OSError:
+                    pass
+            transport: Any = self.transport
             transport.write(reply, peer)
 
 

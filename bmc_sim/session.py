@@ -50,6 +50,8 @@ from bmc_sim.wire import (
     ASF_IANA,
     ASF_PRESENCE_PING,
     AUTH_TYPE_RMCPPLUS,
+    RMCP_HEADER_LENGTH,
+    RMCP_VERSION_1,
     LanMessage,
     MalformedPacket,
     PayloadType,
@@ -62,6 +64,7 @@ from bmc_sim.wire import (
     decode_rmcpplus,
     decode_session15,
     encode_lan_message,
+    encode_response,
     encode_rmcp,
     encode_rmcpplus,
     encode_session15,
@@ -77,6 +80,7 @@ HANDSHAKE_NAMES = {
     PayloadType.RAKP3: "rmcpplus.rakp3",
 }
 AUTH_FAILURES = frozenset({"unknown-user", "bad-password", "user-disabled"})
+_IPMI_CLASS = int(RmcpClass.IPMI)
 
 
 class Device(Protocol):
@@ -148,6 +152,7 @@ class BmcEndpoint:
         self._observer = observer
         self._random = random_bytes
         self._handshake = RmcpPlusHandshake(config, device.users, self.sessions, random_bytes)
+        self._command_names: dict[tuple[int, int], str] = {}  # at most 64 netFns x 256 commands
         self._lan15 = Lan15(config, device.users, self.sessions, random_bytes)
         register_reset = getattr(device, "add_reset_listener", None)
         if register_reset is not None:  # a restarting BMC forgets its sessions
@@ -181,6 +186,11 @@ class BmcEndpoint:
     # ------------------------------------------------------------------ routing
 
     def _route(self, data: bytes, peer: tuple[str, int], now: float) -> list[bytes]:
+        if len(data) > RMCP_HEADER_LENGTH and data[0] == RMCP_VERSION_1 and data[3] == _IPMI_CLASS:
+            body = data[RMCP_HEADER_LENGTH:]  # the common case, checked as decode_rmcp would: IPMI class, no ACK
+            if body[0] == AUTH_TYPE_RMCPPLUS:
+                return self._rmcpplus(body, peer, now)
+            return self._ipmi15(body, peer, now)
         header, body = decode_rmcp(data)
         if header.is_ack:
             return []
@@ -337,14 +347,16 @@ class BmcEndpoint:
                 session, self.sessions, config, users, self._handshake.suites, request
             )
         else:
-            ctx = RequestContext(
-                peer=peer,
-                channel=config.channel,
-                user_id=session.user_id,
-                user_name=session.user_name,
-                privilege=session.privilege,
-                session_id=session.bmc_session_id,
-            )
+            ctx = session.context
+            if ctx is None or ctx.peer != peer or ctx.privilege != session.privilege or ctx.channel != config.channel:
+                ctx = session.context = RequestContext(
+                    peer=peer,
+                    channel=config.channel,
+                    user_id=session.user_id,
+                    user_name=session.user_name,
+                    privilege=session.privilege,
+                    session_id=session.bmc_session_id,
+                )
             response = self._call_device(IpmiRequest(request.netfn, request.cmd, request.data, request.target_lun), ctx)
             code, reply = response.completion_code, response.data
         self._report(
@@ -357,11 +369,10 @@ class BmcEndpoint:
             session_id=session.bmc_session_id,
             interface=session.interface,
         )
-        message = response_to(request, code, reply)
         if session.interface == "lan":
-            datagram = self._lan15.frame(session, message)
+            datagram = self._lan15.frame(session, response_to(request, code, reply))
         else:
-            datagram = lanplus.frame(session, encode_lan_message(message), self._random(AES_BLOCK))
+            datagram = lanplus.frame(session, encode_response(request, code, reply), self._random(AES_BLOCK))
         if closing is not None:
             self.sessions.remove(closing)
             self.stats.sessions_closed += 1
@@ -415,18 +426,11 @@ class BmcEndpoint:
         """Give the observer one record; the command name is looked up unless given ("" for unreadable packets)."""
         if self._observer is None:
             return
-        record = RequestRecord(
-            time=now,
-            peer=peer,
-            user_name=user_name,
-            netfn=netfn,
-            cmd=cmd,
-            command=self._command_name(netfn, cmd) if command is None else command,
-            completion_code=code,
-            outcome=outcome,
-            session_id=session_id,
-            interface=interface,
-        )
+        if command is None:
+            command = self._command_names.get((netfn, cmd)) or self._command_name(netfn, cmd)
+        # positional arguments in field order: time, peer, user_name, netfn, cmd, command, completion_code,
+        # outcome, session_id, interface (keywords cost a third more in this per-request path)
+        record = RequestRecord(now, peer, user_name, netfn, cmd, command, code, outcome, session_id, interface)
         try:
             self._observer(record)
         except Exception:
@@ -434,12 +438,16 @@ class BmcEndpoint:
             log.debug("%s: request observer failed", self.name, exc_info=True)
 
     def _command_name(self, netfn: int, cmd: int) -> str:
+        """The command's name from the session commands or the device, remembered per (netFn, command)."""
         if netfn == APP and cmd in COMMAND_NAMES:
-            return COMMAND_NAMES[cmd]
-        try:
-            return self.device.command_name(netfn, cmd)
-        except Exception:
-            return f"netfn{netfn:02x}.cmd{cmd:02x}"
+            name = COMMAND_NAMES[cmd]
+        else:
+            try:
+                name = self.device.command_name(netfn, cmd)
+            except Exception:
+                return f"netfn{netfn:02x}.cmd{cmd:02x}"
+        self._command_names[netfn, cmd] = name
+        return name
 
 
 def _check_request(request: LanMessage) -> None:

@@ -160,6 +160,10 @@ def encode_session15(header: Session15Header, message: bytes) -> bytes:
 
 RMCPPLUS_HEADER_LENGTH = 12
 INTEGRITY_NEXT_HEADER = 0x07
+_RMCPPLUS_HEADER = struct.Struct("<BBIIH")  # auth type, payload type, session ID, sequence, payload length
+_SESSION_FIELDS = struct.Struct("<IIH")
+# The integrity trailer before the AuthCode for each pad length: 0xFF pad, pad length, next header.
+_INTEGRITY_PADS = tuple(b"\xff" * n + bytes([n, INTEGRITY_NEXT_HEADER]) for n in range(4))
 
 
 class PayloadType(enum.IntEnum):
@@ -204,19 +208,14 @@ def decode_rmcpplus(body: bytes) -> RmcpPlusPacket:
     payload_type = type_byte & 0x3F
     if payload_type == PayloadType.OEM_EXPLICIT:
         raise MalformedPacket("session.payload_type", "OEM explicit payloads are not supported")
-    session_id, sequence, length = struct.unpack_from("<IIH", body, 2)
+    session_id, sequence, length = _SESSION_FIELDS.unpack_from(body, 2)
     end = RMCPPLUS_HEADER_LENGTH + length
     payload = body[RMCPPLUS_HEADER_LENGTH:end]
     if len(payload) != length:
         raise MalformedPacket("session.payload_length", f"says {length}, {len(payload)} present")
+    # positional arguments in field order: payload_type, encrypted, authenticated, session_id, sequence, payload, end
     return RmcpPlusPacket(
-        payload_type=payload_type,
-        encrypted=bool(type_byte & 0x80),
-        authenticated=bool(type_byte & 0x40),
-        session_id=session_id,
-        sequence=sequence,
-        payload=payload,
-        payload_end=end,
+        payload_type, bool(type_byte & 0x80), bool(type_byte & 0x40), session_id, sequence, payload, end
     )
 
 
@@ -258,12 +257,10 @@ def encode_rmcpplus(
     header, then ``integrity(signed bytes)`` as the AuthCode.
     """
     type_byte = payload_type | (0x80 if encrypted else 0) | (0x40 if integrity else 0)
-    head = bytes([AUTH_TYPE_RMCPPLUS, type_byte]) + struct.pack("<IIH", session_id, sequence, len(payload))
-    head += payload
+    head = _RMCPPLUS_HEADER.pack(AUTH_TYPE_RMCPPLUS, type_byte, session_id, sequence, len(payload)) + payload
     if integrity is None:
         return head
-    pad = (4 - (len(head) + 2) % 4) % 4
-    signed = head + b"\xff" * pad + bytes([pad, INTEGRITY_NEXT_HEADER])
+    signed = head + _INTEGRITY_PADS[(4 - (len(head) + 2) % 4) % 4]
     return signed + integrity(signed)
 
 
@@ -306,15 +303,17 @@ def decode_lan_message(message: bytes) -> LanMessage:
         raise MalformedPacket("message.checksum1", f"{message[2]:#04x} does not match the header")
     if sum(message[3:]) & 0xFF:
         raise MalformedPacket("message.checksum2", f"{message[-1]:#04x} does not match the body")
+    # positional arguments in field order: target address, netFn, target LUN, source address, rqSeq, source LUN,
+    # command, data (keywords cost a third more in this per-request path)
     return LanMessage(
-        target_address=message[0],
-        netfn=message[1] >> 2,
-        target_lun=message[1] & 0x03,
-        source_address=message[3],
-        sequence=message[4] >> 2,
-        source_lun=message[4] & 0x03,
-        cmd=message[5],
-        data=bytes(message[6:-1]),
+        message[0],
+        message[1] >> 2,
+        message[1] & 0x03,
+        message[3],
+        message[4] >> 2,
+        message[4] & 0x03,
+        message[5],
+        bytes(message[6:-1]),
     )
 
 
@@ -324,6 +323,21 @@ def encode_lan_message(message: LanMessage) -> bytes:
     body = bytes([message.source_address, ((message.sequence & 0x3F) << 2) | (message.source_lun & 0x03)])
     body += bytes([message.cmd]) + message.data
     return head + bytes([checksum(head)]) + body + bytes([checksum(body)])
+
+
+def encode_response(request: LanMessage, completion_code: int, data: bytes = b"") -> bytes:
+    """The encoded response to ``request``: ``encode_lan_message(response_to(request, completion_code, data))``."""
+    head = bytes((request.source_address, ((request.netfn | 0x01) << 2) | (request.source_lun & 0x03)))
+    body = bytes(
+        (
+            request.target_address,
+            ((request.sequence & 0x3F) << 2) | (request.target_lun & 0x03),
+            request.cmd,
+            completion_code & 0xFF,
+        )
+    )
+    body += data
+    return head + bytes((checksum(head),)) + body + bytes((checksum(body),))
 
 
 def response_to(request: LanMessage, completion_code: int, data: bytes = b"") -> LanMessage:
