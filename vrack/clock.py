@@ -7,8 +7,11 @@ that stays deterministic relative to the spec's ``epoch``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
+
+ISO_SECONDS_LENGTH = len("2026-01-01T00:00:00")
 
 
 class TimeSource(Protocol):
@@ -24,6 +27,11 @@ class RackClock:
         self._reactor = reactor
         self.epoch = epoch
         self._start = reactor.seconds()
+        # isoformat() formats each rack second once: its text up to the seconds and the UTC offset after them.
+        self._epoch_second = epoch.replace(microsecond=0)
+        self._iso_second: int | None = None
+        self._iso_prefix = ""
+        self._iso_offset = ""
 
     def elapsed(self) -> float:
         """Seconds since the rack was created."""
@@ -36,5 +44,24 @@ class RackClock:
         """Rack time as Unix seconds (what a BMC's SEL clock reports)."""
         return self.now().timestamp()
 
-    def isoformat(self) -> str:
-        return self.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    def isoformat(self, elapsed: float | None = None) -> str:
+        """Rack time now (or ``elapsed`` seconds after the start) as ISO 8601 with milliseconds, UTC as ``Z``.
+
+        The same text as ``now().isoformat(timespec="milliseconds")`` with
+        ``+00:00`` written ``Z``; the date and time up to the second are
+        formatted once per rack second.
+        """
+        delta = timedelta(seconds=self.elapsed() if elapsed is None else elapsed)  # rounds like now()
+        micros = self.epoch.microsecond + delta.microseconds
+        second = delta.days * 86_400 + delta.seconds + micros // 1_000_000
+        if second != self._iso_second:
+            text = (self._epoch_second + timedelta(seconds=second)).isoformat(timespec="seconds")
+            self._iso_prefix = text[:ISO_SECONDS_LENGTH]
+            self._iso_offset = text[ISO_SECONDS_LENGTH:].replace("+00:00", "Z")
+            self._iso_second = second
+        return f"{self._iso_prefix}.{micros % 1_000_000 // 1000:03d}{self._iso_offset}"
+
+    def call_later(self, delay: float, fn: Callable[[], object]) -> Any | None:
+        """Run ``fn`` after ``delay`` seconds on the reactor; ``None`` (nothing scheduled) if it has no timers."""
+        call_later = getattr(self._reactor, "callLater", None)
+        return None if call_later is None else call_later(delay, fn)
