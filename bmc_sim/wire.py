@@ -226,9 +226,9 @@ def split_integrity_trailer(body: bytes, payload_end: int, auth_code_length: int
     AuthCode (IPMI 2.0 table 13-8).  The signed bytes run from the auth type
     byte through the next header byte.
     """
-    trailer = body[payload_end:]
-    if len(trailer) < 2 + auth_code_length:
-        raise MalformedPacket("integrity.trailer", f"{len(trailer)} bytes, need at least {2 + auth_code_length}")
+    trailer_length = len(body) - payload_end
+    if trailer_length < 2 + auth_code_length:
+        raise MalformedPacket("integrity.trailer", f"{trailer_length} bytes, need at least {2 + auth_code_length}")
     signed_end = len(body) - auth_code_length
     pad_length, next_header = body[signed_end - 2], body[signed_end - 1]
     if next_header != INTEGRITY_NEXT_HEADER:
@@ -236,7 +236,7 @@ def split_integrity_trailer(body: bytes, payload_end: int, auth_code_length: int
     pad = body[payload_end : signed_end - 2]
     if len(pad) != pad_length:
         raise MalformedPacket("integrity.pad_length", f"says {pad_length}, {len(pad)} pad bytes present")
-    if any(byte != 0xFF for byte in pad):
+    if pad.count(0xFF) != pad_length:
         raise MalformedPacket("integrity.pad", "pad bytes must be 0xFF")
     return body[:signed_end], body[signed_end:]
 
