@@ -155,10 +155,11 @@ class DhcpClient:
         """Begin with a DISCOVER; the Deferred fires with the Lease or fails with DhcpFailure."""
         if self._deferred is not None:
             raise RuntimeError("a DhcpClient runs once")
-        self._deferred = defer.Deferred(lambda _d: self.cancel())
+        deferred: defer.Deferred[Lease] = defer.Deferred(lambda _d: self.cancel())
+        self._deferred = deferred
         self._started = float(self.clock.seconds())
         self._discover()
-        return self._deferred
+        return deferred
 
     def cancel(self) -> None:
         """Stop at once: no timer left, nothing more sent; the Deferred (if pending) fails with CancelledError."""
@@ -225,6 +226,8 @@ class DhcpClient:
         return dhcp.encode(packet)
 
     def _transmit(self, data: bytes, address: Address) -> None:
+        if self.state == "cancelled":
+            return
         self.stats.sent += 1
         self.send(data, address)
 
@@ -408,6 +411,8 @@ class DhcpClient:
 
     def _arm(self, schedule: tuple[float, ...], then: Callable[[], None]) -> None:
         self._stop_timer()
+        if self.state == "cancelled":
+            return
         self._timer = self.clock.callLater(schedule[min(self._attempt, len(schedule) - 1)], then)
 
     def _stop_timer(self) -> None:

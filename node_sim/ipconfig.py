@@ -104,8 +104,14 @@ def link_up(interface: str, netns: str | None) -> None:
 
 
 def isolate_arp(interface: str, netns: str | None) -> None:
-    """Make ``interface`` answer and announce ARP only for its own addresses (see the module docstring)."""
+    """Make ``interface`` answer and announce ARP only for its own addresses (see the module docstring).
+
+    The kernel uses the larger of the ``all`` and the per-interface value, and an interface whose node
+    has not configured it yet would otherwise answer for its neighbours, so ``all`` is set as well:
+    a namespace that holds simulated nodes holds nothing else that could mind.
+    """
     with in_netns(netns):
-        for name, value in (("arp_ignore", "1"), ("arp_announce", "2")):
-            with open(f"/proc/sys/net/ipv4/conf/{interface}/{name}", "w") as handle:
-                handle.write(value)
+        for scope in ("all", interface):
+            for name, value in (("arp_ignore", "1"), ("arp_announce", "2")):
+                with open(f"/proc/sys/net/ipv4/conf/{scope}/{name}", "w") as handle:
+                    handle.write(value)

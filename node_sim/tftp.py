@@ -174,9 +174,10 @@ class TftpClient:
     def start(self) -> defer.Deferred[TftpResult]:
         if self._deferred is not None:
             raise RuntimeError("a TftpClient runs once")
-        self._deferred = defer.Deferred(lambda _d: self.cancel())
+        deferred: defer.Deferred[TftpResult] = defer.Deferred(lambda _d: self.cancel())
+        self._deferred = deferred
         self._send_rrq()
-        return self._deferred
+        return deferred
 
     def cancel(self) -> None:
         """Stop at once: no timer, nothing more sent; a pending Deferred fails with CancelledError."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -265,6 +266,7 @@ class ProvisioningNet:
     cli: str = ""
     dnsmasq: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    stderr_path: Path = Path("/dev/null")
 
     def __post_init__(self) -> None:
         self.srv = f"vrt-nb-srv-{self.tag}"
@@ -307,6 +309,23 @@ class ProvisioningNet:
             )
             ip("-n", self.srv, "link", "set", port, "master", "br0", "up")
             ip("-n", self.cli, "link", "set", self.interface(index), "address", self.mac(index), "up")
+        self.wait_operstate_up()
+
+    def wait_operstate_up(self, timeout: float = 10.0) -> None:
+        """Wait until every interface is operationally UP: until the kernel's linkwatch has activated a new
+        link (up to a second after carrier), its qdisc drops what is sent, e.g. a node's first DISCOVER."""
+        deadline = time.monotonic() + timeout
+        while True:
+            states = []
+            for ns, names in ((self.srv, ["br0"]), (self.cli, [self.interface(i) for i in range(self.nodes)])):
+                out = subprocess.run(["ip", "-n", ns, "-br", "link", "show"], capture_output=True, text=True).stdout
+                listed = {line.split()[0].split("@")[0]: line.split()[1] for line in out.splitlines() if line.strip()}
+                states += [listed.get(name) for name in names]
+            if all(state == "UP" for state in states):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"interfaces not up after {timeout} s: {states}")
+            time.sleep(0.05)
 
     def start_dnsmasq(self, tftp_root: Path, *extra: str) -> None:
         self.log_path = self.workdir / f"dnsmasq-{self.tag}.log"
@@ -317,18 +336,34 @@ class ProvisioningNet:
             f"--dhcp-range=10.231.{self.subnet}.100,10.231.{self.subnet}.200,1m", "--enable-tftp",
             f"--tftp-root={tftp_root}", f"--log-facility={self.log_path}", "--conf-file=/dev/null", *extra,
         ]  # fmt: skip
-        self.dnsmasq = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # --no-daemon also copies every log line to stderr: a pipe nobody reads would fill up and stall
+        # dnsmasq mid-boot, so stderr goes to a file.
+        self.stderr_path = self.workdir / f"dnsmasq-{self.tag}.stderr"
+        with open(self.stderr_path, "wb") as stderr:
+            self.dnsmasq = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.dnsmasq.poll() is not None:
-                raise RuntimeError(
-                    f"dnsmasq exited: {self.dnsmasq.stderr.read().decode() if self.dnsmasq.stderr else ''}"
-                )
-            if self.log_path.exists() and "started, version" in self.log_path.read_text(errors="replace"):
-                if "DHCP" in self.log_path.read_text(errors="replace"):
-                    return
+                raise RuntimeError(f"dnsmasq exited: {self.stderr_path.read_text(errors='replace')}")
+            text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            if "started, version" in text and "DHCP" in text and self._tftp_answers():
+                return
             time.sleep(0.02)
         raise RuntimeError("dnsmasq did not start within 10 s")
+
+    def _tftp_answers(self) -> bool:
+        """dnsmasq logs "started" before its main loop runs; a TFTP error reply proves the loop is serving."""
+        with in_netns(self.srv):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.settimeout(0.2)
+            probe.sendto(b"\x00\x01readiness-probe\x00octet\x00", (self.server, 69))
+            data, _ = probe.recvfrom(1500)
+            return data[:2] == b"\x00\x05"
+        except OSError:
+            return False
+        finally:
+            probe.close()
 
     def dnsmasq_log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
@@ -341,7 +376,5 @@ class ProvisioningNet:
             except subprocess.TimeoutExpired:
                 self.dnsmasq.kill()
                 self.dnsmasq.wait()
-        if self.dnsmasq is not None and self.dnsmasq.stderr is not None:
-            self.dnsmasq.stderr.close()
         for ns in (self.cli, self.srv):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
