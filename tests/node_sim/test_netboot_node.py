@@ -172,14 +172,14 @@ def test_pxe_to_ipxe_to_kernel_in_memory() -> None:
 
 def test_tftp_served_script_is_interpreted_directly() -> None:
     script = b"#!ipxe\necho straight from tftp\nexit\n"
-    node, network, clock, events, _ = make_node({"monorail.ipxe": script}, {})
+    node, _network, clock, events, _ = make_node({"monorail.ipxe": script}, {})
     outcome = finish(node.boot("pxe"), clock)
     assert outcome.kind == "local"
     assert any(e.event == "ipxe.echo" and e.fields["text"] == "straight from tftp" for e in events)
 
 
 def test_no_dhcp_server_fails_with_pxe_e51_after_the_rom_timeouts() -> None:
-    node, network, clock, _events, _ = make_node({}, {}, answer_dhcp=False)
+    node, _network, clock, _events, _ = make_node({}, {}, answer_dhcp=False)
     outcome = finish(node.boot("pxe"), clock, seconds=100)
     assert outcome.kind == "failed" and outcome.reason.startswith("PXE-E51")
     assert clock.seconds() == pytest.approx(60, abs=0.2)  # 4 + 8 + 16 + 32
@@ -198,7 +198,7 @@ def test_ipxe_info_profile_ends_in_local_boot() -> None:
 
 
 def test_disk_boot_is_immediate_and_silent() -> None:
-    node, network, clock, events, _ = make_node({}, {})
+    node, network, clock, _events, _ = make_node({}, {})
     outcome = finish(node.boot("disk"), clock)
     assert outcome.kind == "local" and outcome.device == "disk" and not network.sent
     with pytest.raises(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,8 +72,8 @@ def test_rtnetlink_adds_and_removes_addresses_inside_the_namespace(netns: str) -
     ipconfig.remove_address("d0", "10.231.50.7", 24, netns)  # already gone: fine
     assert "10.231.50.7" not in shown()
     with in_netns(netns):
-        assert open("/proc/sys/net/ipv4/conf/d0/arp_ignore").read().strip() == "1"
-        assert open("/proc/sys/net/ipv4/conf/all/arp_announce").read().strip() == "2"
+        assert Path("/proc/sys/net/ipv4/conf/d0/arp_ignore").read_text().strip() == "1"
+        assert Path("/proc/sys/net/ipv4/conf/all/arp_announce").read_text().strip() == "2"
     with pytest.raises(ipconfig.IpConfigError):
         ipconfig.add_address("nope0", "10.231.50.8", 24, netns)
 
