@@ -30,7 +30,7 @@ def default_uuid(mac: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m node_sim", description="network-boot one simulated node")
-    parser.add_argument("--netns", default=None, help="network namespace holding the interface (default: current)")
+    parser.add_argument("--netns", required=True, help="network namespace holding the interface (never the host's)")
     parser.add_argument("--interface", required=True, help="the node's NIC (an existing interface)")
     parser.add_argument("--mac", required=True, help="MAC address the node uses in DHCP")
     parser.add_argument("--uuid", default=None, help="SMBIOS UUID sent in option 97 (default: derived from the MAC)")

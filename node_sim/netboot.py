@@ -106,7 +106,13 @@ class _Nic:
 
 
 class NetbootNode:
-    """One simulated node's firmware and boot loaders (see the module docstring)."""
+    """One simulated node's firmware and boot loaders (see the module docstring).
+
+    ``clock`` is the reactor in production (``IReactorTime``; without an ``http`` factory it also makes
+    the HTTP connections), a ``task.Clock`` in tests.  ``io`` opens the NICs' sockets and sets their
+    addresses (:class:`~node_sim.transport.NetnsIO`).  ``observer`` receives every :class:`BootEvent`.
+    ``smbios`` adds ``serial``, ``asset``, ``product``, ``manufacturer`` for iPXE's variables.
+    """
 
     def __init__(
         self,
