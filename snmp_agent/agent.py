@@ -43,7 +43,9 @@ class SnmpAgent:
     and every read of a live object.  ``clock`` stamps those records (default:
     the installed reactor); ``loop`` is the asyncio loop (default: the loop of
     the installed asyncio reactor).  ``port=0`` binds an ephemeral port, readable
-    from :attr:`port` after :meth:`start`.
+    from :attr:`port` after :meth:`start`.  ``fast_path=False`` sends v1/v2c
+    requests through the pysnmp engine too (:mod:`snmp_agent.fastpath` answers
+    them by default, with the same answers at a fraction of the CPU).
     """
 
     def __init__(
@@ -59,8 +61,10 @@ class SnmpAgent:
         name: str,
         clock: Clock | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        fast_path: bool = True,
     ) -> None:
         self.name = name
+        self.fast_path = fast_path
         self.address = address
         self._requested_port = port
         self.communities = tuple(communities)
@@ -117,6 +121,7 @@ class SnmpAgent:
             self.v3_users,
             self.versions,
             self.stats,
+            self.fast_path,
         )
         hub = HubPool.for_loop(loop).hub_for(binding)
         try:

@@ -132,13 +132,15 @@ class AgentStats:
     ``malformed``: datagrams dropped because they could not be decoded (of
     which ``errors`` made pysnmp raise instead of counting a parse error);
     ``dropped``: datagrams that got no answer at all (malformed, unknown
-    community, disabled version, ...).
+    community, disabled version, ...); ``fast_answered``: the answered ones
+    that the fast path (:mod:`snmp_agent.fastpath`) answered without pysnmp.
     """
 
     received: int = 0
     answered: int = 0
     malformed: int = 0
     errors: int = 0
+    fast_answered: int = 0
 
     @property
     def dropped(self) -> int:

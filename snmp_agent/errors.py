@@ -3,7 +3,9 @@
 Device code raises :class:`snmp_agent.source.SnmpError` subclasses; the agent
 turns any exception into an error-status name with :func:`error_status_for`
 and nowhere else.  pysnmp accepts the names directly, and converts them to
-SNMPv1 codes (noSuchName, badValue, ...) for v1 requests.
+SNMPv1 codes (noSuchName, badValue, ...) for v1 requests; the fast path
+(:mod:`snmp_agent.fastpath`) uses :data:`ERROR_STATUS_CODES` and
+:func:`v1_error_status` for the same translation.
 """
 
 from __future__ import annotations
@@ -31,6 +33,26 @@ ERROR_STATUS_CODES: dict[str, int] = {
     "authorizationError": 16,
     "notWritable": 17,
     "inconsistentName": 18,
+}
+
+#: SNMPv2 error-status code -> the SNMPv1 code sent instead (RFC 2576 section 4.3, as pysnmp maps it).
+V2_TO_V1_ERROR_STATUS: dict[int, int] = {
+    0: 0,
+    1: 1,
+    5: 5,
+    10: 3,
+    9: 3,
+    7: 3,
+    8: 3,
+    12: 3,
+    6: 2,
+    17: 2,
+    11: 2,
+    18: 2,
+    13: 5,
+    14: 5,
+    15: 5,
+    16: 2,
 }
 
 #: Statuses a device may choose by raising an :class:`SnmpError` subclass.
@@ -74,3 +96,8 @@ def error_status_for(exc: BaseException) -> str:
     if isinstance(exc, SnmpError) and exc.status in DEVICE_STATUSES:
         return exc.status
     return "genErr"
+
+
+def v1_error_status(code: int) -> int:
+    """The SNMPv1 error-status code for an SNMPv2 one (genErr for codes RFC 2576 does not map)."""
+    return V2_TO_V1_ERROR_STATUS.get(code, 5)

@@ -18,6 +18,11 @@ engine and gives each attached agent:
 The responders bypass pysnmp's VACM and MIB instrumentation entirely and hand
 requests to the agent's :class:`DeviceController`.  The engine's own MIB
 objects are never served, so walks show exactly the device's tree.
+
+Before any of that, each endpoint offers a datagram to its agent's
+:class:`~snmp_agent.fastpath.FastPath` (unless the agent turned it off): v1/v2c
+community requests are answered there without the engine, with the same
+answers; v3 and anything the fast path does not decode go to the engine.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from twisted.logger import Logger
 
 from .config import AgentConfigError, AgentStats, CommunityConfig, UsmUserConfig, Version
 from .controller import DeviceController, Outcome, Principal, VarBind
+from .fastpath import PYSNMP, FastPath
 
 _log = Logger()
 
@@ -76,6 +82,7 @@ class AgentBinding:
     users: tuple[UsmUserConfig, ...]
     versions: frozenset[str]
     stats: AgentStats
+    fast_path: bool = True
 
 
 def _credentials(user: UsmUserConfig) -> tuple[str, str, str, str]:
@@ -85,14 +92,26 @@ def _credentials(user: UsmUserConfig) -> tuple[str, str, str, str]:
 class _AgentTransport(udp.UdpAsyncioTransport):  # type: ignore[misc]
     """A UDP endpoint that processes datagrams synchronously and never lets an error escape."""
 
-    def __init__(self, hub: EngineHub, stats: AgentStats, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, hub: EngineHub, stats: AgentStats, loop: asyncio.AbstractEventLoop, fast: FastPath | None = None
+    ) -> None:
         super().__init__(loop=loop)
         self._sock: socket.socket | None = None
         self._hub = hub
         self._stats = stats
+        self._fast = fast
 
     def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
-        self._stats.received += 1
+        stats = self._stats
+        stats.received += 1
+        if self._fast is not None:
+            verdict = self._fast.answer(datagram, transportAddress)
+            if verdict is not PYSNMP:
+                if isinstance(verdict, bytes) and self.transport is not None:
+                    self.transport.sendto(verdict, transportAddress)
+                    stats.answered += 1
+                    stats.fast_answered += 1
+                return
         callback = self._callback_function
         if callback is None:
             return
@@ -178,7 +197,10 @@ class EngineHub:
         agent_id = self._next_id
         self._next_id += 1
         domain: tuple[int, ...] = (*udp.DOMAIN_NAME, agent_id)
-        transport = _AgentTransport(self, binding.stats, self.loop)
+        fast = None
+        if binding.fast_path:
+            fast = FastPath(binding.controller, binding.communities, binding.versions, binding.name)
+        transport = _AgentTransport(self, binding.stats, self.loop, fast)
         pconfig.add_transport(self.engine, domain, transport.serve(sock))
         self._agents[domain] = (agent_id, binding)
         for n, community in enumerate(binding.communities):
