@@ -22,7 +22,8 @@ class SouthboundResource(resource.Resource):
     def _handle(self, request: Any) -> bytes:
         url = urlparse(request.uri.decode())
         body = request.content.read() if request.content is not None else b""
-        status, reply = self.southbound.handle(request.method.decode(), url.path, parse_qs(url.query), body)
+        client = request.getClientAddress().host
+        status, reply = self.southbound.handle(request.method.decode(), url.path, parse_qs(url.query), body, client)
         request.setResponseCode(status)
         kind = b"application/javascript" if url.path.endswith(".js") else b"application/json"
         request.setHeader(b"Content-Type", kind)

@@ -50,6 +50,7 @@ class Request:
     method: str
     path: str
     status: int
+    client: str = ""  # source address (RackHD identifies nodes by it)
 
 
 class Southbound:
@@ -76,9 +77,11 @@ class Southbound:
         self.by_mac[mac] = record
         return record
 
-    def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> tuple[int, bytes]:
+    def handle(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes, client: str = ""
+    ) -> tuple[int, bytes]:
         status, reply = self._route(method, path, query, body)
-        self.requests.append(Request(method, path, status))
+        self.requests.append(Request(method, path, status, client))
         return status, reply
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> tuple[int, bytes]:
