@@ -42,8 +42,8 @@ class SystemInfo:
     board_product: str
     board_version: str
     chassis_manufacturer: str
-    chassis_type: str
     chassis_version: str
+    chassis_type: str = "Rack Mount Chassis"
 
 
 @dataclass(frozen=True)

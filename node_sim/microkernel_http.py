@@ -13,10 +13,12 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any, Protocol
 
+from twisted.internet import protocol
 from twisted.internet.defer import Deferred
-from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool, readBody
+from twisted.python.failure import Failure
+from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool, ResponseDone
+from twisted.web.http import PotentialDataLoss
 from twisted.web.http_headers import Headers
-from twisted.web.iweb import IResponse
 
 USER_AGENT = b"node/4.6.2 (vrack microkernel)"
 
@@ -31,6 +33,23 @@ class Fetcher(Protocol):
     def post(self, url: str, body: bytes) -> Deferred[tuple[int, bytes]]:
         """POST a JSON ``body`` to ``url``; fires with (status, body), fails on network errors."""
         ...
+
+
+class _Body(protocol.Protocol):
+    """Collects a response body; fires ``done`` with it when the response ends."""
+
+    def __init__(self, done: Deferred[bytes]) -> None:
+        self.done = done
+        self.parts: list[bytes] = []
+
+    def dataReceived(self, data: bytes) -> None:
+        self.parts.append(data)
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        if reason.check(ResponseDone, PotentialDataLoss):
+            self.done.callback(b"".join(self.parts))
+        else:
+            self.done.errback(reason)
 
 
 class AgentFetcher:
@@ -50,10 +69,11 @@ class AgentFetcher:
         if body is not None:
             headers.addRawHeader(b"Content-Type", b"application/json")
             producer = FileBodyProducer(BytesIO(body))
-        d: Deferred[IResponse] = self._agent.request(method, url.encode(), headers, producer)
+        d: Deferred[Any] = self._agent.request(method, url.encode(), headers, producer)
 
-        def read(response: IResponse) -> Deferred[tuple[int, bytes]]:
-            body_d: Deferred[bytes] = readBody(response)
+        def read(response: Any) -> Deferred[tuple[int, bytes]]:  # IResponse (zope interfaces defeat mypy)
+            body_d: Deferred[bytes] = Deferred()
+            response.deliverBody(_Body(body_d))
             return body_d.addCallback(lambda data: (int(response.code), data))
 
         return d.addCallback(read)

@@ -1,10 +1,13 @@
 """``ipmitool sel`` (SEL information) and ``ipmitool [-c] sel list``, printed as ipmitool 1.8.19 does.
 
-Event texts come from ``sel_events.json``, which was recorded from ipmitool
-1.8.19 itself (one record per event type, sensor type and offset).  ipmitool
-decorates sensor-specific texts with an OEM suffix `` ()`` depending on the
-BMC's manufacturer when event data 2/3 are unspecified: Supermicro on every
-sensor type but memory, Dell never, everyone else on memory only.
+Event texts come from ``sel_events.json``, recorded from ipmitool 1.8.19 itself
+(one record per event type, sensor type and offset, event data 2/3 unspecified,
+trailing blanks kept).  ipmitool adds vendor (OEM) decoding to sensor-specific
+events, and so does this module, sending the same OEM requests: Quanta memory
+events ask Get Platform ID (0x36/0x65) and print `` (CPUn_Xm)`` on Purley or
+`` ()``; Supermicro memory events ask Get Board ID (0x30/0x21) and print the bare
+text, other Supermicro sensor-specific texts get `` ()``; Dell and others none.
+A failing OEM request prints ipmitool's error line on stderr.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from importlib import resources
 from typing import Any
 
 from node_sim.catalog.console import Console
-from node_sim.catalog.ipmi_client import APP, STORAGE, InbandIpmi, IpmiCommandError
+from node_sim.catalog.ipmi_client import APP, STORAGE, InbandIpmi, IpmiCommandError, completion_text
 
 UNSPECIFIED = 0xFFFFFFFF
 PRE_INIT = 0x20000000
-DELL, SUPERMICRO = 674, 10876
+QUANTA, SUPERMICRO = 7244, 10876
 MEMORY = 0x0C
+QCT_NETFN, QCT_GET_INFO, QCT_MAGIC, QCT_PURLEY = 0x36, 0x65, bytes([0x4C, 0x1C, 0x00, 0x02]), 0x02
 SUPPORT = ((0x08, "'Delete' "), (0x04, "'Partial Add' "), (0x02, "'Reserve' "), (0x01, "'Get Alloc Info' "))
 
 
@@ -39,24 +43,39 @@ def sensor_type_name(sensor_type: int) -> str:
 
 
 def event_text(event_type: int, sensor_type: int, offset: int, manufacturer: int) -> str:
-    """ipmitool's description of one standard event (event data 2/3 unspecified)."""
+    """ipmitool's description of one standard event before any OEM request (data 2/3 unspecified)."""
     table = _events()
+    exceptions: dict[str, str] = table["oem_exceptions"].get(str(manufacturer), {})
+    key = f"{event_type:02x}:{sensor_type:02x}:{offset:x}"
+    if key in exceptions:
+        return exceptions[key]
     if event_type == 0x6F:
         texts: list[str] = table["sensor_specific"].get(f"{sensor_type:02x}", [])
         text = texts[offset] if offset < len(texts) else ""
-        if text and _oem_suffix(sensor_type, manufacturer):
+        if text and manufacturer == SUPERMICRO and sensor_type != MEMORY:
             text += " ()"
         return text
     generic: list[str] = table["generic"].get(f"{event_type:02x}", [])
     return generic[offset] if offset < len(generic) else ""
 
 
-def _oem_suffix(sensor_type: int, manufacturer: int) -> bool:
-    if manufacturer == DELL:
-        return False
+def _oem_memory_text(ipmi: InbandIpmi, c: Console, text: str, manufacturer: int, data3: int) -> str:
+    """The OEM decoration of a memory event, with the requests ipmitool sends for it."""
+    if manufacturer == QUANTA:
+        if ipmi.raw(APP, 0x01)[0] != 0:
+            return text
+        code, data = ipmi.raw(QCT_NETFN, QCT_GET_INFO, QCT_MAGIC)
+        if code != 0:
+            c.error(f"Get Platform ID command failed: {code:#x} {completion_text(code)}")
+            return text + " ()" if text else text
+        if data and data[0] == QCT_PURLEY:
+            return f"{text} (CPU{(data3 >> 6) & 3}_{chr(0x41 + ((data3 >> 3) & 7))}{data3 & 7})"
+        return text + " ()" if text else text
     if manufacturer == SUPERMICRO:
-        return sensor_type != MEMORY
-    return sensor_type == MEMORY
+        code, _ = ipmi.raw(0x30, 0x21)
+        if code != 0:
+            c.error(f"Get Board ID command failed: {code:#x} {completion_text(code)}")
+    return text
 
 
 def sel_date(timestamp: int) -> str:
@@ -129,12 +148,14 @@ def sel_list(ipmi: InbandIpmi, c: Console, csv: bool) -> int:
             c.error(f"Get SEL Entry {next_id:x} command failed: {IpmiCommandError(code).text}")
             return 1
         next_id = struct.unpack("<H", data[:2])[0]
-        c.print(format_entry(data[2:18], manufacturer, csv))
+        c.print(format_entry(data[2:18], manufacturer, csv, ipmi, c))
     return 0
 
 
-def format_entry(record: bytes, manufacturer: int, csv: bool) -> str:
-    """One 16-byte SEL record as a ``sel list`` line."""
+def format_entry(
+    record: bytes, manufacturer: int, csv: bool, ipmi: InbandIpmi | None = None, c: Console | None = None
+) -> str:
+    """One 16-byte SEL record as a ``sel list`` line (OEM requests only when ``ipmi`` and ``c`` are given)."""
     sep = "," if csv else " | "
     record_id, record_type = struct.unpack("<HB", record[:3])
     head = f"{record_id:x}" if csv else f"{record_id:4x}"
@@ -149,6 +170,8 @@ def format_entry(record: bytes, manufacturer: int, csv: bool) -> str:
     sensor = sensor_type_name(sensor_type) + (f" #0x{sensor_number:02x}" if sensor_number else "")
     event_type, offset = direction_type & 0x7F, data1 & 0x0F
     text = event_text(event_type, sensor_type, offset, manufacturer)
+    if event_type == 0x6F and sensor_type == MEMORY and ipmi is not None and c is not None:
+        text = _oem_memory_text(ipmi, c, text, manufacturer, record[15])
     direction = "Deasserted" if direction_type & 0x80 else "Asserted"
     return head + sep + when + sensor + sep + text + sep + direction
 

@@ -66,8 +66,11 @@ def run_ipmitool(argv: list[str], ctx: NodeContext) -> CommandResult:
     interface = "open"
     args: list[str] = []
     i = 0
-    while i < len(argv):
+    while i < len(argv):  # glibc getopt permutes: options may follow the subcommand ("sel list -c")
         arg = argv[i]
+        if arg == "--":
+            args += argv[i + 1 :]
+            break
         if arg == "-c":
             csv = True
         elif arg in ("-v", "-vv", "-vvv"):
@@ -79,8 +82,7 @@ def run_ipmitool(argv: list[str], ctx: NodeContext) -> CommandResult:
                 interface = "lan"
             i += 1
         else:
-            args = argv[i:]
-            break
+            args.append(arg)
         i += 1
     if interface != "open":
         console.error("Unable to establish IPMI v2 / RMCP+ session")
