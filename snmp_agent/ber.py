@@ -79,15 +79,6 @@ class Request:
 # -- decoding -------------------------------------------------------------------
 
 
-def _header(data: bytes, pos: int, end: int, tag: int, field: str) -> tuple[int, int]:
-    """Check the tag at ``pos``; return (content start, content end) of the TLV."""
-    if pos + 2 > end:
-        raise BerError(field, "truncated")
-    if data[pos] != tag:
-        raise BerError(field, f"tag 0x{data[pos]:02x}, expected 0x{tag:02x}")
-    return _length(data, pos + 1, end, field)
-
-
 def _length(data: bytes, pos: int, end: int, field: str) -> tuple[int, int]:
     """Decode a definite, minimal length at ``pos``; return (content start, content end)."""
     first = data[pos]
@@ -121,14 +112,6 @@ def _integer(content: bytes, field: str) -> int:
     if size > _MAX_INT_OCTETS:
         raise BerError(field, "INTEGER too large")
     return int.from_bytes(content, "big", signed=True)
-
-
-def _int_field(data: bytes, pos: int, end: int, field: str, low: int, high: int) -> tuple[int, int]:
-    start, stop = _header(data, pos, end, INTEGER, field)
-    value = _integer(data[start:stop], field)
-    if not low <= value <= high:
-        raise BerError(field, f"{value} out of range {low}..{high}")
-    return value, stop
 
 
 def decode_oid(content: bytes, field: str = "name") -> Oid:
@@ -207,50 +190,125 @@ def _decode_value(tag: int, content: bytes, version: int) -> Any:
     raise BerError("value", f"tag 0x{tag:02x} not allowed in this version")
 
 
+def _int_at(data: bytes, pos: int, end: int, field: str, low: int, high: int) -> tuple[int, int]:
+    """The INTEGER TLV at ``pos`` (value within ``low..high``) and the position after it."""
+    if pos + 2 > end or data[pos] != INTEGER:
+        raise BerError(field, "INTEGER expected")
+    size = data[pos + 1]
+    start = pos + 2
+    stop = start + size
+    if size == 1 and stop <= end:
+        value = data[start]
+        if value > 0x7F:
+            value -= 0x100
+    elif size >= 0x80 or stop > end:
+        raise BerError(field, "bad INTEGER length")
+    else:
+        value = _integer(data[start:stop], field)
+    if not low <= value <= high:
+        raise BerError(field, f"{value} out of range {low}..{high}")
+    return value, stop
+
+
+_oid_decode_cache: dict[bytes, Oid] = {}
+
+
 def decode_request(data: bytes) -> Request:
     """Decode one v1/v2c request datagram or raise :class:`BerError`."""
     end = len(data)
-    start, stop = _header(data, 0, end, SEQUENCE, "message")
+    if end < 2 or data[0] != SEQUENCE:
+        raise BerError("message", "not a SEQUENCE")
+    if data[1] < 0x80:
+        pos = 2
+        stop = 2 + data[1]
+    else:
+        pos, stop = _length(data, 1, end, "message")
     if stop != end:
-        raise BerError("message", "trailing bytes after the message")
-    version, pos = _int_field(data, start, stop, "version", V1, V2C)
-    c_start, c_stop = _header(data, pos, stop, OCTET_STRING, "community")
-    community = data[c_start:c_stop]
-    if c_stop + 2 > stop:
+        raise BerError("message", "length does not match the datagram")
+    # version: INTEGER 0 or 1, whose only minimal encodings are 02 01 00 and 02 01 01
+    if pos + 5 > end or data[pos] != INTEGER or data[pos + 1] != 1 or data[pos + 2] > V2C:
+        raise BerError("version", "not SNMPv1/v2c")
+    version = data[pos + 2]
+    pos += 3
+    if data[pos] != OCTET_STRING:
+        raise BerError("community", "OCTET STRING expected")
+    if data[pos + 1] < 0x80:
+        c_start = pos + 2
+        pos = c_start + data[pos + 1]
+        if pos > end:
+            raise BerError("community", "length runs past the message")
+    else:
+        c_start, pos = _length(data, pos + 1, end, "community")
+    community = data[c_start:pos]
+    if pos + 2 > end:
         raise BerError("pdu", "truncated")
-    pdu_type = data[c_stop]
+    pdu_type = data[pos]
     if pdu_type not in REQUEST_TYPES or (pdu_type == GETBULK and version != V2C):
         raise BerError("pdu", f"PDU type 0x{pdu_type:02x} is not a request of this version")
-    p_start, p_stop = _length(data, c_stop + 1, stop, "pdu")
-    if p_stop != stop:
-        raise BerError("pdu", "bytes after the PDU")
-    request_id, pos = _int_field(data, p_start, p_stop, "request-id", _INT32_MIN, _INT32_MAX)
-    if pdu_type == GETBULK:
-        second, pos = _int_field(data, pos, p_stop, "non-repeaters", 0, _INT32_MAX)
+    if data[pos + 1] < 0x80:
+        pos += 2
+        p_stop = pos + data[pos - 1]
     else:
-        s_start, pos = _header(data, pos, p_stop, INTEGER, "error-status")
-        second = _integer(data[s_start:pos], "error-status")
-    third, pos = _int_field(data, pos, p_stop, "error-index", 0, _INT32_MAX)
-    l_start, l_stop = _header(data, pos, p_stop, SEQUENCE, "variable-bindings")
-    if l_stop != p_stop:
-        raise BerError("variable-bindings", "bytes after the list")
+        pos, p_stop = _length(data, pos + 1, end, "pdu")
+    if p_stop != end:
+        raise BerError("pdu", "length does not match the message")
+    request_id, pos = _int_at(data, pos, end, "request-id", _INT32_MIN, _INT32_MAX)
+    if pdu_type == GETBULK:
+        second, pos = _int_at(data, pos, end, "non-repeaters", 0, _INT32_MAX)
+    else:
+        second, pos = _int_at(data, pos, end, "error-status", -_UINT64_MAX, _UINT64_MAX)
+    third, pos = _int_at(data, pos, end, "error-index", 0, _INT32_MAX)
+    if pos + 2 > end or data[pos] != SEQUENCE:
+        raise BerError("variable-bindings", "SEQUENCE expected")
+    if data[pos + 1] < 0x80:
+        pos += 2
+        l_stop = pos + data[pos - 1]
+    else:
+        pos, l_stop = _length(data, pos + 1, end, "variable-bindings")
+    if l_stop != end:
+        raise BerError("variable-bindings", "length does not match the PDU")
     varbinds: list[VarBind] = []
-    pos = l_start
-    while pos < l_stop:
-        v_start, v_stop = _header(data, pos, l_stop, SEQUENCE, "varbind")
-        o_start, o_stop = _header(data, v_start, v_stop, OBJECT_IDENTIFIER, "name")
-        oid = decode_oid(data[o_start:o_stop])
+    append = varbinds.append
+    oids = _oid_decode_cache
+    while pos < end:
+        # varbind SEQUENCE
+        if pos + 2 > end or data[pos] != SEQUENCE:
+            raise BerError("varbind", "SEQUENCE expected")
+        if data[pos + 1] < 0x80:
+            pos += 2
+            v_stop = pos + data[pos - 1]
+            if v_stop > end:
+                raise BerError("varbind", "length runs past the list")
+        else:
+            pos, v_stop = _length(data, pos + 1, end, "varbind")
+        # name
+        if pos + 2 > v_stop or data[pos] != OBJECT_IDENTIFIER:
+            raise BerError("name", "OBJECT IDENTIFIER expected")
+        if data[pos + 1] < 0x80:
+            pos += 2
+            o_stop = pos + data[pos - 1]
+            if o_stop > v_stop:
+                raise BerError("name", "length runs past the varbind")
+        else:
+            pos, o_stop = _length(data, pos + 1, v_stop, "name")
+        key = data[pos:o_stop]
+        oid = oids.get(key)
+        if oid is None:
+            oid = decode_oid(key)
+            if len(oids) >= OID_CACHE_LIMIT:
+                oids.clear()
+            oids[key] = oid
+        # value
         if o_stop + 2 > v_stop:
             raise BerError("value", "truncated")
         tag = data[o_stop]
-        x_start, x_stop = _length(data, o_stop + 1, v_stop, "value")
-        if x_stop != v_stop:
-            raise BerError("varbind", "bytes after the value")
-        if tag == NULL and x_start == x_stop:
-            value: Any = _NULL
+        if tag == NULL and data[o_stop + 1] == 0 and o_stop + 2 == v_stop:
+            append((oid, _NULL))
         else:
-            value = _decode_value(tag, data[x_start:x_stop], version)
-        varbinds.append((oid, value))
+            x_start, x_stop = _length(data, o_stop + 1, v_stop, "value")
+            if x_stop != v_stop:
+                raise BerError("varbind", "bytes after the value")
+            append((oid, _decode_value(tag, data[x_start:x_stop], version)))
         pos = v_stop
     return Request(version, community, pdu_type, request_id, second, third, varbinds)
 
@@ -374,13 +432,14 @@ def value_tag(value: Any) -> int:
 
 def encode_value(value: Any) -> bytes:
     """The TLV of one pysnmp value object."""
-    cls = type(value)
-    kind = _class_kinds.get(cls)
+    kind = _class_kinds.get(type(value))
     if kind is None:
-        kind = _classify(cls, value)
+        kind = _classify(type(value), value)
     tag, how = kind
     if how == _INT:
         number = int(value)
+        if 0 <= number < 0x80:
+            return bytes((tag, 1, number))
         magnitude = number if number >= 0 else ~number
         content = number.to_bytes(magnitude.bit_length() // 8 + 1, "big", signed=True)
     elif how == _OCTETS:
@@ -399,7 +458,11 @@ def encode_value(value: Any) -> bytes:
 
 
 def encode_varbind(oid: Oid, value: Any) -> bytes:
-    body = encode_oid(oid) + encode_value(value)
+    """The VarBind SEQUENCE of ``oid`` and ``value``."""
+    name = _oid_cache.get(oid)
+    if name is None:
+        name = encode_oid(oid)
+    body = name + encode_value(value)
     length = len(body)
     if length < 0x80:
         return bytes((SEQUENCE, length)) + body
@@ -416,26 +479,37 @@ def encode_response(
 ) -> bytes:
     """A complete Response message (A2) carrying ``varbinds``."""
     bindings = b"".join([encode_varbind(oid, value) for oid, value in varbinds])
+    size = len(bindings)
     pdu = b"".join(
         (
-            encode_integer(INTEGER, request_id),
-            encode_integer(INTEGER, error_status),
-            encode_integer(INTEGER, error_index),
-            bytes((SEQUENCE,)),
-            encode_length(len(bindings)),
+            _small_int_tlv(request_id),
+            _small_int_tlv(error_status),
+            _small_int_tlv(error_index),
+            bytes((SEQUENCE, size)) if size < 0x80 else bytes((SEQUENCE,)) + encode_length(size),
             bindings,
         )
     )
+    size = len(community)
     body = b"".join(
         (
             _VERSION_TLVS[version],
-            _tlv(OCTET_STRING, community),
+            bytes((OCTET_STRING, size)) if size < 0x80 else bytes((OCTET_STRING,)) + encode_length(size),
+            community,
             bytes((RESPONSE,)),
             encode_length(len(pdu)),
             pdu,
         )
     )
     return bytes((SEQUENCE,)) + encode_length(len(body)) + body
+
+
+_INT_TLVS = [bytes((INTEGER, 1, n)) for n in range(0x80)]
+
+
+def _small_int_tlv(value: int) -> bytes:
+    if 0 <= value < 0x80:
+        return _INT_TLVS[value]
+    return encode_integer(INTEGER, value)
 
 
 _VERSION_TLVS = {V1: b"\x02\x01\x00", V2C: b"\x02\x01\x01"}

@@ -131,18 +131,28 @@ class DeviceController:
         m = max(max_repetitions, 0)
         repeaters = [oid for oid, _ in varbinds[n:]]
         outcome = Outcome([])
+        result = outcome.varbinds
         budget = MAX_BULK_BYTES
+        step = self._next
+        end_of_view = rfc1905.endOfMibView
         try:
             for oid, _ in varbinds[:n]:
-                outcome.varbinds.append(self._next(oid, principal, outcome))
+                result.append(step(oid, principal, outcome))
             for _ in range(m if repeaters else 0):
-                row = [self._next(oid, principal, outcome) for oid in repeaters]
-                cost = sum(_estimated_size(vb) for vb in row)
-                if outcome.varbinds and (len(outcome.varbinds) + len(row) > MAX_BULK_VARBINDS or cost > budget):
+                row: list[VarBind] = []
+                cost = 0
+                at_end = True
+                for oid in repeaters:
+                    found = step(oid, principal, outcome)
+                    row.append(found)
+                    cost += _estimated_size(found)
+                    if found[1] is not end_of_view:
+                        at_end = False
+                if result and (len(result) + len(row) > MAX_BULK_VARBINDS or cost > budget):
                     break
-                outcome.varbinds.extend(row)
+                result.extend(row)
                 budget -= cost
-                if all(value is rfc1905.endOfMibView for _, value in row):
+                if at_end:
                     break
                 repeaters = [oid for oid, _ in row]
         except Exception as exc:
@@ -153,8 +163,9 @@ class DeviceController:
 
     def _next(self, oid: Oid, principal: Principal, outcome: Outcome) -> VarBind:
         cursor = oid
+        get_next = self.source.get_next
         while True:
-            found = self.source.get_next(cursor)
+            found = get_next(cursor)
             if found is None:
                 return oid, rfc1905.endOfMibView
             cursor, value = found
@@ -162,7 +173,7 @@ class DeviceController:
                 continue
             if self._is_live(cursor):
                 outcome.live_oids.append(cursor)
-            return cursor, value
+            return found
 
     # -- writes --------------------------------------------------------------
     def set(self, varbinds: Sequence[VarBind], principal: Principal, peer: str = "") -> Outcome:

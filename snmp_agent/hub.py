@@ -44,7 +44,8 @@ from twisted.logger import Logger
 
 from .config import AgentConfigError, AgentStats, CommunityConfig, UsmUserConfig, Version
 from .controller import DeviceController, Outcome, Principal, VarBind
-from .fastpath import PYSNMP, FastPath
+from .endpoint import AgentEndpoint
+from .fastpath import FastPath
 
 _log = Logger()
 
@@ -87,63 +88,6 @@ class AgentBinding:
 
 def _credentials(user: UsmUserConfig) -> tuple[str, str, str, str]:
     return (user.auth_protocol, user.auth_key, user.priv_protocol, user.priv_key)
-
-
-class _AgentTransport(udp.UdpAsyncioTransport):  # type: ignore[misc]
-    """A UDP endpoint that processes datagrams synchronously and never lets an error escape."""
-
-    def __init__(
-        self, hub: EngineHub, stats: AgentStats, loop: asyncio.AbstractEventLoop, fast: FastPath | None = None
-    ) -> None:
-        super().__init__(loop=loop)
-        self._sock: socket.socket | None = None
-        self._hub = hub
-        self._stats = stats
-        self._fast = fast
-
-    def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
-        stats = self._stats
-        stats.received += 1
-        if self._fast is not None:
-            verdict = self._fast.answer(datagram, transportAddress)
-            if verdict is not PYSNMP:
-                if isinstance(verdict, bytes) and self.transport is not None:
-                    self.transport.sendto(verdict, transportAddress)
-                    stats.answered += 1
-                    stats.fast_answered += 1
-                return
-        callback = self._callback_function
-        if callback is None:
-            return
-        parse_errors = self._hub.parse_error_count()
-        try:
-            callback(self, udp.UdpTransportAddress(transportAddress), datagram)
-        except Exception as exc:
-            # pysnmp/pyasn1 raise odd exceptions (TypeError, ...) on some garbage input
-            self._stats.errors += 1
-            self._stats.malformed += 1
-            _log.debug("SNMP datagram from {peer} dropped: {error!r}", peer=transportAddress, error=exc)
-            return
-        if self._hub.parse_error_count() != parse_errors:
-            self._stats.malformed += 1
-
-    def serve(self, sock: socket.socket) -> _AgentTransport:
-        """Serve on an already bound socket (pysnmp's ``open_server_mode`` binds on the current loop)."""
-        self._sock = sock
-        self._lport = self.loop.create_task(self.loop.create_datagram_endpoint(lambda: self, sock=sock))
-        return self
-
-    def shutdown(self) -> None:
-        """Stop serving and release the socket, even if the endpoint was never set up."""
-        self.close_transport()
-        if self._sock is not None:
-            # asyncio closes the socket only on its next loop pass; release the port now
-            self._sock.close()
-        self._sock = None
-
-    def send_message(self, outgoingMessage: bytes, transportAddress: Any) -> None:
-        self._stats.answered += 1
-        super().send_message(outgoingMessage, transportAddress)
 
 
 class EngineHub:
@@ -200,7 +144,7 @@ class EngineHub:
         fast = None
         if binding.fast_path:
             fast = FastPath(binding.controller, binding.communities, binding.versions, binding.name)
-        transport = _AgentTransport(self, binding.stats, self.loop, fast)
+        transport = AgentEndpoint(binding.stats, self.loop, self.parse_error_count, fast)
         pconfig.add_transport(self.engine, domain, transport.serve(sock))
         self._agents[domain] = (agent_id, binding)
         for n, community in enumerate(binding.communities):
@@ -219,7 +163,7 @@ class EngineHub:
         agent_id, binding = entry
         transport = pconfig.get_transport(self.engine, domain)
         pconfig.delete_transport(self.engine, domain)
-        if isinstance(transport, _AgentTransport):
+        if isinstance(transport, AgentEndpoint):
             transport.shutdown()
         for n in range(len(binding.communities)):
             index = f"a{agent_id}c{n}"

@@ -31,8 +31,22 @@ def parse_oid(text: str) -> Oid:
         raise ValueError(f"not a numeric OID: {text!r} (expected digits separated by dots)") from None
 
 
+_formatted: dict[Oid, str] = {}
+_FORMATTED_LIMIT = 65536
+
+
 def format_oid(oid: Oid) -> str:
-    return ".".join(str(p) for p in oid)
+    """``"1.3.6.1.2.1.1.1.0"`` for ``(1, 3, 6, 1, 2, 1, 1, 1, 0)`` (memoised: records name OIDs per request)."""
+    try:
+        text = _formatted.get(oid)
+    except TypeError:  # an unhashable sequence of arcs
+        return ".".join(map(str, oid))
+    if text is None:
+        text = ".".join(map(str, oid))
+        if len(_formatted) >= _FORMATTED_LIMIT:
+            _formatted.clear()
+        _formatted[oid] = text
+    return text
 
 
 class SnmpError(Exception):
