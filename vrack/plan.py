@@ -90,6 +90,16 @@ def _expanded(spec: RackSpec) -> Iterator[tuple[str, PathKey, ComputeSpec | PduS
             yield name, ("devices", index), device
 
 
+def nic_count(node: ComputeSpec) -> int:
+    """The node's NICs: as the spec says, else the model's onboard NICs (2 for unknown models)."""
+    if node.nics is not None:
+        return node.nics
+    try:
+        return registry.model_info("compute", node.model).nics or 2
+    except KeyError:
+        return 2
+
+
 def _vendor(kind: str, model: str) -> str | None:
     return registry.vendor_of(kind, model)
 
@@ -106,6 +116,16 @@ def check_references(spec: RackSpec) -> list[tuple[PathKey, str]]:
             names[name] = path
             kinds[name] = device
     for index, device in enumerate(spec.devices):
+        if isinstance(device, ComputeSpec) and device.backend == "sim" and device.nics is not None:
+            model_nics = (
+                registry.model_info("compute", device.model).nics
+                if device.model in registry.models("compute")
+                else device.nics
+            )
+            if device.nics != model_nics:
+                issues.append(
+                    (("devices", index, "nics"), f"a simulated {device.model} has {model_nics} NICs, not {device.nics}")
+                )
         valid = registry.models(device.kind)
         if device.model not in valid:
             issues.append(
@@ -253,8 +273,8 @@ def _check_cables(spec: RackSpec, kinds: dict[str, Any]) -> list[tuple[PathKey, 
         nic = int(nic_text[3:])
         if not isinstance(node, ComputeSpec):
             issues.append((("cables", index, "a"), _not_a(node_name, "compute", kinds)))
-        elif not 0 <= nic < node.nics:
-            issues.append((("cables", index, "a"), f"{node_name} has nic0..nic{node.nics - 1}, not {nic_text}"))
+        elif not 0 <= nic < nic_count(node):
+            issues.append((("cables", index, "a"), f"{node_name} has nic0..nic{nic_count(node) - 1}, not {nic_text}"))
         switch = kinds.get(switch_name)
         if not isinstance(switch, SwitchSpec):
             issues.append((("cables", index, "b"), _not_a(switch_name, "switch", kinds)))
@@ -297,7 +317,9 @@ def build_plan(spec: RackSpec) -> RackPlan:
                     bmc_address=address,
                     bmc_port=device.bmc.port or spec.ports.ipmi,
                     bmc_mac=device.bmc.mac or identity.mac_address(seed, name, "bmc", vendor),
-                    nic_macs=tuple(identity.mac_address(seed, name, f"nic{i}", vendor) for i in range(device.nics)),
+                    nic_macs=tuple(
+                        identity.mac_address(seed, name, f"nic{i}", vendor) for i in range(nic_count(device))
+                    ),
                     system_serial=identity.serial_number(seed, name, "system"),
                     board_serial=identity.serial_number(seed, name, "board", "BRD"),
                     chassis_serial=identity.serial_number(seed, name, "chassis", "CH"),

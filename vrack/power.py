@@ -60,6 +60,9 @@ class PowerModel:
         for pdu in plan.pdus:
             self.devices[pdu.name].add_outlet_listener(self._outlet_changed)
         for node in plan.nodes:
+            backend = getattr(self.devices[node.name], "backend", None)
+            if backend is not None and hasattr(backend, "neighbors"):
+                backend.neighbors = lambda name=node.name: self.lldp_neighbors(name)
             self.devices[node.name].add_host_power_listener(
                 lambda on, cause, name=node.name: self._host_power_changed(name, on, cause)
             )
@@ -114,6 +117,17 @@ class PowerModel:
         )
         self._update_links(cable.node, cause)
         return cable
+
+    def lldp_neighbors(self, node: str) -> tuple[Any, ...]:
+        """What the node's lldpd hears: each plugged cable's switch advertises itself on its port."""
+        from node_sim.catalog.context import LldpNeighbor
+
+        heard = []
+        for cable in self.cables_of_node.get(node, ()):
+            switch = self.devices[cable.switch]
+            if self.plugged[cable] and switch.switch.port(cable.port).oper_up:
+                heard.append(LldpNeighbor.from_peer(f"eth{cable.nic}", switch.switch.advertisement(cable.port)))
+        return tuple(heard)
 
     # ------------------------------------------------------------------ effects
 

@@ -11,13 +11,14 @@ address.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 from twisted.application.service import IService, MultiService
 from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, maybeDeferred
 
 from vrack.clock import RackClock
-from vrack.devices import DeviceService, build_devices
+from vrack.devices import DeviceService, RackContext, build_devices
 from vrack.journal import Journal
 from vrack.plan import RackPlan
 from vrack.power import PowerModel
@@ -38,7 +39,13 @@ class Rack(MultiService):
     """All devices of one rack, started in spec order and stopped in reverse."""
 
     def __init__(
-        self, plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock, network: Any | None = None
+        self,
+        plan: RackPlan,
+        reactor: Any,
+        journal: Journal,
+        clock: RackClock,
+        network: Any | None = None,
+        state_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.plan = plan
@@ -48,7 +55,8 @@ class Rack(MultiService):
         self.clock = clock
         self.setName(plan.spec.rack)
         self.devices: dict[str, DeviceService] = {}
-        for device in build_devices(plan, reactor, journal, clock):
+        context = RackContext(reactor, journal, clock, network, state_path)
+        for device in build_devices(plan, context):
             self.devices[device.device_name] = device
             device.setServiceParent(self)
         self.power = PowerModel(plan, self.devices, journal)

@@ -18,12 +18,13 @@ class ModelInfo:
     name: str
     vendor: str
     description: str
+    nics: int = 0  # compute models: onboard NICs of the hardware personality
 
 
 _MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("compute", "quanta-d51", "quanta", "Quanta D51B-1U (RackHD's InfraSIM reference node)"),
-    ModelInfo("compute", "dell-r630", "dell", "Dell PowerEdge R630"),
-    ModelInfo("compute", "generic", "supermicro", "generic whitebox server"),
+    ModelInfo("compute", "quanta-d51", "quanta", "Quanta D51B-1U (RackHD's InfraSIM reference node)", nics=2),
+    ModelInfo("compute", "dell-r630", "dell", "Dell PowerEdge R630", nics=4),
+    ModelInfo("compute", "generic", "supermicro", "generic whitebox server", nics=2),
     ModelInfo("pdu", "servertech-sentry3", "servertech", "ServerTech Sentry3 switched CDU"),
     ModelInfo("pdu", "apc-powernet", "apc", "APC PowerNet switched rack PDU"),
     ModelInfo("pdu", "sinetica-hawk-i2", "sinetica", "Sinetica/Panduit HAWK-I2 iPDU"),

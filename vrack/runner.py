@@ -47,7 +47,14 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
     except Exception as exc:
         print(f"vrack: cannot build the rack network: {exc}", file=sys.stderr)
         return 1
-    rack = Rack(plan, reactor, journal, clock, network)
+    try:
+        libvirtd = start_libvirtd(plan, network)
+    except Exception as exc:
+        print(f"vrack: cannot start libvirtd for the VM nodes: {exc}", file=sys.stderr)
+        if network is not None:
+            network.destroy()
+        return 1
+    rack = Rack(plan, reactor, journal, clock, network, rack_dir.path)
     exit_code = [0]
     listening: list[Any] = []
 
@@ -96,6 +103,8 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
         for port in listening:
             port.stopListening()
         stopped = rack.stopService()
+        if libvirtd is not None:
+            stopped.addBoth(lambda result: (libvirtd.stop(), result)[1])
         if network is not None:
             stopped.addBoth(lambda result: (network.destroy(), result)[1])
         return stopped
@@ -111,6 +120,17 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
     return exit_code[0]
 
 
+def start_libvirtd(plan: RackPlan, network: Any | None) -> Any | None:
+    """VM nodes need libvirtd inside the rack namespace (a bridge's taps live in libvirtd's namespace)."""
+    if network is None or not any(n.spec.backend == "vm" for n in plan.nodes):
+        return None
+    from vrack.nodes.libvirtd import LibvirtDaemon
+
+    daemon = LibvirtDaemon(netns=network.netns)
+    daemon.start()
+    return daemon
+
+
 def build_network(plan: RackPlan) -> Any | None:
     """In netns mode, create the rack's namespace and give every device address to ``mgmt0``."""
     spec = plan.spec
@@ -123,6 +143,11 @@ def build_network(plan: RackPlan) -> Any | None:
     try:
         addresses = [n.bmc_address for n in plan.nodes] + [d.address for d in (*plan.pdus, *plan.switches)]
         network.add_addresses("mgmt0", addresses)
+        sim_nics = [
+            (n.name, f"nic{i}", mac) for n in plan.nodes if n.spec.backend == "sim" for i, mac in enumerate(n.nic_macs)
+        ]
+        if sim_nics:
+            network.node_interfaces(sim_nics)  # one `ip -batch` for all simulated NICs
     except Exception:
         network.destroy()
         raise

@@ -164,7 +164,7 @@ class ComputeSpec(_DeviceBase):
     backend: Literal["sim", "vm"] = "sim"
     bmc: BmcSpec = Field(default_factory=BmcSpec)
     power_supplies: int = Field(default=1, ge=1, le=4)
-    nics: int = Field(default=2, ge=1, le=8)
+    nics: int | None = Field(default=None, ge=1, le=8, description="NIC count; default: the model's onboard NICs")
     power_restore_policy: Literal["always-off", "always-on", "previous"] = "previous"
     power_on: bool = Field(default=False, description="host power at rack start")
 

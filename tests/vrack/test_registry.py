@@ -15,3 +15,10 @@ LOADERS = {"compute": load_bmc_model, "pdu": load_pdu_model, "switch": load_swit
 @pytest.mark.parametrize("info", registry.all_models(), ids=lambda m: f"{m.kind}:{m.name}")
 def test_registry_model_loads_in_its_simulator(info: registry.ModelInfo) -> None:
     assert LOADERS[info.kind](info.name) is not None
+
+
+@pytest.mark.parametrize("info", [m for m in registry.all_models() if m.kind == "compute"], ids=lambda m: m.name)
+def test_compute_models_nic_count_matches_the_hardware_personality(info: registry.ModelInfo) -> None:
+    from node_sim.hardware import load_hardware
+
+    assert info.nics == len(load_hardware(info.name).nics)

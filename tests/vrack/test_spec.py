@@ -139,5 +139,5 @@ def test_netns_mode_needs_private_networks_and_reserves_the_uplink() -> None:
     plan = build_plan(parse_spec(text))
     assert [str(n.bmc_address) for n in plan.nodes] == ["172.31.0.2", "172.31.0.3"]
     assert plan.spec.netns.uplink == "netns:rackhd"
-    with pytest.raises(SpecError, match="overlaps networks.management"):
+    with pytest.raises(SpecError, match=r"overlaps networks\.management"):
         parse_spec(text.replace("172.31.128.0/22", "172.31.0.128/25"))

@@ -9,6 +9,8 @@ control API.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from vrack.clock import RackClock
@@ -16,7 +18,20 @@ from vrack.devices.base import DeviceService
 from vrack.journal import Journal
 from vrack.plan import RackPlan
 
-Factory = Callable[[RackPlan, Any, Journal, RackClock], Iterator[DeviceService]]
+
+@dataclass(frozen=True)
+class RackContext:
+    """What device factories get besides the plan: the reactor, journal, clock and, in netns mode,
+    the rack network (``vrack.netns.RackNetwork``); ``state_path`` holds per-device files (VM consoles)."""
+
+    reactor: Any
+    journal: Journal
+    clock: RackClock
+    network: Any | None = None
+    state_path: Path | None = None
+
+
+Factory = Callable[[RackPlan, RackContext], Iterator[DeviceService]]
 
 
 def _factories() -> dict[str, Factory]:
@@ -31,10 +46,10 @@ def _factories() -> dict[str, Factory]:
     }
 
 
-def build_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+def build_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:
     """Every device of the plan, grouped by kind in registry order."""
     for factory in _factories().values():
-        yield from factory(plan, reactor, journal, clock)
+        yield from factory(plan, context)
 
 
-__all__ = ["DeviceService", "build_devices"]
+__all__ = ["DeviceService", "RackContext", "build_devices"]

@@ -17,9 +17,9 @@ from bmc_sim.message import IpmiRequest, RequestContext, RequestRecord
 from bmc_sim.models import build_config
 from bmc_sim.protocol import BmcService
 from bmc_sim.session import BmcEndpoint
-from vrack.clock import RackClock
+from vrack.devices import RackContext
 from vrack.devices.base import DeviceService
-from vrack.journal import Journal
+from vrack.nodes.base import NodeBackend, NoNetworkBackend, effective_boot
 from vrack.plan import NodePlan, RackPlan
 
 PRIVILEGES = {
@@ -50,8 +50,9 @@ class ComputeDevice(DeviceService):
 
     kind = "compute"
 
-    def __init__(self, plan: NodePlan, rack: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> None:
+    def __init__(self, plan: NodePlan, rack: RackPlan, context: RackContext) -> None:
         super().__init__(plan.name)
+        reactor, journal, clock = context.reactor, context.journal, context.clock
         self.plan = plan
         self.journal = journal
         self._host_listeners: list[Callable[[bool, str], None]] = []
@@ -86,6 +87,7 @@ class ComputeDevice(DeviceService):
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
+        self.backend = _backend(self, context)
 
     # ------------------------------------------------------------------ journal
 
@@ -104,6 +106,11 @@ class ComputeDevice(DeviceService):
 
     def _on_host_power(self, on: bool, cause: str) -> None:
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
+        if on:
+            selection = self.bmc.chassis.current_boot
+            self.backend.host_on(effective_boot(selection.device if selection else "default"), cause)
+        else:
+            self.backend.host_off(cause)
         for listener in list(self._host_listeners):
             listener(on, cause)
 
@@ -172,12 +179,67 @@ class ComputeDevice(DeviceService):
                 "sel_entries": len(self.bmc.sel),
             },
             "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(self.plan.nic_macs)],
+            "host": self.backend.describe(),
             "serial": self.plan.system_serial,
             "uuid": self.plan.system_uuid,
             "stats": self.endpoint.stats.as_dict(),
         }
 
+    def stopService(self) -> Any:
+        """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
+        d = super().stopService()
+        return self.backend.shutdown() if d is None else d.addBoth(lambda _: self.backend.shutdown())
 
-def build_compute_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+
+def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
+    from vrack.nodes.vm_backend import VmBackend
+
+    plan = device.plan
+    assert context.state_path is not None
+    serial_log = context.state_path / f"{plan.name}.serial.log"
+    return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor)
+
+
+def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
+    import uuid
+
+    from node_sim.hardware_identity import NodeIdentity
+    from node_sim.netboot import NicConfig
+    from vrack.nodes.sim import SimBackend
+
+    plan, network = device.plan, context.network
+    assert network is not None
+    nics = [NicConfig(mac, network.node_interface(plan.name, f"nic{i}", mac)[1]) for i, mac in enumerate(plan.nic_macs)]
+    identity = NodeIdentity(
+        name=plan.name,
+        system_serial=plan.system_serial,
+        system_uuid=uuid.UUID(plan.system_uuid),
+        nic_macs=plan.nic_macs,
+        bmc_ip=str(plan.bmc_address),
+        bmc_mac=plan.bmc_mac,
+        board_serial=plan.board_serial,
+        chassis_serial=plan.chassis_serial,
+    )
+
+    def reboot() -> None:  # an OS reboot: the host resets, the BMC's boot flags apply
+        if device.bmc.ac_powered and device.host_powered:
+            device._in_band(0x00, 0x02, bytes([CHASSIS_CONTROL["reset"]]))
+
+    return SimBackend(
+        plan.name, plan.spec.model, identity, nics, network, device.bmc, context.journal, context.reactor, reboot
+    )
+
+
+BACKENDS: dict[str, Callable[[ComputeDevice, RackContext], NodeBackend]] = {"vm": _vm_backend, "sim": _sim_backend}
+
+
+def _backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
+    """The node's host: none without a provisioning network (loopback mode), else by ``backend:``."""
+    if context.network is None:
+        return NoNetworkBackend(device.plan.name, context.journal)
+    return BACKENDS[device.plan.spec.backend](device, context)
+
+
+def build_compute_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:
     for node in plan.nodes:
-        yield ComputeDevice(node, plan, reactor, journal, clock)
+        yield ComputeDevice(node, plan, context)

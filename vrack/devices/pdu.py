@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pdu_sim.device import Pdu
-from vrack.clock import RackClock
+from vrack.devices import RackContext
 from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
 from vrack.journal import Journal
@@ -75,6 +75,6 @@ class PduDevice(SnmpDeviceService):
         return info
 
 
-def build_pdu_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+def build_pdu_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:
     for pdu in plan.pdus:
-        yield PduDevice(pdu, reactor, journal)
+        yield PduDevice(pdu, context.reactor, context.journal)

@@ -8,7 +8,7 @@ from typing import Any
 from switch_sim.device import Switch
 from switch_sim.ports import LinkPeer
 from vrack import identity
-from vrack.clock import RackClock
+from vrack.devices import RackContext
 from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
 from vrack.journal import Journal
@@ -61,6 +61,6 @@ class SwitchDevice(SnmpDeviceService):
         return info
 
 
-def build_switch_devices(plan: RackPlan, reactor: Any, journal: Journal, clock: RackClock) -> Iterator[DeviceService]:
+def build_switch_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:
     for switch in plan.switches:
-        yield SwitchDevice(switch, plan.spec.identity_seed, reactor, journal)
+        yield SwitchDevice(switch, plan.spec.identity_seed, context.reactor, context.journal)

@@ -1,0 +1,67 @@
+"""What runs on a compute node while its host has power: the node backend contract.
+
+The BMC decides host power and boot device (``bmc_sim`` chassis); the backend follows it:
+:meth:`NodeBackend.host_on` when the host powers on or is reset (with the boot device the BMC
+selected), :meth:`NodeBackend.host_off` when it loses power.  Backends: ``sim`` (``node_sim``: real
+DHCP/TFTP/HTTP on the provisioning network, then RackHD's microkernel), ``vm`` (a libvirt/QEMU domain),
+and :class:`NoNetworkBackend` for loopback racks, which have no provisioning network to boot from.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from twisted.internet.defer import Deferred, succeed
+
+from vrack.journal import Journal
+
+# A BMC with no valid boot override boots in its BIOS order; an unprovisioned bare-metal node has no OS
+# on disk, so its first choice is the network, which is what RackHD expects of new nodes.
+DEFAULT_BOOT = "pxe"
+
+
+def effective_boot(device: str) -> str:
+    """The device a host really boots from for the BMC's selection (``default``/``none`` -> PXE)."""
+    return DEFAULT_BOOT if device in ("default", "none") else device
+
+
+class NodeBackend(ABC):
+    """A node's host: started and stopped by the node's BMC."""
+
+    kind = "none"
+
+    def __init__(self, node: str, journal: Journal) -> None:
+        self.node = node
+        self.journal = journal
+        self.running = False
+
+    @abstractmethod
+    def host_on(self, boot: str, cause: str) -> None:
+        """The host powered on or was reset; boot from ``boot`` (pxe, disk, ...)."""
+
+    @abstractmethod
+    def host_off(self, cause: str) -> None:
+        """The host lost power: stop at once."""
+
+    def shutdown(self) -> Deferred[None]:
+        """The rack is stopping: release whatever the backend holds."""
+        return succeed(None)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "running": self.running}
+
+
+class NoNetworkBackend(NodeBackend):
+    """Loopback racks: the host powers on, but there is no provisioning network to boot from."""
+
+    kind = "none"
+
+    def host_on(self, boot: str, cause: str) -> None:
+        self.running = True
+        self.journal.append(
+            self.node, "host", "boot", boot_device=boot, result="no provisioning network (loopback mode)", cause=cause
+        )
+
+    def host_off(self, cause: str) -> None:
+        self.running = False

@@ -1,0 +1,226 @@
+"""The ``sim`` node backend: a light simulated node that really network-boots on the rack network.
+
+Host power on -> :class:`node_sim.netboot.NetbootNode` does DHCP, proxyDHCP, TFTP and iPXE on the
+node's NIC veths inside the rack namespace.  If the profile boots RackHD's microkernel (a RancherOS
+cloud-config URL or ``API_CB=`` in the kernel arguments), :class:`node_sim.microkernel.Microkernel`
+runs RackHD's task protocol from the node's leased address, answering catalog commands from the
+node's hardware personality and its BMC (in-band IPMI goes to the same ``bmc_sim`` device).  Host power
+off cancels everything at once.  An OS reboot (microkernel exit 1) is modelled as a host reset through
+the BMC, so it is journalled and the BMC's one-shot boot flags apply as on real hardware.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from twisted.internet.defer import Deferred
+from twisted.web.client import Agent, HTTPConnectionPool, readBody
+from twisted.web.http_headers import Headers
+
+from node_sim.catalog import NodeContext
+from node_sim.catalog.context import LldpNeighbor
+from node_sim.catalog.ipmi_client import bmc_ipmi
+from node_sim.hardware import load_hardware
+from node_sim.hardware_identity import NodeIdentity
+from node_sim.microkernel import Microkernel
+from node_sim.netboot import BootOutcome, NetbootNode, NicConfig
+from node_sim.transport import NetnsIO
+from vrack.journal import Journal
+from vrack.nodes.base import NodeBackend
+
+CLOUD_CONFIG = re.compile(r"url:(http://[^'\"\s\]]+/api/current/templates/cloud-config\.yaml\?nodeId=[^'\"\s\]]+)")
+API_CB = re.compile(r"\bAPI_CB=([0-9.]+:[0-9]+)")
+
+
+def southbound_from_args(args: str) -> tuple[str, str | None] | None:
+    """``(server base URL, cloud-config URL or None)`` from a RackHD microkernel's kernel arguments."""
+    match = CLOUD_CONFIG.search(args)
+    if match:
+        url = urlparse(match.group(1))
+        return f"{url.scheme}://{url.netloc}", match.group(1)
+    match = API_CB.search(args)
+    if match:
+        return f"http://{match.group(1)}", None
+    return None
+
+
+class _NetnsEndpointFactory:
+    """Agent endpoints whose connections leave from the node's address and NIC inside the rack netns."""
+
+    def __init__(self, io: NetnsIO, interface: str, source_ip: str, timeout: float) -> None:
+        self.io, self.interface, self.source_ip, self.timeout = io, interface, source_ip, timeout
+
+    def endpointForURI(self, uri: Any) -> Any:
+        return self.io.tcp_endpoint(self.interface, self.source_ip, uri.host.decode(), uri.port, self.timeout)
+
+
+class NetnsFetcher:
+    """The microkernel's HTTP (GET and POST, any status) from the node's own address in the rack netns."""
+
+    def __init__(self, reactor: Any, io: NetnsIO, interface: str, source_ip: str, timeout: float = 30.0) -> None:
+        pool = HTTPConnectionPool(reactor, persistent=False)
+        factory = _NetnsEndpointFactory(io, interface, source_ip, timeout)
+        self._agent = Agent.usingEndpointFactory(reactor, factory, pool=pool)
+
+    def _request(self, method: bytes, url: str, body: bytes | None) -> Deferred[tuple[int, bytes]]:
+        from io import BytesIO
+
+        from twisted.web.client import FileBodyProducer
+
+        headers = Headers({b"User-Agent": [b"vrack-microkernel"]})
+        producer = None
+        if body is not None:
+            headers.addRawHeader(b"Content-Type", b"application/json")
+            producer = FileBodyProducer(BytesIO(body))
+        d = self._agent.request(method, url.encode(), headers, producer)
+
+        def read(response: Any) -> Deferred[tuple[int, bytes]]:
+            body: Deferred[bytes] = readBody(response)
+            return body.addCallback(lambda data: (int(response.code), data))
+
+        result: Deferred[tuple[int, bytes]] = d.addCallback(read)
+        return result
+
+    def get(self, url: str) -> Deferred[tuple[int, bytes]]:
+        return self._request(b"GET", url, None)
+
+    def post(self, url: str, body: bytes) -> Deferred[tuple[int, bytes]]:
+        return self._request(b"POST", url, body)
+
+
+class SimBackend(NodeBackend):
+    """A simulated node: network boot, then RackHD's microkernel when that is what it boots."""
+
+    kind = "sim"
+
+    def __init__(
+        self,
+        node: str,
+        model: str,
+        identity: NodeIdentity,
+        nics: list[NicConfig],
+        network: Any,
+        bmc: Any,
+        journal: Journal,
+        reactor: Any,
+        reboot: Callable[[], None],
+    ) -> None:
+        super().__init__(node, journal)
+        self.reactor = reactor
+        self.io = NetnsIO(reactor, network.netns)
+        self.identity = identity
+        self.hardware = load_hardware(model)
+        self.bmc = bmc
+        self.reboot = reboot
+        self.neighbors: Callable[[], tuple[LldpNeighbor, ...]] = lambda: ()
+        self.netboot = NetbootNode(
+            nics,
+            str(identity.system_uuid),
+            reactor,
+            self.io,
+            self._on_boot_event,
+            name=node,
+            smbios={
+                "serial": identity.system_serial,
+                "product": self.hardware.system.product_name,
+                "manufacturer": self.hardware.system.manufacturer,
+            },
+        )
+        self.microkernel: Microkernel | None = None
+        self.last_outcome: BootOutcome | None = None
+        self._booted_at = 0.0
+
+    # journal adapters
+    def _on_boot_event(self, event: Any) -> None:
+        """node_sim's BootEvent (already redacted) -> one journal entry per boot step."""
+        self.journal.append(self.node, "boot", event.event, **_plain(dict(event.fields)))
+
+    def _on_microkernel_event(self, event: Any) -> None:
+        """node_sim's MicrokernelEvent (never carries credentials) -> one journal entry per task step."""
+        self.journal.append(self.node, "microkernel", event.kind, node_id=event.node_id, **_plain(dict(event.detail)))
+
+    # NodeBackend
+    def host_on(self, boot: str, cause: str) -> None:
+        self._stop_os()
+        self.running = True
+        self._booted_at = self.reactor.seconds()
+        self.journal.append(self.node, "host", "boot", boot_device=boot, backend="sim", cause=cause)
+        self.netboot.boot(boot).addCallback(self._booted)
+
+    def host_off(self, cause: str) -> None:
+        self.running = False
+        self._stop_os()
+
+    def _stop_os(self) -> None:
+        if self.netboot.booting:
+            self.netboot.cancel()
+        if self.microkernel is not None:
+            self.microkernel.stop()
+            self.microkernel = None
+
+    def _booted(self, outcome: BootOutcome) -> None:
+        self.last_outcome = outcome
+        self.journal.append(self.node, "host", "boot-outcome", **_plain(outcome.as_dict()))
+        if outcome.kind != "kernel" or not self.running:
+            return
+        southbound = southbound_from_args(outcome.args)
+        if southbound is None or outcome.nic is None or outcome.ip is None:
+            self.journal.append(self.node, "host", "os-running", kernel=outcome.kernel, microkernel=False)
+            return
+        server, cloud_config = southbound
+        context = NodeContext(
+            hardware=self.hardware,
+            identity=self.identity,
+            ipmi=bmc_ipmi(self.bmc),
+            neighbors=self.neighbors,
+            uptime=lambda: self.reactor.seconds() - self._booted_at,
+        )
+        fetcher = NetnsFetcher(self.reactor, self.io, outcome.nic.interface, outcome.ip)
+        self.microkernel = Microkernel(
+            context,
+            fetcher,
+            self.reactor,
+            server=server,
+            mac=outcome.nic.mac,
+            on_exit=self._microkernel_exit,
+            observer=self._on_microkernel_event,
+        )
+        self.microkernel.start(cloud_config)
+
+    def _microkernel_exit(self, code: int) -> None:
+        from node_sim.microkernel import ExitAction, exit_action
+
+        action = exit_action(code)
+        self.journal.append(self.node, "host", "os-exit", code=code, action=action.name.lower())
+        self.microkernel = None
+        if action is ExitAction.REBOOT:
+            self.reactor.callLater(0, self.reboot)
+
+    def shutdown(self) -> Deferred[None]:
+        self._stop_os()
+        return super().shutdown()
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"kind": self.kind, "running": self.running}
+        if self.last_outcome is not None:
+            info["last_boot"] = _plain(self.last_outcome.as_dict())
+        if self.microkernel is not None:
+            info["microkernel"] = {
+                "state": self.microkernel.state,
+                "node_id": self.microkernel.node_id,
+                "tasks_run": self.microkernel.tasks_run,
+            }
+        return info
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready values; kernel arguments with passwords are shown redacted."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "args" and isinstance(value, str):
+            value = re.sub(r"(password=)\S+", r"\1***", value)
+        out[key] = value if isinstance(value, str | int | float | bool | list | dict | type(None)) else str(value)
+    return out

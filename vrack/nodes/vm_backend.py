@@ -1,0 +1,58 @@
+"""The ``vm`` node backend: the BMC powers a libvirt/QEMU domain on the rack's provisioning bridge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from vrack.journal import Journal
+from vrack.nodes.base import NodeBackend
+from vrack.nodes.vm import VmNode
+from vrack.nodes.vm_xml import BootDevice
+
+VM_BOOT_DEVICES: dict[str, BootDevice] = {"pxe": "pxe", "disk": "disk"}
+
+
+class VmBackend(NodeBackend):
+    """Host power and boot device of the BMC drive a VM (TCG) whose NICs carry the node's MACs."""
+
+    kind = "vm"
+
+    def __init__(self, node: str, macs: tuple[str, ...], serial_log: Path, journal: Journal, reactor: Any) -> None:
+        super().__init__(node, journal)
+        self.vm = VmNode(f"vrack-{node}", list(macs), "pxe", bridge="prov0", serial_log=serial_log, reactor=reactor)
+        self.serial_log = serial_log
+
+    def _report(self, operation: str, d: Deferred[None]) -> None:
+        def failed(failure: Failure) -> None:
+            self.journal.append(self.node, "host", operation, result="failed", error=str(failure.value))
+
+        d.addErrback(failed)
+
+    def host_on(self, boot: str, cause: str) -> None:
+        device = VM_BOOT_DEVICES.get(boot, "disk")
+        self.journal.append(self.node, "host", "boot", boot_device=device, backend="vm", cause=cause)
+        self.running = True
+        d = self.vm.power_on(device) if cause != "reset" else self._reset(device)
+        self._report("power-on", d)
+
+    def _reset(self, device: BootDevice) -> Deferred[None]:
+        d = self.vm.set_boot_device(device)
+        d.addCallback(lambda _: self.vm.reset())
+        return d
+
+    def host_off(self, cause: str) -> None:
+        self.running = False
+        self._report("power-off", self.vm.power_off())
+
+    def shutdown(self) -> Deferred[None]:
+        d = self.vm.power_off()
+        d.addBoth(lambda _: self.vm.undefine())
+        d.addBoth(lambda _: None)
+        return d
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "running": self.running, "domain": self.vm.name, "serial_log": str(self.serial_log)}
