@@ -1,6 +1,6 @@
 """IPMI-over-LAN wire codec: RMCP, ASF presence ping, IPMI 1.5 and 2.0 session headers, LAN messages.
 
-Pure functions over ``bytes`` and frozen dataclasses; no state, no I/O.  Every
+Pure functions over ``bytes`` and immutable records; no state, no I/O.  Every
 decode error raises :class:`MalformedPacket` naming the packet field that is
 wrong.  Multi-byte IPMI integers are little endian; the ASF IANA number is big
 endian (IPMI 2.0 section 13.2 and DSP0136).
@@ -15,6 +15,7 @@ import enum
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class MalformedPacket(ValueError):
@@ -180,13 +181,14 @@ class PayloadType(enum.IntEnum):
     RAKP4 = 0x15
 
 
-@dataclass(frozen=True, slots=True)
-class RmcpPlusPacket:
+class RmcpPlusPacket(NamedTuple):
     """An IPMI 2.0 session packet as decoded, before any integrity check or decryption.
 
     ``payload`` is the payload as on the wire (confidentiality header and
     ciphertext when ``encrypted``); ``payload_end`` is its end offset in the
-    session body, where the integrity trailer (if any) starts.
+    session body, where the integrity trailer (if any) starts.  A named tuple,
+    not a frozen dataclass: one is decoded per datagram and a tuple is built
+    in less than half the time.
     """
 
     payload_type: int
@@ -213,7 +215,6 @@ def decode_rmcpplus(body: bytes) -> RmcpPlusPacket:
     payload = body[RMCPPLUS_HEADER_LENGTH:end]
     if len(payload) != length:
         raise MalformedPacket("session.payload_length", f"says {length}, {len(payload)} present")
-    # positional arguments in field order: payload_type, encrypted, authenticated, session_id, sequence, payload, end
     return RmcpPlusPacket(
         payload_type, bool(type_byte & 0x80), bool(type_byte & 0x40), session_id, sequence, payload, end
     )
@@ -271,13 +272,13 @@ REMOTE_CONSOLE_SWID = 0x81
 LAN_MESSAGE_MIN_LENGTH = 7
 
 
-@dataclass(frozen=True, slots=True)
-class LanMessage:
+class LanMessage(NamedTuple):
     """One IPMI LAN message (IPMI 2.0 figure 13-4).
 
     For a request the target is the responder (rsAddr/rsLUN) and the source the
     requester (rqAddr/rqLUN); a response swaps them.  ``sequence`` is rqSeq
-    (6 bits).  A response's ``data`` starts with the completion code.
+    (6 bits).  A response's ``data`` starts with the completion code.  A named
+    tuple like :class:`RmcpPlusPacket`, decoded once per request.
     """
 
     target_address: int
@@ -303,8 +304,7 @@ def decode_lan_message(message: bytes) -> LanMessage:
         raise MalformedPacket("message.checksum1", f"{message[2]:#04x} does not match the header")
     if sum(message[3:]) & 0xFF:
         raise MalformedPacket("message.checksum2", f"{message[-1]:#04x} does not match the body")
-    # positional arguments in field order: target address, netFn, target LUN, source address, rqSeq, source LUN,
-    # command, data (keywords cost a third more in this per-request path)
+    # target address, netFn, target LUN, source address, rqSeq, source LUN, command, data
     return LanMessage(
         message[0],
         message[1] >> 2,
