@@ -27,6 +27,7 @@ from .config import (
     UsmUserConfig,
 )
 from .controller import DeviceController, Observer
+from .endpoint import AgentEndpoint
 from .hub import AgentBinding, EngineHub, HubPool
 from .reactor import reactor_loop
 from .source import MibSource
@@ -101,6 +102,13 @@ class SnmpAgent:
     @property
     def running(self) -> bool:
         return self._domain is not None
+
+    @property
+    def endpoint(self) -> AgentEndpoint | None:
+        """The UDP endpoint serving this agent while it runs (its ``datagram_received`` is the packet entry)."""
+        if self._hub is None or self._domain is None:
+            return None
+        return self._hub.endpoint(self._domain)
 
     def start(self) -> None:
         """Bind the UDP socket and start answering.  Raises :class:`AgentBindError` on failure."""

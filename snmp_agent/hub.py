@@ -155,6 +155,13 @@ class EngineHub:
             self._add_user(user)
         return domain
 
+    def endpoint(self, domain: tuple[int, ...]) -> AgentEndpoint | None:
+        """The endpoint of the agent attached on ``domain``."""
+        if domain not in self._agents:
+            return None
+        transport = pconfig.get_transport(self.engine, domain)
+        return transport if isinstance(transport, AgentEndpoint) else None
+
     def detach(self, domain: tuple[int, ...]) -> None:
         """Stop serving the agent on ``domain`` and close its socket."""
         entry = self._agents.pop(domain, None)
