@@ -205,7 +205,7 @@ def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
 
     from node_sim.hardware_identity import NodeIdentity
     from node_sim.netboot import NicConfig
-    from vrack.nodes.sim import SimBackend
+    from vrack.nodes.sim import SimBackend, task_poll_interval
 
     plan, network = device.plan, context.network
     assert network is not None
@@ -226,7 +226,16 @@ def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
             device._in_band(0x00, 0x02, bytes([CHASSIS_CONTROL["reset"]]))
 
     return SimBackend(
-        plan.name, plan.spec.model, identity, nics, network, device.bmc, context.journal, context.reactor, reboot
+        plan.name,
+        plan.spec.model,
+        identity,
+        nics,
+        network,
+        device.bmc,
+        context.journal,
+        context.reactor,
+        reboot,
+        poll_interval=task_poll_interval(),
     )
 
 

@@ -7,12 +7,17 @@ runs RackHD's task protocol from the node's leased address, answering catalog co
 node's hardware personality and its BMC (in-band IPMI goes to the same ``bmc_sim`` device).  Host power
 off cancels everything at once.  An OS reboot (microkernel exit 1) is modelled as a host reset through
 the BMC, so it is journalled and the BMC's one-shot boot flags apply as on real hardware.
+
+The microkernel waits bootstrap.js's 5 s between task requests (a RackHD discovery is 13 task batches,
+about a minute); ``$VRACK_SIM_TASK_POLL`` (seconds) shortens that for tests, see :func:`task_poll_interval`.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -25,7 +30,7 @@ from node_sim.catalog.context import LldpNeighbor
 from node_sim.catalog.ipmi_client import bmc_ipmi
 from node_sim.hardware import load_hardware
 from node_sim.hardware_identity import NodeIdentity
-from node_sim.microkernel import Microkernel
+from node_sim.microkernel import POLL_INTERVAL, Microkernel
 from node_sim.netboot import BootOutcome, NetbootNode, NicConfig
 from node_sim.transport import NetnsIO
 from vrack.journal import Journal
@@ -33,6 +38,25 @@ from vrack.nodes.base import NodeBackend
 
 CLOUD_CONFIG = re.compile(r"url:(http://[^'\"\s\]]+/api/current/templates/cloud-config\.yaml\?nodeId=[^'\"\s\]]+)")
 API_CB = re.compile(r"\bAPI_CB=([0-9.]+:[0-9]+)")
+_ENVELOPE = frozenset({"seq", "time", "elapsed", "device", "protocol", "operation", "node_id"})
+TASK_POLL_ENV = "VRACK_SIM_TASK_POLL"
+log = logging.getLogger("vrack")
+
+
+def task_poll_interval(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds between the microkernel's task requests: ``$VRACK_SIM_TASK_POLL`` if it is a positive number,
+    else bootstrap.js's 5 s (a value that is not is logged and ignored)."""
+    text = (os.environ if environ is None else environ).get(TASK_POLL_ENV)
+    if text is None:
+        return POLL_INTERVAL
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        log.warning("%s=%r is not a positive number of seconds; using %s s", TASK_POLL_ENV, text, POLL_INTERVAL)
+        return POLL_INTERVAL
+    return value
 
 
 def southbound_from_args(args: str) -> tuple[str, str | None] | None:
@@ -107,9 +131,11 @@ class SimBackend(NodeBackend):
         journal: Journal,
         reactor: Any,
         reboot: Callable[[], None],
+        poll_interval: float = POLL_INTERVAL,
     ) -> None:
         super().__init__(node, journal)
         self.reactor = reactor
+        self.poll_interval = poll_interval
         self.io = NetnsIO(reactor, network.netns)
         self.identity = identity
         self.hardware = load_hardware(model)
@@ -136,11 +162,11 @@ class SimBackend(NodeBackend):
     # journal adapters
     def _on_boot_event(self, event: Any) -> None:
         """node_sim's BootEvent (already redacted) -> one journal entry per boot step."""
-        self.journal.append(self.node, "boot", event.event, **_plain(dict(event.fields)))
+        self.journal.append(self.node, "boot", event.event, **_fields(dict(event.fields)))
 
     def _on_microkernel_event(self, event: Any) -> None:
         """node_sim's MicrokernelEvent (never carries credentials) -> one journal entry per task step."""
-        self.journal.append(self.node, "microkernel", event.kind, node_id=event.node_id, **_plain(dict(event.detail)))
+        self.journal.append(self.node, "microkernel", event.kind, node_id=event.node_id, **_fields(dict(event.detail)))
 
     # NodeBackend
     def host_on(self, boot: str, cause: str) -> None:
@@ -163,7 +189,7 @@ class SimBackend(NodeBackend):
 
     def _booted(self, outcome: BootOutcome) -> None:
         self.last_outcome = outcome
-        self.journal.append(self.node, "host", "boot-outcome", **_plain(outcome.as_dict()))
+        self.journal.append(self.node, "host", "boot-outcome", **_fields(outcome.as_dict()))
         if outcome.kind != "kernel" or not self.running:
             return
         southbound = southbound_from_args(outcome.args)
@@ -187,6 +213,7 @@ class SimBackend(NodeBackend):
             mac=outcome.nic.mac,
             on_exit=self._microkernel_exit,
             observer=self._on_microkernel_event,
+            poll_interval=self.poll_interval,
         )
         self.microkernel.start(cloud_config)
 
@@ -214,6 +241,17 @@ class SimBackend(NodeBackend):
                 "tasks_run": self.microkernel.tasks_run,
             }
         return info
+
+
+def _fields(values: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_plain` values under keys that cannot clash with a journal entry's own keys: ``device`` (a
+    boot device in node_sim's events) becomes ``boot_device``, any other envelope key gets an ``event_`` prefix."""
+    out: dict[str, Any] = {}
+    for key, value in _plain(values).items():
+        if key in _ENVELOPE:
+            key = "boot_device" if key == "device" else f"event_{key}"
+        out[key] = value
+    return out
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
