@@ -9,9 +9,12 @@ closes every port and removes ``control.json``; the journal stays.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,10 +151,54 @@ def build_network(plan: RackPlan) -> Any | None:
         ]
         if sim_nics:
             network.node_interfaces(sim_nics)  # one `ip -batch` for all simulated NICs
+        wait_links_up(network)
     except Exception:
         network.destroy()
         raise
     return network
+
+
+LINKS_UP_TIMEOUT = 30.0
+
+
+def links_not_up(links: list[dict[str, Any]], names: set[str] | None = None) -> list[str]:
+    """Names of the administratively up links (of ``names``, default all but loopback) in ``ip -j link``
+    output whose operational state is not yet UP."""
+    return [
+        str(link["ifname"])
+        for link in links
+        if "UP" in link.get("flags", ())
+        and link.get("link_type") != "loopback"
+        and (names is None or link["ifname"] in names)
+        and link.get("operstate") != "UP"
+    ]
+
+
+def _ip_links(netns: str | None) -> list[dict[str, Any]]:
+    cmd = ["ip", *(["-n", netns] if netns else []), "-j", "link", "show"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    links: list[dict[str, Any]] = json.loads(done.stdout or "[]")
+    return links
+
+
+def wait_links_up(network: Any, timeout: float = LINKS_UP_TIMEOUT) -> None:
+    """Return once every link of the rack namespace and both uplink veths are operationally UP.
+
+    The kernel gives a new link its queueing discipline only when its link watcher handles the carrier
+    change (normally within a second; much later while other processes hold the rtnl lock, e.g. when
+    deleting namespaces with many interfaces).  Until then everything sent on the link is dropped, so a
+    rack reported ready earlier loses the system under test's first requests.  Raises ``RuntimeError``
+    after ``timeout`` seconds, naming the links still down.
+    """
+    uplinks = {network.uplink_ifname(bridge) for bridge in ("mgmt0", "prov0")}
+    deadline = time.monotonic() + timeout
+    while True:
+        down = links_not_up(_ip_links(network.netns)) + links_not_up(_ip_links(network.uplink_netns), uplinks)
+        if not down:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"links not operationally up after {timeout:.0f} s: {', '.join(sorted(down)[:10])}")
+        time.sleep(0.02)
 
 
 def _summary(plan: RackPlan, url: str, rack_dir: RackDir) -> str:
