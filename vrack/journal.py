@@ -6,18 +6,13 @@ API serves, including long-polling followers.  The journal is the oracle tests
 assert on ("RackHD powered node03 off, then on").
 
 Lines reach the file in batches: at most ``flush_interval`` seconds (50 ms by
-default) after an entry was appended, when ``flush_batch`` entries are
-waiting, on :meth:`Journal.flush` and on :meth:`Journal.close` (the rack
-closes the journal when it stops, also on SIGINT/SIGTERM).  So a clean stop
-loses nothing, and a crash or SIGKILL loses at most the last
-``flush_interval`` of entries; the in-memory window and listeners see every
-entry at once.  Without a reactor that can schedule timers (a bare time
-source) every entry is written through as it is appended.
-
-Entries are encoded to JSON when their batch is written (in one loop that
-costs clearly less than encoding each entry between requests), so an entry
-must not be changed after it is appended.  A value JSON cannot encode is written as its
-``repr`` instead of failing the batch.
+default) after an entry was appended, when ``flush_batch`` lines are waiting,
+on :meth:`Journal.flush` and on :meth:`Journal.close` (the rack closes the
+journal when it stops, also on SIGINT/SIGTERM).  So a clean stop loses
+nothing, and a crash or SIGKILL loses at most the last ``flush_interval`` of
+entries; the in-memory window and listeners see every entry at once.  Without
+a reactor that can schedule timers (a bare time source) every entry is
+written through as it is appended.
 """
 
 from __future__ import annotations
@@ -39,17 +34,6 @@ FLUSH_BATCH = 512
 
 # The same text as json.dumps(entry, separators=(",", ":")), without building an encoder per entry.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def _line(entry: Entry) -> str:
-    """The JSON line of ``entry``; values JSON cannot encode are written as their ``repr``."""
-    try:
-        return _encode(entry) + "\n"
-    except (TypeError, ValueError):
-        return (
-            _encode({key: value if isinstance(value, _PLAIN) else repr(value) for key, value in entry.items()}) + "\n"
-        )
 
 
 class Journal:
@@ -73,7 +57,7 @@ class Journal:
         self._listeners: list[Callable[[Entry], None]] = []
         self._flush_interval = flush_interval
         self._flush_batch = flush_batch
-        self._unwritten: list[Entry] = []
+        self._unwritten: list[str] = []
         self._flush_call: Any = None
 
     def open(self) -> None:
@@ -90,13 +74,13 @@ class Journal:
             self._file = None
 
     def flush(self) -> None:
-        """Write the waiting entries to the file now (and cancel the pending timed flush)."""
+        """Write the waiting lines to the file now (and cancel the pending timed flush)."""
         call, self._flush_call = self._flush_call, None
         if call is not None and call.active():
             call.cancel()
-        entries, self._unwritten = self._unwritten, []
-        if self._file is not None and entries:
-            self._file.write("".join([_line(entry) for entry in entries]))
+        lines, self._unwritten = self._unwritten, []
+        if self._file is not None and lines:
+            self._file.write("".join(lines))
             self._file.flush()
 
     @property
@@ -118,7 +102,7 @@ class Journal:
         entry.update(fields)
         self._entries.append(entry)
         if self._file is not None:
-            self._write(entry)
+            self._write(_encode(entry) + "\n")
         if self._listeners:
             for listener in list(self._listeners):
                 listener(entry)
@@ -128,8 +112,8 @@ class Journal:
                 waiter.callback(None)
         return entry
 
-    def _write(self, entry: Entry) -> None:
-        self._unwritten.append(entry)
+    def _write(self, line: str) -> None:
+        self._unwritten.append(line)
         if len(self._unwritten) >= self._flush_batch:
             self.flush()
         elif self._flush_call is None:

@@ -120,21 +120,6 @@ def test_isoformat_is_the_datetime_text(epoch: datetime) -> None:
         assert clock.isoformat() == expected == clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def test_a_value_json_cannot_encode_is_written_as_its_repr(tmp_path: Path) -> None:
-    """One bad entry neither fails the batch nor loses the entries around it."""
-    clock = Clock()
-    path = tmp_path / "events.jsonl"
-    journal = Journal(RackClock(clock, EPOCH), path)
-    journal.open()
-    journal.append("node01", "ipmi", "before")
-    journal.append("node01", "ipmi", "odd", value={3}, ok=1)
-    journal.append("node01", "ipmi", "after")
-    journal.close()
-    lines = _lines(path)
-    assert [e["operation"] for e in lines] == ["before", "odd", "after"]
-    assert lines[1]["value"] == "{3}" and lines[1]["ok"] == 1 and lines[1]["seq"] == 2
-
-
 def test_the_file_holds_entries_as_appended_in_order(tmp_path: Path) -> None:
     """Many entries over several batches and timed flushes reach the file complete and in sequence."""
     clock = Clock()
