@@ -140,7 +140,7 @@ def host_tuning_values(nodes: int) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def host_tuning(nodes: int) -> Iterator[dict[str, tuple[int, int]]]:
+def host_tuning(nodes: int, root: Path = Path("/proc/sys")) -> Iterator[dict[str, tuple[int, int]]]:
     """Raise the machine-wide limits of :func:`host_tuning_values` (never lower one) for the block.
 
     These are init-namespace-only sysctls: the per-CPU input backlog (1,000 packets by default: one
@@ -151,7 +151,7 @@ def host_tuning(nodes: int) -> Iterator[dict[str, tuple[int, int]]]:
     changed: dict[str, tuple[int, int]] = {}
     try:
         for key, wanted in host_tuning_values(nodes).items():
-            path = Path("/proc/sys", key)
+            path = root / key
             before = int(path.read_text(encoding="ascii").split()[0])
             if wanted > before:
                 path.write_text(str(wanted), encoding="ascii")
@@ -159,7 +159,7 @@ def host_tuning(nodes: int) -> Iterator[dict[str, tuple[int, int]]]:
         yield changed
     finally:
         for key, (before, during) in changed.items():
-            path = Path("/proc/sys", key)
+            path = root / key
             with contextlib.suppress(OSError, ValueError):
                 if int(path.read_text(encoding="ascii").split()[0]) == during:
                     path.write_text(str(before), encoding="ascii")

@@ -70,6 +70,15 @@ def _status_kib(key: str) -> int:
     raise KeyError(key)
 
 
+def _trimmed_rss() -> int:
+    """RSS after glibc returned freed heap to the kernel (``malloc_trim(0)``): what the nodes keep."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return _status_kib("VmRSS")
+
+
 def reset_peak_rss() -> None:
     """Reset this process's ``VmHWM`` to its current RSS (``clear_refs`` 5, Linux 4.0+)."""
     with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
@@ -123,6 +132,7 @@ def run_sim(
     row["loadavg_start"] = load_average()
     sweep_stale()
     net = PxeNetwork("s", workdir, tftp_max=tftp_max)
+    row["namespaces"] = [net.netns, net.uplink_netns]
     nodes: list[Any] = []
     try:
         mark = time.monotonic()
@@ -130,7 +140,7 @@ def run_sim(
         dnsmasq_pid = net.start_dnsmasq()
         row["network_s"] = round(time.monotonic() - mark, 3)
         gc.collect()
-        rss_before = _status_kib("VmRSS")
+        rss_before = _trimmed_rss()  # the same allocator state as the "retained" reading after the boot
         mem_before = meminfo_kib()
         names = [f"n{i:04d}" for i in range(count)]
         macs = [node_mac(i) for i in range(count)]
@@ -180,6 +190,8 @@ def run_sim(
             node.cancel()
         rss_booted = _status_kib("VmRSS")
         rss_peak = max(_status_kib("VmHWM"), rss_booted)
+        gc.collect()
+        rss_retained = _trimmed_rss()
         mem_booted = meminfo_kib()
         row.update(tracker.summary())
         arp_after = arp_cache_stats()
@@ -188,15 +200,16 @@ def run_sim(
         row.update(deadline_s=deadline_s, cancelled_at_deadline=len(booting))
         if "start" in window:
             row.update(_cpu_window(window["start"], window["stop"]))
-        row["boots_per_s"] = round(count / row["all_done_s"], 1) if row["all_done_s"] else None
         row.update(
             rss_before_nodes_kib=rss_before,
             rss_after_nodes_kib=rss_nodes,
             rss_after_boot_kib=rss_booted,
             rss_peak_kib=rss_peak,
+            rss_retained_kib=rss_retained,
             kib_per_node_created=round((rss_nodes - rss_before) / count, 1),
             kib_per_node_booted=round((rss_booted - rss_before) / count, 1),
             kib_per_node_peak=round((rss_peak - rss_before) / count, 1),
+            kib_per_node_retained=round((rss_retained - rss_before) / count, 1),
             kernel_slab_veths_kib=mem_veths["Slab"] - mem_before["Slab"],
             kernel_percpu_veths_kib=mem_veths.get("Percpu", 0) - mem_before.get("Percpu", 0),
             kernel_slab_boot_kib=mem_booted["Slab"] - mem_veths["Slab"],

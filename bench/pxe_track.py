@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 EXPECTED_END = "unsupported network bootstrap program"
+WITHIN_S = 60.0  # the bound: nodes done within it are counted apart
 
 
 class NodeTrack:
@@ -109,6 +110,8 @@ class Tracker:
             "done_p50_s": _pct(done, 50),
             "done_p90_s": _pct(done, 90),
             "done_max_s": round(done[-1], 3) if done else None,
+            "done_within_60s": sum(1 for t in done if t < WITHIN_S),
+            "boots_per_s": round(len(done) / done[-1], 1) if done and done[-1] > 0 else None,
             "dhcp_retransmits": sum(max(0, t.discovers - 1) + max(0, t.requests - 1) for t in tracks),
             "nodes_with_dhcp_retransmits": sum(1 for t in tracks if t.discovers > 1 or t.requests > 1),
             "tftp_retransmits": sum(t.tftp_retransmits for t in tracks),

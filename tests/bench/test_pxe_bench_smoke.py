@@ -1,0 +1,119 @@
+"""Functional smoke tests of the PXE benchmark against a real dnsmasq in network namespaces (no timed asserts).
+
+5 simulated nodes go through DHCP and TFTP (``python -m bench.pxe_sim`` in its own process group,
+as ``bench.pxe_run`` runs it), once with node_sim's own sockets and once with the packet-socket
+what-if; dnsmasq's log must show every lease and transfer, and the run must leave no namespace.
+The what-if's BPF filter is checked against the kernel on a private namespace's loopback, and the
+stale-namespace sweep on a namespace whose owner is gone.  Namespaces: ``vrt-pxe-*``; addresses:
+10.235.0.0/16 (and 127.0.0.1 inside a private namespace).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bench.peers import run_in_group
+from bench.pxe_net import sweep_stale
+from bench.pxe_whatif import ETH_P_IP, attach_filter, packet_filter, parse_udp_ipv4
+from node_sim.netns import in_netns
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+
+def namespaces() -> set[str]:
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+@pytest.fixture(autouse=True)
+def root_and_tools() -> None:
+    if os.geteuid() != 0:
+        pytest.fail("the PXE benchmark creates network namespaces and veths: run as root (CI does)")
+    for tool in ("ip", "dnsmasq"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed (scripts/test installs iproute2 and dnsmasq-base)")
+
+
+@pytest.mark.parametrize("variant", ["netns", "packet"])
+def test_five_simulated_nodes_get_their_boot_file_from_dnsmasq(variant: str) -> None:
+    argv = [sys.executable, "-m", "bench.pxe_sim", "--nodes", "5", "--io", variant, "--deadline", "60"]
+    code, out, err = run_in_group(argv, timeout=120)
+    assert code == 0, err.decode(errors="replace")[-2000:]
+    row = json.loads(out.decode().splitlines()[-1])
+    assert row["kind"] == "sim" and row["variant"] == variant and row["nodes"] == 5
+    assert row["done"] == 5 and row["not_done"] == 0 and row["done_within_60s"] == 5
+    assert row["outcomes"] == {"expected": 5}  # each ROM fetched pxelinux.0 and stopped there
+    assert row["dnsmasq_sent"] == 5 and row["dnsmasq_acks"] >= 5  # dnsmasq saw every lease and transfer
+    assert row["dhcp_failures"] == 0 and row["tftp_failures"] == 0
+    assert row["all_done_s"] > 0 and row["boots_per_s"] > 0
+    assert row["rss_peak_kib"] >= row["rss_after_boot_kib"] > 0 and row["rss_before_nodes_kib"] > 0
+    assert row["sim_cpu_s"] >= 0 and row["dnsmasq_cpu_s"] >= 0
+    assert row["host_tuning"] is None  # nothing machine-wide was touched
+    assert len(row["namespaces"]) == 2 and not set(row["namespaces"]) & namespaces()
+
+
+@pytest.fixture
+def private_netns() -> Iterator[str]:
+    name = f"vrt-pxe-t-{os.getpid()}"
+    subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+
+
+def bootp_reply(mac: str, tag: bytes) -> bytes:
+    """A BOOTREPLY-shaped payload with ``mac`` as chaddr and ``tag`` to recognise it."""
+    return b"\x02\x01\x06\x00" + tag.ljust(24, b".") + bytes.fromhex(mac.replace(":", "")) + b"\x00" * 10 + tag
+
+
+def test_packet_filter_passes_only_replies_for_its_own_mac(private_netns: str) -> None:
+    ours, theirs = "52:54:00:eb:0a:01", "52:54:00:eb:0a:02"
+    with in_netns(private_netns):
+        listener = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with listener, sender:
+        attach_filter(listener, packet_filter(ours))
+        listener.bind(("lo", ETH_P_IP))
+        for mac, tag in ((theirs, b"theirs"), (ours, b"ours"), (theirs, b"theirs-again")):
+            sender.sendto(bootp_reply(mac, tag), ("127.0.0.1", 68))
+        sender.sendto(bootp_reply(ours, b"other-port"), ("127.0.0.1", 69))
+        seen: list[bytes] = []
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([listener], [], [], 0.1)
+            if ready:
+                parsed = parse_udp_ipv4(listener.recv(2048))
+                assert parsed is not None
+                seen.append(parsed[0])
+            elif seen:
+                break
+    assert seen and set(seen) == {bootp_reply(ours, b"ours")}  # loopback shows it going out and coming in
+
+
+def test_sweep_removes_namespaces_whose_owner_is_gone() -> None:
+    dead_pid = subprocess.Popen(["true"])  # a pid whose process has exited
+    dead_pid.wait()
+    name = f"vrt-pxe-uz-{dead_pid.pid}"
+    alive = f"vrt-pxe-uy-{os.getpid()}"
+    try:
+        for ns in (name, alive):
+            subprocess.run(["ip", "netns", "add", ns], check=True)
+        removed = sweep_stale()
+        assert name in removed and alive not in removed
+        assert name not in namespaces() and alive in namespaces()
+    finally:
+        for ns in (name, alive):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, check=False)
