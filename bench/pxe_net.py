@@ -144,8 +144,9 @@ def host_tuning(nodes: int, root: Path = Path("/proc/sys")) -> Iterator[dict[str
     """Raise the machine-wide limits of :func:`host_tuning_values` (never lower one) for the block.
 
     These are init-namespace-only sysctls: the per-CPU input backlog (1,000 packets by default: one
-    flooded broadcast on a 1,000-port bridge fills it, and the uplink port is flooded last) and the
-    global neighbour table (1,024 entries by default for ALL namespaces: N nodes need 2N).  Yields
+    broadcast flooded on a 1,000-port bridge queues a copy per port) and the neighbour table (1,024
+    entries by default for ALL namespaces together: N nodes need 2N, one per node NIC for the server
+    and one per node in the server's namespace).  Yields
     ``{key: (before, during)}``; on exit each value is put back unless someone changed it meanwhile.
     """
     changed: dict[str, tuple[int, int]] = {}

@@ -108,6 +108,21 @@ def memory_table(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def drop_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Where packets were lost during the boot (kernel counters; the last two are machine-wide)."""
+    out = [
+        "| nodes | N | dnsmasq socket full | node sockets full | CPU input backlog full | ARP table full |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        if row.get("kind") != "sim" or "error" in row:
+            continue
+        cells = [row.get(k) for k in ("uplink_udp_rcvbuferrors", "rack_udp_rcvbuferrors", "softnet_dropped")]
+        cells.append(row.get("arp_table_fulls"))
+        out.append(f"| {label(row)} | {row['nodes']} | " + " | ".join(_num(c) for c in cells) + " |")
+    return out
+
+
 def _vm(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((r for r in rows if r.get("kind") == "vm" and "error" not in r), None)
 

@@ -1,6 +1,6 @@
 """PXE boot benchmark in one run: N simulated nodes booting at once (N = 10, 100, 1,000) vs one VM node.
 
-    sudo python -m bench.pxe_run                    # about 3 minutes on 2 cores
+    sudo python -m bench.pxe_run                    # about 2.5 minutes on 2 cores
     sudo python -m bench.pxe_run --sizes 10 100 --no-what-if --no-vm     # quick look, about 15 s
 
 Every measurement runs in its own process (its own process group, killed if it overruns), one after
@@ -21,6 +21,7 @@ networks 10.235.0.0/16; whatever a killed run left is swept first and last.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -35,7 +36,7 @@ from typing import Any
 from bench import pxe_report
 from bench.peers import run_in_group
 from bench.procinfo import load_average
-from bench.pxe_net import sweep_stale
+from bench.pxe_net import host_tuning, host_tuning_values, sweep_stale
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIM_DEADLINE_S = 120.0
@@ -52,14 +53,28 @@ def _json_row(code: int, out: bytes, err: bytes) -> dict[str, Any]:
     return {"error": f"exit {code}: {' | '.join(tail) or 'no output'}"}
 
 
-def run_sim(nodes: int, variant: str, host_tuning: bool) -> dict[str, Any]:
-    """One :mod:`bench.pxe_sim` process; its row (an ``error`` row if it failed)."""
+def run_sim(nodes: int, variant: str, tuned: bool) -> dict[str, Any]:
+    """One :mod:`bench.pxe_sim` process; its row (an ``error`` row if it failed).
+
+    With ``tuned`` the host limits are raised here, around the process, so they are put back even
+    when the process has to be killed.
+    """
     argv = [sys.executable, "-m", "bench.pxe_sim", "--nodes", str(nodes), "--io", variant]
-    argv += ["--deadline", str(SIM_DEADLINE_S)] + (["--host-tuning"] if host_tuning else [])
-    try:
-        row = _json_row(*run_in_group(argv, timeout=SIM_DEADLINE_S + 90))
-    except subprocess.TimeoutExpired:
-        row = {"error": f"no result within {SIM_DEADLINE_S + 90:.0f} s"}
+    argv += ["--deadline", str(SIM_DEADLINE_S)]
+    limits: contextlib.AbstractContextManager[dict[str, tuple[int, int]]] = (
+        host_tuning(nodes) if tuned else contextlib.nullcontext({})
+    )
+    with limits as changed:
+        during = {key.replace("/", "."): _sysctl(key) for key in host_tuning_values(nodes)}
+        try:
+            row = _json_row(*run_in_group(argv, timeout=SIM_DEADLINE_S + 90))
+        except subprocess.TimeoutExpired:
+            row = {"error": f"no result within {SIM_DEADLINE_S + 90:.0f} s"}
+    if tuned:
+        row["host_tuning"] = {
+            "during_run": during,
+            "raised_from": {k.replace("/", "."): v[0] for k, v in changed.items()},
+        }
     row.setdefault("kind", "sim")
     row.setdefault("nodes", nodes)
     row.setdefault("variant", variant)
@@ -94,13 +109,14 @@ def _version(argv: list[str]) -> str:
     return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "?"
 
 
-def environment() -> dict[str, Any]:
-    def sysctl(key: str) -> str:
-        try:
-            return Path("/proc/sys", key).read_text(encoding="ascii").strip()
-        except OSError:
-            return "?"
+def _sysctl(key: str) -> str:
+    try:
+        return Path("/proc/sys", key).read_text(encoding="ascii").strip()
+    except OSError:
+        return "?"
 
+
+def environment() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
         "kernel": platform.release(),
@@ -109,8 +125,8 @@ def environment() -> dict[str, Any]:
         "qemu": _version(["qemu-system-x86_64", "--version"]),
         "libvirtd": _version(["libvirtd", "--version"]),
         "commit": _version(["git", "-C", str(RESULTS.parent.parent), "rev-parse", "--short", "HEAD"]),
-        "net.core.netdev_max_backlog": sysctl("net/core/netdev_max_backlog"),
-        "net.ipv4.neigh.default.gc_thresh3": sysctl("net/ipv4/neigh/default/gc_thresh3"),
+        "net.core.netdev_max_backlog": _sysctl("net/core/netdev_max_backlog"),
+        "net.ipv4.neigh.default.gc_thresh3": _sysctl("net/ipv4/neigh/default/gc_thresh3"),
         "loadavg_start": load_average(),
     }
 
@@ -157,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = ["", f"## Results (took {elapsed:.0f} s)", "", *[f"- {key}: {value}" for key, value in env.items()]]
     lines += ["", "### Boot: power-on (all N in one reactor turn) to boot file received", ""]
     lines += pxe_report.boot_table(rows)
+    lines += ["", "### Packets lost (kernel counters during the boot)", "", *pxe_report.drop_table(rows)]
     lines += ["", "### Memory", "", *pxe_report.memory_table(rows)]
     lines += ["", "### Simulated nodes vs one VM", "", *pxe_report.ratio_table(rows)]
     lines += ["", "### Goals", "", *pxe_report.goals(rows)]

@@ -141,7 +141,8 @@ def test_tables_keep_their_columns_and_ratios_use_the_vm() -> None:
         dict(VM_ROW),
         {"kind": "vm", "nodes": 1, "error": "busy"},
     ]
-    for table in (pxe_report.boot_table(rows), pxe_report.memory_table(rows), pxe_report.ratio_table(rows)):
+    tables = [pxe_report.boot_table, pxe_report.memory_table, pxe_report.ratio_table, pxe_report.drop_table]
+    for table in (make(rows) for make in tables):
         widths = {line.count("|") for line in table}
         assert len(widths) == 1, table
     boot = pxe_report.boot_table(rows)
@@ -151,6 +152,8 @@ def test_tables_keep_their_columns_and_ratios_use_the_vm() -> None:
     assert "| vrack sim | 1000 | 125x | 0.0008x | 0.0030x | 1250 |" in ratios
     assert "125x (999 of 1000 done)" in ratios[3]
     assert pxe_report.ratio_table([sim_row()])[-1].startswith("| (no VM row")
+    drops = pxe_report.drop_table([sim_row(uplink_udp_rcvbuferrors=12, rack_udp_rcvbuferrors=3, softnet_dropped=0)])
+    assert drops[-1] == "| vrack sim | 1000 | 12 | 3 | 0 | n/a |"
 
 
 def test_host_tuning_raises_only_and_puts_back_what_it_changed(tmp_path: Path) -> None:
