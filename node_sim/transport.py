@@ -1,6 +1,8 @@
 """Sockets of a simulated node's NICs: UDP and TCP bound to one interface in one network namespace.
 
-Every socket is created while the thread is inside the node's namespace (:func:`in_netns`), gets
+DHCP's client port (68 on ``0.0.0.0``) is an ``AF_PACKET`` socket per NIC (:mod:`node_sim.packet`), so
+1,000 nodes on one bridge do not each see every other node's DHCP replies; every other socket is UDP
+or TCP.  Every socket is created while the thread is inside the node's namespace (:func:`in_netns`), gets
 ``SO_BINDTODEVICE`` for the NIC's interface (so it sends and receives through that NIC only, even
 when many nodes share a namespace and a subnet) and is then handed to the Twisted reactor.  Nothing
 here binds in a constructor: sockets are opened when the node's boot asks for them.
@@ -18,7 +20,7 @@ from typing import Any, Protocol
 from twisted.internet import defer, protocol, tcp
 from twisted.internet.endpoints import _WrappingFactory
 
-from node_sim import ipconfig
+from node_sim import ipconfig, packet
 from node_sim.netns import in_netns
 
 SO_BINDTODEVICE = getattr(socket, "SO_BINDTODEVICE", 25)
@@ -148,14 +150,44 @@ class BoundTcpEndpoint:
 
 
 class NetnsIO:
-    """The real :class:`NicIO`: sockets and addresses inside network namespace ``netns`` (None: current)."""
+    """The real :class:`NicIO`: sockets and addresses inside network namespace ``netns`` (None: current).
 
-    def __init__(self, reactor: Any, netns: str | None, *, isolate_arp: bool = True) -> None:
+    With ``packet_dhcp`` (the default) the DHCP client port is a :class:`node_sim.packet.PacketLink`
+    (falls back to a UDP socket if packet sockets are not permitted, i.e. without ``CAP_NET_RAW``).
+    """
+
+    def __init__(self, reactor: Any, netns: str | None, *, isolate_arp: bool = True, packet_dhcp: bool = True) -> None:
         self.reactor = reactor
         self.netns = netns
         self.isolate_arp = isolate_arp
+        self.packet_dhcp = packet_dhcp
 
-    def open_udp(self, interface: str, bind_ip: str, port: int, receiver: Receiver) -> UdpLink:
+    def open_udp(self, interface: str, bind_ip: str, port: int, receiver: Receiver) -> DatagramLink:
+        if self.packet_dhcp and port == packet.DHCP_CLIENT_PORT and bind_ip == "0.0.0.0":
+            try:
+                sock, _mac = packet.open_packet_socket(interface, self.netns)
+            except PermissionError:
+                self.packet_dhcp = False
+            else:
+                return packet.PacketLink(
+                    self.reactor, sock, interface, receiver, lambda: self._silent_udp(interface, port)
+                )
+        return self._udp_link(interface, bind_ip, port, receiver)
+
+    def _silent_udp(self, interface: str, port: int) -> socket.socket:
+        """A UDP socket on ``interface`` port ``port`` for sending only: a filter drops all it receives."""
+        sock = bound_socket(socket.SOCK_DGRAM, interface, self.netns)
+        try:
+            packet.attach_filter(sock, packet.DROP_ALL)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    def _udp_link(self, interface: str, bind_ip: str, port: int, receiver: Receiver) -> UdpLink:
         sock = bound_socket(socket.SOCK_DGRAM, interface, self.netns)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)

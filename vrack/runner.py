@@ -135,11 +135,13 @@ def start_libvirtd(plan: RackPlan, network: Any | None) -> Any | None:
 
 
 def build_network(plan: RackPlan) -> Any | None:
-    """In netns mode, create the rack's namespace and give every device address to ``mgmt0``."""
+    """In netns mode, create the rack's namespace and give every device address to ``mgmt0``; with more
+    than ``HOST_LIMITS_FROM_NICS`` simulated NICs also raise the host-wide limits they need
+    (:func:`vrack.netns.raise_host_limits`: raised, never lowered)."""
     spec = plan.spec
     if spec.mode != "netns":
         return None
-    from vrack.netns import RackNetwork
+    from vrack.netns import RackNetwork, raise_host_limits
 
     network = RackNetwork(spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink)
     network.create()
@@ -151,6 +153,8 @@ def build_network(plan: RackPlan) -> Any | None:
         ]
         if sim_nics:
             network.node_interfaces(sim_nics)  # one `ip -batch` for all simulated NICs
+        if len(sim_nics) > HOST_LIMITS_FROM_NICS:
+            raise_host_limits(len(sim_nics))  # host-wide ARP table and input backlog; raised, never lowered
         wait_links_up(network)
     except Exception:
         network.destroy()
@@ -159,6 +163,7 @@ def build_network(plan: RackPlan) -> Any | None:
 
 
 LINKS_UP_TIMEOUT = 30.0
+HOST_LIMITS_FROM_NICS = 256  # the kernel defaults serve a rack this small
 
 
 def links_not_up(links: list[dict[str, Any]], names: set[str] | None = None) -> list[str]:
