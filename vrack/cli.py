@@ -247,8 +247,6 @@ def cmd_events(args: argparse.Namespace) -> int:
         for event in found["events"]:
             print(json.dumps(event) if args.json else _event_line(event), flush=True)
             after = event["seq"]
-        if not found["events"]:
-            after = max(after, 0)
         if not args.follow and len(found["events"]) < 5000:
             return EXIT_OK
 

@@ -17,25 +17,10 @@ Every effect is journalled with its cause, so a test can read the chain
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import Any
 
 from vrack.journal import Journal
 from vrack.plan import CablePlan, FeedPlan, RackPlan
-
-
-class PoweredNode(Protocol):
-    name: str
-
-    def set_ac(self, on: bool, cause: str) -> None: ...
-
-    @property
-    def host_powered(self) -> bool: ...
-
-    def add_host_power_listener(self, listener: Any) -> None: ...
-
-    def link_peer(self, nic: int) -> Any: ...
-
-    def power_draw(self) -> float: ...
 
 
 class PowerModel:

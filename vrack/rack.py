@@ -10,11 +10,11 @@ address.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
-from twisted.application.service import IService, MultiService
+from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, maybeDeferred
 
 from vrack.clock import RackClock
@@ -60,13 +60,6 @@ class Rack(MultiService):
             self.devices[device.device_name] = device
             device.setServiceParent(self)
         self.power = PowerModel(plan, self.devices, journal)
-
-    def device(self, name: str) -> DeviceService:
-        """The device called ``name``; ``KeyError`` lists nothing (callers say what is valid)."""
-        return self.devices[name]
-
-    def __iter__(self) -> Iterator[IService]:
-        return iter(self.services)
 
     def startService(self) -> None:
         """Bind every device; on any failure release all and raise RackStartError."""
