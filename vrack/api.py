@@ -241,8 +241,48 @@ class ControlResource(resource.Resource):
         return result
 
 
+WEB_GROUP = "vrack.web"
+
+
+class RootResource(resource.Resource):
+    """``/api/...`` is the control API; other top-level paths belong to web plugins (``vrack.web``)."""
+
+    def __init__(self, api: ControlResource, mounts: dict[str, resource.Resource]) -> None:
+        super().__init__()
+        self.api = api
+        self.mounts = {name.encode(): child for name, child in mounts.items()}
+
+    def getChild(self, path: bytes, request: Any) -> resource.Resource:
+        mounted = self.mounts.get(path)
+        if mounted is not None:
+            return mounted
+        request.postpath.insert(0, path)  # the API resource routes on the whole path
+        request.prepath.pop()
+        return self.api
+
+    def render(self, request: Request) -> bytes | int:
+        return self.api.render(request)
+
+
+def plugin_mounts(control: RackControl) -> dict[str, resource.Resource]:
+    """Resources that packages standing on vrack serve beside the API (e.g. the web view).
+
+    Each entry point of the group ``vrack.web`` names a callable ``mount(control) -> {segment: Resource}``;
+    the segment ``api`` is reserved.
+    """
+    import importlib.metadata
+
+    mounts: dict[str, resource.Resource] = {}
+    for entry in sorted(importlib.metadata.entry_points(group=WEB_GROUP), key=lambda e: e.name):
+        for name, child in entry.load()(control).items():
+            if name == "api" or name in mounts:
+                raise ValueError(f"web plugin {entry.name!r} cannot mount /{name}: already taken")
+            mounts[name] = child
+    return mounts
+
+
 def make_site(control: RackControl, reactor: Any) -> server.Site:
-    site = server.Site(ControlResource(control, reactor))
+    site = server.Site(RootResource(ControlResource(control, reactor), plugin_mounts(control)))
     site.displayTracebacks = False
     site.noisy = False
     return site

@@ -9,6 +9,7 @@ is the only module that exits the process or prints errors for the user.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import signal
@@ -299,7 +300,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
     p.add_argument("--device", help="only this device's events")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_plugin_commands(sub)
     return parser
+
+
+PLUGIN_GROUP = "vrack.commands"
+
+
+def add_plugin_commands(sub: Any) -> None:
+    """Let packages that stand on vrack add subcommands (``vrack ci``, ``vrack test``, ...).
+
+    Each entry point of the group ``vrack.commands`` names a callable ``register(subparsers)`` that adds
+    its parsers and sets ``func`` (``func(args) -> int``, raising :class:`CliError` for the user).  vrack
+    never imports those packages itself, so the arrow points from them to vrack, never back.
+    """
+    for entry in sorted(importlib.metadata.entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        entry.load()(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
