@@ -66,6 +66,8 @@ class Bmc:
         self.watchdog = Watchdog(clock, self.chassis, self.sel)
         self.global_enables = DEFAULT_GLOBAL_ENABLES
         self.ac_on = True
+        self.hung = False  # firmware hang (a fault): silent until cleared, like a BMC that needs a reset
+        self.answers_busy = False  # (a fault) every command answers 0xC0 "node busy"
         self._busy_until: DelayedCall | None = None
         self._busy_reason = ""
         self._was_on_at_ac_loss = False
@@ -81,8 +83,8 @@ class Bmc:
     @property
     def responsive(self) -> bool:
         """False while AC is off, while the BMC boots after AC returns, and
-        during ``mc_reset_time`` after a cold or warm reset."""
-        return self.ac_on and self._busy_until is None
+        during ``mc_reset_time`` after a cold or warm reset, and while :attr:`hung`."""
+        return self.ac_on and self._busy_until is None and not self.hung
 
     def handle(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
         """Dispatch one request; never raises.
@@ -104,6 +106,8 @@ class Bmc:
     def _dispatch(self, request: IpmiRequest, ctx: RequestContext) -> bytes:
         if not self.responsive:
             raise NodeBusy(self._busy_reason or "BMC is not powered")
+        if self.answers_busy:
+            raise NodeBusy("node busy (fault)")
         spec = lookup(request.netfn, request.cmd)
         if spec is None:
             raise InvalidCommand(f"netfn {request.netfn:#04x} cmd {request.cmd:#04x}")

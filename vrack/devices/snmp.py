@@ -21,7 +21,7 @@ class SnmpDeviceService(DeviceService):
     """A device whose management interface is one SNMP agent."""
 
     def __init__(self, plan: SnmpDevicePlan, source: MibSource, reactor: Any, journal: Journal) -> None:
-        super().__init__(plan.name)
+        super().__init__(plan.name, plan.spec.model)
         self.plan = plan
         self.journal = journal
         snmp = plan.spec.snmp
