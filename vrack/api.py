@@ -27,6 +27,7 @@ in vrack itself is a JSON 500 and is logged.  Request bodies are limited to
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from vrack.errors import (
     NotFound,
     RackError,
     RequestTooLarge,
+    Unauthorized,
     Unavailable,
     UnknownDevice,
     WrongKind,
@@ -58,6 +60,7 @@ HTTP_STATUS: dict[type[RackError], int] = {
     WrongKind: 409,
     DeviceStateConflict: 409,
     RequestTooLarge: 413,
+    Unauthorized: 401,
     Unavailable: 503,
 }
 MAX_BODY = 1 << 20
@@ -74,11 +77,22 @@ def status_of(error: RackError) -> int:
 
 
 class RackControl:
-    """What the API serves: the running rack and how to stop it (kept narrow for tests)."""
+    """What the API serves: the running rack, how to stop it, and the token clients must show (if any).
 
-    def __init__(self, rack: Any, shutdown: Callable[[], None]) -> None:
+    With a ``token`` (a control API that may be reached from other machines, ``control.allow_remote``)
+    every request must carry ``Authorization: Bearer <token>``; web plugins check :meth:`authorized` too.
+    """
+
+    def __init__(self, rack: Any, shutdown: Callable[[], None], token: str | None = None) -> None:
         self.rack = rack
         self.shutdown = shutdown
+        self._token = token.encode() if token else None
+
+    def authorized(self, request: Any) -> bool:
+        if self._token is None:
+            return True
+        header = request.getHeader(b"authorization") or b""
+        return hmac.compare_digest(header, b"Bearer " + self._token)
 
 
 class LimitedRequest(server.Request):
@@ -164,6 +178,8 @@ class ControlResource(resource.Resource):
         request.setHeader(b"content-type", b"application/json")
         try:
             parts = [_text(p, "path") for p in getattr(request, "postpath", []) if p]
+            if not self.control.authorized(request):
+                raise Unauthorized("this rack's control API needs its token: Authorization: Bearer <token>", "token")
             if parts[:2] != ["api", "v1"]:
                 raise NotFound("unknown route; the API lives under /api/v1", "path")
             result = self._route(request.method.decode("ascii", "replace"), parts[2:], request)

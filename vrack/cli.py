@@ -127,6 +127,8 @@ def _call(info: dict[str, Any], method: str, path: str, body: dict[str, Any] | N
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(info["api"] + path, data=data, method=method)
     request.add_header("content-type", "application/json")
+    if info.get("token"):
+        request.add_header("authorization", f"Bearer {info['token']}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())

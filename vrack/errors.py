@@ -58,5 +58,9 @@ class RequestTooLarge(RackError):
     """A request body beyond the API's limit."""
 
 
+class Unauthorized(RackError):
+    """A request without the token a remotely reachable control API requires."""
+
+
 class Unavailable(RackError):
     """The rack is starting or stopping and cannot take the request now."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -73,8 +74,9 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
             exit_code[0] = 1
             reactor.stop()
             return
-        control = RackControl(rack, shutdown)
         spec = plan.spec
+        token = secrets.token_urlsafe(32) if spec.control.allow_remote else None
+        control = RackControl(rack, shutdown, token)
         try:
             port = reactor.listenTCP(
                 spec.control.port, make_site(control, reactor), interface=str(spec.control.address)
@@ -97,6 +99,7 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
                 "spec": str(Path(spec_path).resolve()),
                 "status": "running",
                 "events": str(rack_dir.events_file),
+                **({"token": token} if token else {}),
             }
         )
         print(_summary(plan, url, rack_dir), file=out, flush=True)

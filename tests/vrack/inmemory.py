@@ -54,7 +54,7 @@ class Response:
 class MemoryRack:
     """A :class:`Rack` whose devices run on a :class:`MemoryReactorClock` without binding ports."""
 
-    def __init__(self, spec_text: str = SMALL) -> None:
+    def __init__(self, spec_text: str = SMALL, token: str | None = None) -> None:
         self.reactor = MemoryReactorClock()
         plan = build_plan(parse_spec(spec_text))
         self.clock = RackClock(self.reactor, plan.spec.epoch)
@@ -63,7 +63,7 @@ class MemoryRack:
         self.rack.power.apply_initial_state()
         self.rack.running = 1
         self.stopped = False
-        self.site = make_site(RackControl(self.rack, self._stop), self.reactor)
+        self.site = make_site(RackControl(self.rack, self._stop, token), self.reactor)
 
     def _stop(self) -> None:
         self.stopped = True
@@ -79,7 +79,9 @@ class MemoryRack:
         """Journal entries whose fields equal every ``match`` item."""
         return [e for e in self.journal.entries() if all(e.get(k) == v for k, v in match.items())]
 
-    def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Response:
+    def call(
+        self, method: str, path: str, body: Any = None, raw: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         """One control API request, rendered in memory; a long poll is driven by :meth:`advance`."""
         url = urlsplit(path)
         request = DummyRequest([p.encode("utf-8", "surrogateescape") for p in url.path.lstrip("/").split("/")])
@@ -88,6 +90,8 @@ class MemoryRack:
         request.args = {k.encode(): [v.encode() for v in vs] for k, vs in parse_qs(url.query).items()}
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         request.content = io.BytesIO(payload)
+        for name, value in (headers or {}).items():
+            request.requestHeaders.addRawHeader(name.encode(), value.encode())
         resource = getChildForRequest(self.site.resource, request)
         result = resource.render(request)
         if result != server.NOT_DONE_YET:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from twisted.web.test.requesthelper import DummyChannel
 
@@ -104,3 +106,13 @@ def test_an_oversized_body_is_dropped_as_it_arrives_and_refused_with_413() -> No
     announced = LimitedRequest(DummyChannel(), False)
     announced.gotLength(100 * MAX_BODY)
     assert announced.too_large
+
+
+def test_a_remotely_reachable_api_answers_only_requests_with_its_token() -> None:
+    m = MemoryRack(token="s3cret-token")
+    refused = m.call("GET", "/api/v1/rack")
+    assert refused.status == 401 and refused.body["parameter"] == "token"
+    assert "s3cret" not in json.dumps(refused.body)
+    wrong = m.call("GET", "/api/v1/rack", headers={"Authorization": "Bearer guess"})
+    assert wrong.status == 401
+    assert m.call("GET", "/api/v1/rack", headers={"Authorization": "Bearer s3cret-token"}).status == 200
