@@ -6,6 +6,8 @@ Routes (all under ``/api/v1``):
 GET       /rack                                   rack name, seed, mode, device counts
 GET       /devices                                every device's ``describe()``
 GET       /devices/NAME                           one device
+GET       /credentials, /devices/NAME/credentials live users, passwords, communities (the
+                                                  owner's view; never logged or journalled)
 POST      /devices/NAME/power    {"action": ...}  node power: on, off, cycle, reset, soft
 POST      /pdus/NAME/outlets/N   {"action": ...}  outlet: on, off, reboot
 POST      /switches/NAME/ports/N {"plugged": b}   plug or unplug the cable at a port
@@ -227,6 +229,10 @@ class ControlResource(resource.Resource):
                 return [d.describe() for d in rack.devices.values()]
             case ("GET", ["devices", name]):
                 return rack.device(name).describe()
+            case ("GET", ["credentials"]):
+                return {name: device.credentials() for name, device in rack.devices.items()}
+            case ("GET", ["devices", name, "credentials"]):
+                return rack.device(name).credentials()
             case ("POST", ["devices", name, "power"]):
                 action = str(json_body(request).get("action"))
                 return rack.power_node(name, action, "control API").describe()

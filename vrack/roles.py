@@ -74,7 +74,11 @@ class RackDevice(Protocol):
     def model(self) -> str: ...
 
     def describe(self) -> dict[str, Any]:
-        """JSON-ready live state (what status, the API and the test kit report)."""
+        """JSON-ready live state (what status, the API and the test kit report); never a secret."""
+        ...
+
+    def credentials(self) -> dict[str, Any]:
+        """The device's live credentials with their secrets, for the rack's owner only (``vrack credentials``)."""
         ...
 
 

@@ -116,3 +116,18 @@ def test_a_remotely_reachable_api_answers_only_requests_with_its_token() -> None
     wrong = m.call("GET", "/api/v1/rack", headers={"Authorization": "Bearer guess"})
     assert wrong.status == 401
     assert m.call("GET", "/api/v1/rack", headers={"Authorization": "Bearer s3cret-token"}).status == 200
+
+
+def test_credentials_are_served_live_to_the_owner_and_nowhere_else() -> None:
+    m = MemoryRack()
+    creds = m.call("GET", "/api/v1/credentials").body
+    assert creds["node01"]["bmc"]["users"] == [
+        {"id": 2, "name": "admin", "password": "admin", "privilege": "administrator"}
+    ]
+    assert creds["pdu1"]["snmp"]["communities"] == [
+        {"name": "public", "access": "ro"},
+        {"name": "private", "access": "rw"},
+    ]
+    assert m.call("GET", "/api/v1/devices/node03/credentials").body["bmc"]["users"][0]["name"] == "admin"
+    assert "password" not in json.dumps(m.call("GET", "/api/v1/devices").body)
+    assert "private" not in json.dumps(m.call("GET", "/api/v1/devices").body)

@@ -242,6 +242,21 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
             if u.enabled and u.name
         ]
 
+    def credentials(self) -> dict[str, Any]:
+        """The BMC's enabled users with their passwords as they are now."""
+        channel = self.config.channel
+        users = [
+            {
+                "id": u.user_id,
+                "name": u.name.decode(errors="replace"),
+                "password": u.password.rstrip(b"\0").decode(errors="replace"),
+                "privilege": u.privilege_limit(channel).name.lower(),
+            }
+            for u in self.bmc.users
+            if u.enabled and u.name
+        ]
+        return {"bmc": {"address": str(self.plan.bmc_address), "port": self.service.port, "users": users}}
+
     def stopService(self) -> Any:
         """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
         d = super().stopService()

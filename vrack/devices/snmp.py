@@ -64,6 +64,19 @@ class SnmpDeviceService(DeviceService):
             fields["values"] = list(record.values)
         self.journal.append(self.device_name, "snmp", record.operation, **fields)
 
+    def credentials(self) -> dict[str, Any]:
+        """SNMP communities and v3 users with their keys, as the spec gave them."""
+        snmp = self.plan.spec.snmp
+        return {
+            "snmp": {
+                "address": str(self.plan.address),
+                "port": self.agent.port,
+                "versions": list(snmp.versions),
+                "communities": [{"name": c.name, "access": c.access} for c in snmp.communities],
+                "users": [user.model_dump() for user in snmp.users],
+            }
+        }
+
     def snmp_description(self) -> dict[str, Any]:
         return {
             "name": self.device_name,
