@@ -154,6 +154,10 @@ class Bmc:
                 records.append(record)
         return records
 
+    def log_event(self, sensor_type: int, sensor_number: int, offset: int, asserted: bool = True) -> int | None:
+        """Log a sensor-specific event the BMC detected (e.g. a power supply failure, type 0x08 offset 1)."""
+        return self.sel.log(SelEvent(sensor_type, sensor_number, offset, asserted=asserted))
+
     def set_session_counter(self, fn: Callable[[], int]) -> None:
         """Tell the BMC how to count active sessions (Get Channel Info)."""
         self._session_count = fn

@@ -110,6 +110,98 @@ def _bmc_reset(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
     return lambda: None
 
 
+class SensorParams(NoParams):
+    sensor: str = Field(min_length=1, description="threshold sensor name, e.g. Temp_CPU0 (see ipmitool sdr)")
+    value: float = Field(description="the forced reading, in the sensor's units")
+
+
+class RampParams(NoParams):
+    sensor: str = Field(min_length=1, description="threshold sensor name, e.g. Temp_CPU0")
+    to: (
+        float
+        | Literal[
+            "upper_non_critical",
+            "upper_critical",
+            "upper_non_recoverable",
+            "lower_non_critical",
+            "lower_critical",
+            "lower_non_recoverable",
+        ]
+    ) = Field(description="target reading, or a threshold's name to end exactly on it")
+    over: float = Field(gt=0, le=86_400, description="seconds from the current reading to the target")
+    every: float = Field(default=1.0, gt=0, le=3600, description="seconds between reading updates")
+
+
+class FanParams(NoParams):
+    sensor: str | None = Field(default=None, description="fan sensor name; default the node's first fan")
+
+
+class SupplyParams(NoParams):
+    psu: int = Field(default=1, ge=1, le=4, description="power supply number (psu1 = 1)")
+
+
+def _sensor_value(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
+    node = ctx.rack.node(name)
+    node.force_sensor(params["sensor"], params["value"], ctx.cause)
+    return lambda: node.force_sensor(params["sensor"], None, ctx.cause)
+
+
+def _sensor_ramp(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
+    """Move the reading in straight steps from where it is to ``to`` over ``over`` seconds, then hold it."""
+    node = ctx.rack.node(name)
+    levels = node.sensor_levels(params["sensor"])
+    target = params["to"]
+    if isinstance(target, str):
+        if target not in levels.thresholds:
+            valid = sorted(levels.thresholds)
+            raise InvalidArgument(f"{params['sensor']} has no {target} threshold", "params.to", valid)
+        target = levels.thresholds[target]
+    start = levels.current if levels.current is not None else levels.nominal
+    steps = max(1, round(params["over"] / params["every"]))
+    timer: list[Any] = [None]
+
+    def step(n: int) -> None:
+        node.force_sensor(params["sensor"], start + (target - start) * n / steps, ctx.cause)
+        timer[0] = ctx.reactor.callLater(params["every"], step, n + 1) if n < steps else None
+
+    timer[0] = ctx.reactor.callLater(params["every"], step, 1)
+
+    def undo() -> None:
+        if timer[0] is not None and timer[0].active():
+            timer[0].cancel()
+        node.force_sensor(params["sensor"], None, ctx.cause)
+
+    return undo
+
+
+def _fan_fail(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
+    node = ctx.rack.node(name)
+    sensor = params["sensor"]
+    if sensor is None:
+        fans = [s["name"] for s in node.describe()["sensors"] if s["type"] == "fan"]
+        if not fans:
+            raise InvalidArgument(f"{name} has no fan sensor", "params.sensor")
+        sensor = fans[0]
+    node.force_sensor(sensor, 0.0, ctx.cause)
+    return lambda: node.force_sensor(sensor, None, ctx.cause)
+
+
+def _psu_fail(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
+    psu = params["psu"]
+    supplies = ctx.rack.plan.node(name).spec.power_supplies
+    if psu > supplies:
+        raise InvalidArgument(f"{name} has psu1..psu{supplies}, not psu{psu}", "params.psu", [f"1..{supplies}"])
+    node = ctx.rack.node(name)
+    node.log_power_supply_failure(psu, True, ctx.cause)
+    ctx.rack.power.fail_supply(name, psu, True, ctx.cause)
+
+    def undo() -> None:
+        ctx.rack.power.fail_supply(name, psu, False, ctx.cause)
+        node.log_power_supply_failure(psu, False, ctx.cause)
+
+    return undo
+
+
 # --------------------------------------------------------------------------- PDU outlets
 
 
@@ -203,6 +295,24 @@ FAULT_KINDS: dict[str, FaultKind] = {
             ResetParams,
             _bmc_reset,
             one_shot=True,
+        ),
+        FaultKind(
+            "sensor-value", "compute", "a sensor reads `value` (SEL events for thresholds)", SensorParams, _sensor_value
+        ),
+        FaultKind(
+            "sensor-ramp",
+            "compute",
+            "a sensor's reading moves to `to` over `over` seconds; each threshold crossed is a SEL event",
+            RampParams,
+            _sensor_ramp,
+        ),
+        FaultKind("fan-fail", "compute", "a fan stops (reads 0 RPM; SEL going-low events)", FanParams, _fan_fail),
+        FaultKind(
+            "psu-fail",
+            "compute",
+            "a power supply fails: it feeds nothing (the node loses AC if it was the last) and the BMC logs it",
+            SupplyParams,
+            _psu_fail,
         ),
         FaultKind(
             "outlet-stuck",

@@ -65,6 +65,8 @@ class PowerModel:
         self.cable_at_port: dict[tuple[str, int], CablePlan] = {}
         self.plugged: dict[CablePlan, bool] = {}
         self.ports_held_down: set[tuple[str, int]] = set()
+        self.failed_supplies: set[tuple[str, int]] = set()
+        self.supplies_of_node = {node.name: node.spec.power_supplies for node in plan.nodes}
         for cable in plan.cables:
             self.cables_of_node[cable.node].append(cable)
             self.cable_at_port[(cable.switch, cable.port)] = cable
@@ -84,10 +86,27 @@ class PowerModel:
     # ------------------------------------------------------------------ state
 
     def node_has_ac(self, node: str) -> bool:
+        """True while a working power supply of ``node`` is fed (a node without feeds is on permanent AC)."""
+        supplies = self.supplies_of_node.get(node, 1)
+        if all((node, psu) in self.failed_supplies for psu in range(1, supplies + 1)):
+            return False
         feeds = self.feeds_of_node.get(node)
         if not feeds:
             return True
-        return any(self.pdus[f.pdu].outlet_on(f.outlet) for f in feeds)
+        return any(self.pdus[f.pdu].outlet_on(f.outlet) and (node, f.psu) not in self.failed_supplies for f in feeds)
+
+    def fail_supply(self, node: str, psu: int, failed: bool, cause: str) -> None:
+        """Power supply ``psu`` of ``node`` fails (delivers nothing) or is replaced; AC and loads follow."""
+        key = (node, psu)
+        if failed == (key in self.failed_supplies):
+            return
+        if failed:
+            self.failed_supplies.add(key)
+        else:
+            self.failed_supplies.discard(key)
+        self.journal.append(node, "power", "supply-failed" if failed else "supply-restored", psu=psu, cause=cause)
+        self.nodes[node].set_ac(self.node_has_ac(node), f"psu{psu} {'failed' if failed else 'restored'} ({cause})")
+        self._update_loads(node)
 
     def apply_initial_state(self) -> None:
         """Give every BMC the AC state its feeds imply, then settle links and loads."""
@@ -173,7 +192,9 @@ class PowerModel:
         feeds = self.feeds_of_node.get(node_name)
         if not feeds:
             return
-        live = [f for f in feeds if self.pdus[f.pdu].outlet_on(f.outlet)]
+        live = [
+            f for f in feeds if self.pdus[f.pdu].outlet_on(f.outlet) and (node_name, f.psu) not in self.failed_supplies
+        ]
         draw = self.nodes[node_name].power_draw()
         for feed in feeds:
             share = draw / len(live) if feed in live else 0.0

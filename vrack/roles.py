@@ -167,6 +167,16 @@ class PortBank(Protocol):
 BmcFault = Literal["hang", "busy"]
 
 
+@dataclass(frozen=True)
+class SensorLevels:
+    """A threshold sensor's normal reading and its thresholds (``upper_critical`` ... by name)."""
+
+    name: str
+    nominal: float
+    current: float | None
+    thresholds: dict[str, float]
+
+
 @runtime_checkable
 class BmcFaults(Protocol):
     """A BMC that can misbehave on purpose (faults)."""
@@ -177,6 +187,19 @@ class BmcFaults(Protocol):
 
     def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
         """Restart the BMC as ``mc reset`` does: silent for its reset time, sessions lost."""
+        ...
+
+    def sensor_levels(self, sensor: str) -> SensorLevels:
+        """Levels of threshold sensor ``sensor``; :class:`~vrack.errors.InvalidArgument` naming the valid ones."""
+        ...
+
+    def force_sensor(self, sensor: str, value: float | None, cause: str) -> None:
+        """Force a sensor's reading while the host runs (``None``: back to normal); the BMC logs the thresholds
+        it crosses in its SEL."""
+        ...
+
+    def log_power_supply_failure(self, psu: int, failed: bool, cause: str) -> None:
+        """The BMC logs power supply ``psu`` failing (or recovering) in its SEL."""
         ...
 
 

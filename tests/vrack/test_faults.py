@@ -132,3 +132,47 @@ def test_clearing_an_unknown_fault() -> None:
     m = _started()
     with pytest.raises(NotFound):
         m.rack.faults.clear(42, "test")
+
+
+def _sensor(m: MemoryRack, node: str, name: str) -> dict[str, object]:
+    return next(s for s in m.rack.devices[node].describe()["sensors"] if s["name"] == name)
+
+
+def test_a_sensor_ramp_crosses_thresholds_logs_them_and_ends_on_the_target() -> None:
+    m = _started()
+    m.rack.power_node("node01", "on", "test")
+    m.rack.faults.inject(
+        Fault("sensor-ramp", "node01", {"sensor": "Temp_CPU0", "to": "upper_critical", "over": 20, "every": 2}), "t"
+    )
+    m.advance(9)
+    assert _sensor(m, "node01", "Temp_CPU0")["status"] == "ok"
+    m.advance(12)
+    final = _sensor(m, "node01", "Temp_CPU0")
+    assert final["status"] == "critical" and final["value"] == pytest.approx(90, abs=1)
+    crossings = m.events(device="node01", operation="sel-event", sensor="Temp_CPU0")
+    assert len(crossings) == 2  # upper non-critical, then upper critical, on different steps
+    m.rack.faults.clear_all("t")
+    assert _sensor(m, "node01", "Temp_CPU0")["status"] == "ok"
+
+
+def test_a_failed_fan_reads_zero_and_is_critical() -> None:
+    m = _started()
+    m.rack.power_node("node02", "on", "test")
+    m.rack.faults.inject(Fault("fan-fail", "node02"), "t")
+    fan = _sensor(m, "node02", "Fan_SYS0")
+    assert fan["value"] == 0 and fan["status"] == "non-recoverable"
+
+
+def test_a_failed_supply_feeds_nothing_and_the_last_one_takes_ac_away() -> None:
+    m = _started()
+    m.rack.power_node("node03", "on", "test")
+    first = m.rack.faults.inject(Fault("psu-fail", "node03", {"psu": 1}), "t")
+    assert m.rack.nodes["node03"].host_powered
+    assert m.rack.pdus["pdu1"].describe()["outlets"][2]["watts"] == 0  # outlet 3 feeds the failed psu1
+    m.rack.faults.inject(Fault("psu-fail", "node03", {"psu": 2}), "t")
+    assert not m.rack.power.node_has_ac("node03") and not m.rack.nodes["node03"].host_powered
+    assert m.events(device="node03", operation="supply-failed", psu=2)
+    m.rack.faults.clear(first.id, "t")
+    assert m.rack.power.node_has_ac("node03")
+    with pytest.raises(InvalidArgument, match="psu1..psu1"):
+        m.rack.faults.inject(Fault("psu-fail", "node01", {"psu": 2}), "t")

@@ -8,6 +8,7 @@ model always agree.  AC power comes from the rack's power model.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
@@ -16,10 +17,11 @@ from bmc_sim.device import Bmc
 from bmc_sim.message import IpmiRequest, RequestContext, RequestRecord
 from bmc_sim.models import build_config
 from bmc_sim.protocol import BmcService
+from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from vrack.devices import RackContext
 from vrack.devices.base import DeviceService
-from vrack.errors import DeviceStateConflict
+from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.nodes.base import NodeBackend, NoNetworkBackend, effective_boot
 from vrack.plan import NodePlan, RackPlan
 from vrack.roles import (
@@ -32,6 +34,7 @@ from vrack.roles import (
     NeighborSource,
     PowerAction,
     PoweredHost,
+    SensorLevels,
 )
 
 PRIVILEGES = {
@@ -43,6 +46,7 @@ PRIVILEGES = {
 CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03, "soft": 0x05}
 HOST_WATTS = {"quanta-d51": 280.0, "dell-r630": 310.0, "generic": 240.0}
 STANDBY_WATTS = 12.0
+SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
 
 
@@ -201,6 +205,30 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
     def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
         self.bmc.mc_reset(kind)
 
+    def _threshold_sensor(self, name: str) -> Sensor:
+        for sensor in self.bmc.sensors:
+            if sensor.name == name and sensor.is_threshold:
+                return sensor
+        valid = [s.name for s in self.bmc.sensors if s.is_threshold]
+        raise InvalidArgument(f"{self.device_name} has no threshold sensor {name!r}", "sensor", valid)
+
+    def sensor_levels(self, sensor: str) -> SensorLevels:
+        found = self._threshold_sensor(sensor)
+        config = next(c for c in self.config.sensors if c.number == found.number)
+        thresholds = {n: float(v) for n, v in dataclasses.asdict(found.thresholds).items() if v is not None}
+        return SensorLevels(sensor, float(config.nominal), found.override, thresholds)
+
+    def force_sensor(self, sensor: str, value: float | None, cause: str) -> None:
+        self._threshold_sensor(sensor)
+        records = self.bmc.set_sensor_reading(sensor, value)
+        if records:
+            self.journal.append(self.device_name, "bmc", "sel-event", sensor=sensor, records=records, cause=cause)
+
+    def log_power_supply_failure(self, psu: int, failed: bool, cause: str) -> None:
+        number = next((s.number for s in self.bmc.sensors if s.name.upper().startswith(f"PSU{psu}")), 0)
+        record = self.bmc.log_event(0x08, number, 0x01, asserted=failed)  # power supply: failure detected
+        self.journal.append(self.device_name, "bmc", "sel-event", psu=psu, failed=failed, records=[record], cause=cause)
+
     def _in_band_status(self, netfn: int, cmd: int, data: bytes = b"") -> int:
         return self.bmc.handle(IpmiRequest(netfn, cmd, data), _IN_BAND).completion_code
 
@@ -227,7 +255,25 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
             "serial": self.plan.system_serial,
             "uuid": self.plan.system_uuid,
             "stats": self.endpoint.stats.as_dict(),
+            "sensors": self.sensor_summary(),
         }
+
+    def sensor_summary(self) -> list[dict[str, Any]]:
+        """Every threshold sensor's reading now, in engineering units, and its status (ok/warning/critical)."""
+        host_on = self.bmc.chassis.power_on
+        out = []
+        for sensor in self.bmc.sensors:
+            if not sensor.is_threshold or sensor.linear is None:
+                continue
+            reading = sensor.read(host_on)
+            value = round(sensor.linear.to_value(reading.raw), 2) if reading.available else None
+            bits = reading.threshold_bits
+            status = (
+                "non-recoverable" if bits & 0x24 else "critical" if bits & 0x12 else "warning" if bits & 0x09 else "ok"
+            )
+            out.append({"name": sensor.name, "type": SENSOR_TYPES.get(sensor.sensor_type, "other"), "value": value,
+                        "status": status if reading.available else "unavailable"})  # fmt: skip
+        return out
 
     def live_users(self) -> list[dict[str, Any]]:
         """The BMC's enabled users as they are now (RackHD's credential graph changes them), without passwords."""
@@ -261,6 +307,15 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
         """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
         d = super().stopService()
         return self.backend.shutdown() if d is None else d.addBoth(lambda _: self.backend.shutdown())
+
+
+def _threshold_status(bits: int) -> str:
+    """Health in words from threshold status bits (bit0 LNC, 1 LC, 2 LNR, 3 UNC, 4 UC, 5 UNR)."""
+    if bits & 0x24:
+        return "non-recoverable"
+    if bits & 0x12:
+        return "critical"
+    return "warning" if bits & 0x09 else "ok"
 
 
 def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
