@@ -174,5 +174,5 @@ def test_a_failed_supply_feeds_nothing_and_the_last_one_takes_ac_away() -> None:
     assert m.events(device="node03", operation="supply-failed", psu=2)
     m.rack.faults.clear(first.id, "t")
     assert m.rack.power.node_has_ac("node03")
-    with pytest.raises(InvalidArgument, match="psu1..psu1"):
+    with pytest.raises(InvalidArgument, match=r"psu1\.\.psu1"):
         m.rack.faults.inject(Fault("psu-fail", "node01", {"psu": 2}), "t")
