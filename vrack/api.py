@@ -14,6 +14,9 @@ POST      /switches/NAME/ports/N {"plugged": b}   plug or unplug the cable at a 
 GET       /faults                                 active faults and the kinds on offer
 POST      /faults  {"kind", "target", "params"}   inject a fault (201, the fault's record)
 DELETE    /faults/ID, /faults                     clear one fault, or all of them
+GET       /scenarios[/ID]                         scenario runs and their progress
+POST      /scenarios {"text": YAML, "source"}     validate (400 with every located error) and run
+DELETE    /scenarios/ID                           stop a run, clearing the faults it injected
 GET       /events?after=S&device=D&wait=T&limit=L journal entries after seq S; ``wait``
                                                   long-polls up to T seconds for new ones
 POST      /shutdown                               stop the rack (as ``vrack down``)
@@ -52,6 +55,8 @@ from vrack.errors import (
 )
 from vrack.faults import Fault
 from vrack.journal import Entry
+from vrack.located import SpecError
+from vrack.scenario import Scenario, parse_scenario
 
 log = logging.getLogger("vrack")
 
@@ -254,6 +259,18 @@ class ControlResource(resource.Resource):
                 return rack.faults.clear(ascii_number(fault_id, "id"), "control API").describe()
             case ("DELETE", ["faults"]):
                 return {"cleared": [f.describe() for f in rack.faults.clear_all("control API")]}
+            case ("GET", ["scenarios"]):
+                return rack.scenarios.all()
+            case ("POST", ["scenarios"]):
+                run = rack.scenarios.start(_scenario_from(json_body(request)))
+                request.setResponseCode(201)
+                return run.describe()
+            case ("GET", ["scenarios", run_id]):
+                return rack.scenarios.get(ascii_number(run_id, "id")).describe()
+            case ("DELETE", ["scenarios", run_id]):
+                run = rack.scenarios.get(ascii_number(run_id, "id"))
+                run.cancel("control API")
+                return run.describe()
             case ("GET", ["events"]):
                 return self._events(request)
             case ("POST", ["shutdown"]):
@@ -314,6 +331,16 @@ def _fault_from(body: dict[str, Any]) -> Fault:
     if seed is not None and not isinstance(seed, str):
         raise InvalidArgument("seed must be a string", "seed")
     return Fault(kind, target, params, seed)
+
+
+def _scenario_from(body: dict[str, Any]) -> Scenario:
+    text, source = body.get("text"), body.get("source", "<scenario>")
+    if not isinstance(text, str) or not isinstance(source, str):
+        raise InvalidArgument("text must be the scenario's YAML as a string (source: its file name)", "text")
+    try:
+        return parse_scenario(text, source)
+    except SpecError as exc:
+        raise InvalidArgument(str(exc), "text") from None
 
 
 WEB_GROUP = "vrack.web"

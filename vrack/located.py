@@ -105,7 +105,7 @@ def _issue_from_pydantic(
     message = str(error["msg"])
     if kind == "extra_forbidden" and path:
         owner = _model_at(root, path[:-1], doc.data)
-        valid = sorted(owner.model_fields) if owner else []
+        valid = sorted(f.alias or n for n, f in owner.model_fields.items()) if owner else []
         bad = str(path[-1])
         close = difflib.get_close_matches(bad, valid, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -37,6 +37,7 @@ from vrack.roles import (
     OutletAction,
     PowerDistributionUnit,
 )
+from vrack.scenario import ScenarioBoard
 
 T = TypeVar("T")
 
@@ -89,6 +90,7 @@ class Rack(MultiService):
                 self.switches[device.device_name] = device
         self.power = PowerModel(plan, self.nodes, self.pdus, self.switches, journal)
         self.faults = FaultBoard(self, journal, reactor, plan.spec.identity_seed)
+        self.scenarios = ScenarioBoard(self)
 
     @property
     def rack_name(self) -> str:
@@ -125,6 +127,7 @@ class Rack(MultiService):
         if not self.running:
             return
         self.running = 0
+        self.scenarios.cancel_all("rack stopping")
         self.faults.clear_all("rack stopping")
         self.journal.append(self.rack_name, "control", "rack-stopping")
         stops = [maybeDeferred(d.stopService) for d in reversed(list(self.devices.values()))]

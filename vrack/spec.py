@@ -42,6 +42,7 @@ from vrack.spec_model import (
 from vrack.yamlsource import LocatedDocument, YamlSyntaxError, format_path, load_yaml, load_yaml_file
 
 __all__ = [
+    "PATTERN_HELP",
     "BmcSpec",
     "BmcUserSpec",
     "CableSpec",
@@ -66,7 +67,7 @@ __all__ = [
     "parse_spec",
 ]
 
-_PATTERN_HELP = {
+PATTERN_HELP = {
     NAME_PATTERN: "use lower-case letters, digits and '-', starting with a letter",
     TEMPLATE_NAME_PATTERN: "use lower-case letters, digits, '-' and a {n} placeholder, starting with a letter",
     MAC_PATTERN: "write a MAC as six lower-case hex pairs, e.g. 52:54:00:12:34:56",
@@ -78,7 +79,7 @@ _PATTERN_HELP = {
 
 
 def _validate_structure(doc: LocatedDocument) -> RackSpec:
-    return validate_document(doc, RackSpec, "a rack spec is a mapping with keys rack, devices, ...", _PATTERN_HELP)
+    return validate_document(doc, RackSpec, "a rack spec is a mapping with keys rack, devices, ...", PATTERN_HELP)
 
 
 def parse_spec(text: str, source: str = "<string>") -> RackSpec:

@@ -131,3 +131,19 @@ def test_credentials_are_served_live_to_the_owner_and_nowhere_else() -> None:
     assert m.call("GET", "/api/v1/devices/node03/credentials").body["bmc"]["users"][0]["name"] == "admin"
     assert "password" not in json.dumps(m.call("GET", "/api/v1/devices").body)
     assert "private" not in json.dumps(m.call("GET", "/api/v1/devices").body)
+
+
+def test_scenario_routes_validate_run_and_cancel() -> None:
+    m = MemoryRack()
+    bad = m.call("POST", "/api/v1/scenarios", {"text": "scenario: s\nsteps: []\n", "source": "s.yaml"})
+    assert bad.status == 400 and bad.body["parameter"] == "text" and "s.yaml:2: steps" in bad.body["error"]
+    text = (
+        "scenario: s\nsteps:\n  - {at: 1, fault: {kind: bmc-hang, target: node01}, name: hang}\n  - {at: 9, note: x}\n"
+    )
+    run = m.call("POST", "/api/v1/scenarios", {"text": text})
+    assert run.status == 201 and run.body["state"] == "running"
+    m.advance(2)
+    assert m.call("GET", "/api/v1/faults").body["active"][0]["kind"] == "bmc-hang"
+    cancelled = m.call("DELETE", f"/api/v1/scenarios/{run.body['id']}").body
+    assert cancelled["state"] == "cancelled" and m.call("GET", "/api/v1/faults").body["active"] == []
+    assert m.call("GET", "/api/v1/scenarios").body[0]["done_steps"] == 1
