@@ -302,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
     p.add_argument("--device", help="only this device's events")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    from vrack.cli_faults import add_fault_commands
+
+    add_fault_commands(add)
     add_plugin_commands(sub)
     return parser
 
