@@ -9,6 +9,7 @@ is the only module that exits the process or prints errors for the user.
 from __future__ import annotations
 
 import argparse
+import http.client
 import importlib.metadata
 import json
 import os
@@ -17,12 +18,15 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
 from vrack.statedir import RackDir, rack_dir, running_racks, state_root
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NO_RACK, EXIT_REFUSED, EXIT_UNAUTHORIZED = 0, 1, 2, 3, 4, 5
+# The control API's statuses as exit codes, in one place: bad input 2, refused by the device's state 4.
+EXIT_FOR_STATUS = {400: EXIT_USAGE, 404: EXIT_USAGE, 413: EXIT_USAGE, 409: EXIT_REFUSED, 401: EXIT_UNAUTHORIZED}
 
 
 class CliError(Exception):
@@ -115,12 +119,17 @@ def _target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             if name == args.rack:
                 return name, info
         names = ", ".join(n for n, _ in racks) or "none"
-        raise CliError(f"no running rack named {args.rack!r} under {root} (running: {names})")
+        raise CliError(f"no running rack named {args.rack!r} under {root} (running: {names})", EXIT_NO_RACK)
     if not racks:
-        raise CliError(f"no running rack under {root}; start one with `vrack up SPEC`")
+        raise CliError(f"no running rack under {root}; start one with `vrack up SPEC`", EXIT_NO_RACK)
     if len(racks) > 1:
         raise CliError(f"several racks are running ({', '.join(n for n, _ in racks)}); choose one with --rack")
     return racks[0]
+
+
+def segment(text: str) -> str:
+    """A user's word as one URL path segment (names are matched by the rack, never interpreted as a path)."""
+    return urllib.parse.quote(text, safe="")
 
 
 def _call(info: dict[str, Any], method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 30) -> Any:
@@ -137,9 +146,11 @@ def _call(info: dict[str, Any], method: str, path: str, body: dict[str, Any] | N
             detail = json.loads(exc.read()).get("error", exc.reason)
         except (json.JSONDecodeError, AttributeError):
             detail = exc.reason
-        raise CliError(f"{detail}") from None
+        raise CliError(f"{detail}", EXIT_FOR_STATUS.get(exc.code, EXIT_FAIL)) from None
     except (urllib.error.URLError, ConnectionError) as exc:
-        raise CliError(f"cannot reach the rack at {info['api']}: {exc}") from None
+        raise CliError(f"cannot reach the rack at {info['api']}: {exc}", EXIT_NO_RACK) from None
+    except (ValueError, http.client.HTTPException) as exc:  # e.g. InvalidURL: a request the CLI could not form
+        raise CliError(f"cannot send that request: {exc}", EXIT_USAGE) from None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -215,27 +226,74 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# What each request leads to once it completes (soft: once the OS shuts down; cycle: off, then on again).
+POWER_OUTCOME = {"on": True, "off": False, "cycle": True, "reset": True, "soft": False}
+OUTLET_OUTCOME = {"on": True, "off": False, "reboot": True}
+
+
+def _word(on: bool) -> str:
+    return "on" if on else "off"
+
+
+def _wait_until(fetch: Any, wanted: bool, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while fetch() != wanted:
+        if time.monotonic() > deadline:
+            raise CliError(f"{what} is still {_word(not wanted)} after {timeout:.0f} s")
+        time.sleep(0.1)
+
+
 def cmd_power(args: argparse.Namespace) -> int:
     _, info = _target(args)
+    path = f"/api/v1/devices/{segment(args.node)}"
     if args.action == "status":
-        device = _call(info, "GET", f"/api/v1/devices/{args.node}")
+        print(f"{args.node}: host power {_word(_call(info, 'GET', path).get('power', False))}")
+        return EXIT_OK
+    now = bool(_call(info, "POST", f"{path}/power", {"action": args.action}).get("power"))
+    final = POWER_OUTCOME[args.action]
+    if args.wait and (now != final or args.action == "cycle"):
+        if args.action == "cycle" and now:  # the cycle has not begun its off phase yet
+            _wait_until(lambda: bool(_call(info, "GET", path).get("power")), False, args.timeout, args.node)
+        _wait_until(lambda: bool(_call(info, "GET", path).get("power")), final, args.timeout, args.node)
+        print(f"{args.node}: power {args.action} done; host power {_word(final)}")
+    elif now == final and args.action != "cycle":
+        print(f"{args.node}: power {args.action} requested; host power {_word(now)}")
     else:
-        device = _call(info, "POST", f"/api/v1/devices/{args.node}/power", {"action": args.action})
-    print(f"{args.node}: power {'on' if device.get('power') else 'off'}")
+        later = "once the OS shuts down (ACPI)" if args.action == "soft" else "when it completes"
+        print(f"{args.node}: power {args.action} requested; host power {_word(now)} now, {_word(final)} {later}")
     return EXIT_OK
 
 
 def cmd_outlet(args: argparse.Namespace) -> int:
     _, info = _target(args)
-    device = _call(info, "POST", f"/api/v1/pdus/{args.pdu}/outlets/{args.outlet}", {"action": args.action})
-    outlet = next(o for o in device["outlets"] if o["outlet"] == args.outlet)
-    print(f"{args.pdu}/{args.outlet}: {'on' if outlet['on'] else 'off'}")
+    device = _call(info, "POST", f"/api/v1/pdus/{segment(args.pdu)}/outlets/{args.outlet}", {"action": args.action})
+
+    def state(found: dict[str, Any]) -> bool:
+        return bool(next(o for o in found["outlets"] if o["outlet"] == args.outlet)["on"])
+
+    now, final = state(device), OUTLET_OUTCOME[args.action]
+    where = f"{args.pdu}/{args.outlet}"
+    if args.wait and (now != final or args.action == "reboot"):
+        if args.action == "reboot" and now:
+            _wait_until(
+                lambda: state(_call(info, "GET", f"/api/v1/devices/{segment(args.pdu)}")), False, args.timeout, where
+            )
+        _wait_until(
+            lambda: state(_call(info, "GET", f"/api/v1/devices/{segment(args.pdu)}")), final, args.timeout, where
+        )
+        print(f"{where}: {args.action} done; outlet {_word(final)}")
+    elif now == final and args.action != "reboot":
+        print(f"{where}: {args.action} requested; outlet {_word(now)}")
+    else:
+        print(f"{where}: {args.action} requested; outlet {_word(now)} now, {_word(final)} when it completes")
     return EXIT_OK
 
 
 def cmd_cable(args: argparse.Namespace) -> int:
     _, info = _target(args)
-    _call(info, "POST", f"/api/v1/switches/{args.switch}/ports/{args.port}", {"plugged": args.action == "plug"})
+    _call(
+        info, "POST", f"/api/v1/switches/{segment(args.switch)}/ports/{args.port}", {"plugged": args.action == "plug"}
+    )
     print(f"{args.switch}/{args.port}: cable {'plugged' if args.action == 'plug' else 'unplugged'}")
     return EXIT_OK
 
@@ -243,7 +301,7 @@ def cmd_cable(args: argparse.Namespace) -> int:
 def cmd_events(args: argparse.Namespace) -> int:
     _, info = _target(args)
     after = 0
-    query = f"&device={args.device}" if args.device else ""
+    query = f"&device={segment(args.device)}" if args.device else ""
     while True:
         wait = 30 if args.follow else 0
         found = _call(info, "GET", f"/api/v1/events?after={after}&wait={wait}&limit=5000{query}", timeout=wait + 30)
@@ -263,24 +321,34 @@ def _event_line(event: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- parser
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("vrack")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vrack", description="a deterministic virtual rack for bare-metal testing")
     parser.add_argument("--state-dir", help="state root (default $VRACK_STATE_DIR or ~/.local/state/vrack)")
+    parser.add_argument("--version", action="version", version=f"vrack {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Any, help_text: str, rack: bool = False) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
+        # global options work after the subcommand too (vrack status --state-dir X)
+        p.add_argument("--state-dir", default=argparse.SUPPRESS, help="state root (as before the subcommand)")
         if rack:
             p.add_argument("--rack", help="which running rack (needed when several run)")
         return p
 
     p = add("up", cmd_up, "start the rack described by SPEC")
-    p.add_argument("spec")
+    p.add_argument("spec", help="the rack spec (YAML), e.g. rack_specs/small.yaml")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a detached rack")
     p = add("validate", cmd_validate, "check SPEC and report every error")
-    p.add_argument("spec")
+    p.add_argument("spec", help="the rack spec (YAML) to check")
     add("schema", cmd_schema, "print the JSON Schema of rack specs")
     p = add("status", cmd_status, "show the running rack and its devices", rack=True)
     p.add_argument("--json", action="store_true")
@@ -288,23 +356,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=30.0)
     add("cleanup", cmd_cleanup, "remove what a crashed rack left behind (namespaces, veths, control files)")
     p = add("power", cmd_power, "control a node's power through its BMC", rack=True)
-    p.add_argument("node")
-    p.add_argument("action", choices=["on", "off", "cycle", "reset", "soft", "status"])
+    p.add_argument("node", help="compute node name, e.g. node01")
+    p.add_argument("action", choices=["on", "off", "cycle", "reset", "soft", "status"], help="what to do")
+    p.add_argument("--wait", action="store_true", help="wait until the host reaches the state it leads to")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait at most (with --wait)")
     p = add("outlet", cmd_outlet, "switch a PDU outlet", rack=True)
-    p.add_argument("pdu")
-    p.add_argument("outlet", type=int)
-    p.add_argument("action", choices=["on", "off", "reboot"])
+    p.add_argument("pdu", help="PDU name, e.g. pdu1")
+    p.add_argument("outlet", type=int, help="outlet number (from 1)")
+    p.add_argument("action", choices=["on", "off", "reboot"], help="what to do")
+    p.add_argument("--wait", action="store_true", help="wait until the outlet reaches the state it leads to")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait at most (with --wait)")
     p = add("cable", cmd_cable, "plug or unplug the cable at a switch port", rack=True)
-    p.add_argument("switch")
-    p.add_argument("port", type=int)
-    p.add_argument("action", choices=["plug", "unplug"])
+    p.add_argument("switch", help="switch name, e.g. sw1")
+    p.add_argument("port", type=int, help="port number (from 1)")
+    p.add_argument("action", choices=["plug", "unplug"], help="what to do with the cable")
     p = add("events", cmd_events, "print the event journal", rack=True)
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
     p.add_argument("--device", help="only this device's events")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     from vrack.cli_faults import add_fault_commands
+    from vrack.cli_info import add_info_commands
 
     add_fault_commands(add)
+    add_info_commands(add)
     add_plugin_commands(sub)
     return parser
 

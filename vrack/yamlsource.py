@@ -99,12 +99,12 @@ def load_yaml_file(path: str | Path) -> LocatedDocument:
     :class:`YamlSyntaxError` saying so (with the line of the first undecodable byte).
     """
     p = Path(path)
-    source = str(path)
-    if p.is_dir():
-        raise YamlSyntaxError(source, None, "is a directory; give the path of a YAML file")
+    source = str(path) if len(str(path)) <= 200 else str(path)[:200] + "..."
     try:
         with p.open("rb") as handle:
             raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except IsADirectoryError:
+        raise YamlSyntaxError(source, None, "is a directory; give the path of a YAML file") from None
     except FileNotFoundError:
         raise
     except OSError as exc:
