@@ -80,7 +80,7 @@ def hostile_commands(spec_dir: Path) -> list[list[str]]:
 
 
 def test_no_command_ends_in_a_traceback_or_a_500(rack: tuple[RackProcess, Path], tmp_path: Path) -> None:
-    process, base = rack
+    _, base = rack
     state = base / "state"
     for argv in hostile_commands(tmp_path):
         _assert_clean(vrack(state, *argv))

@@ -23,9 +23,9 @@ def test_install_script_puts_a_working_vrack_on_path_from_the_system_python(tmp_
     assert SYSTEM_PYTHON.exists(), "Debian's /usr/bin/python3 is missing"
     prefix, bindir = tmp_path / "prefix", tmp_path / "bin"
     env = dict(os.environ, PATH=f"{bindir}:/usr/sbin:/usr/bin:/sbin:/bin")
+    argv = ["bash", str(ROOT / "scripts" / "install"), "--prefix", str(prefix), "--bindir", str(bindir)]
     done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "install"), "--prefix", str(prefix), "--bindir", str(bindir),
-         "--python", str(SYSTEM_PYTHON), "--no-clients"],  # fmt: skip
+        [*argv, "--python", str(SYSTEM_PYTHON), "--no-clients"],
         capture_output=True,
         text=True,
         env=env,
