@@ -9,8 +9,10 @@ GET       /devices/NAME                           one device
 POST      /devices/NAME/power    {"action": ...}  node power: on, off, cycle, reset, soft
 POST      /pdus/NAME/outlets/N   {"action": ...}  outlet: on, off, reboot
 POST      /switches/NAME/ports/N {"plugged": b}   plug or unplug the cable at a port
-GET       /events?after=S&device=D&wait=T&limit=L journal entries after seq S; ``wait``
-                                                  long-polls up to T seconds for new ones
+GET       /events?after=S&device=D&protocol=P     journal entries after seq S (``run``: the run
+          &wait=T&limit=L                         id); ``wait`` long-polls up to T seconds
+GET       /events/stream?after=S&device=D&        Server-Sent Events: ``id:`` the seq,
+          protocol=P                              ``data:`` the JSON entry; backlog, then live
 POST      /shutdown                               stop the rack (as ``vrack down``)
 ========  ======================================  =====================================
 
@@ -30,7 +32,7 @@ from twisted.internet.defer import Deferred
 from twisted.web import resource, server
 from twisted.web.http import Request
 
-from vrack.journal import Entry
+from vrack.events_api import STREAMING, event_stream, long_poll
 
 
 class ApiError(Exception):
@@ -118,15 +120,17 @@ class ControlResource(resource.Resource):
             return self._error(request, exc)
         except KeyError as exc:
             return self._error(request, ApiError(404, f"not found: {exc}", "path"))
+        if result is STREAMING:  # a stream: it writes and finishes by itself
+            return int(server.NOT_DONE_YET)
         if isinstance(result, Deferred):
             result.addCallback(lambda value: self._finish(request, value))
             result.addErrback(lambda failure: self._finish_error(request, failure))
             return server.NOT_DONE_YET
-        return json.dumps(result).encode()
+        return result if isinstance(result, bytes) else json.dumps(result).encode()
 
     def _finish(self, request: Request, value: Any) -> None:
         if not request.finished and not getattr(request, "_disconnected", False):
-            request.write(json.dumps(value).encode())
+            request.write(value if isinstance(value, bytes) else json.dumps(value).encode())
             request.finish()
 
     def _finish_error(self, request: Request, failure: Any) -> None:
@@ -174,6 +178,8 @@ class ControlResource(resource.Resource):
                 return device.describe()
             case ("GET", ["events"]):
                 return self._events(request)
+            case ("GET", ["events", "stream"]):
+                return self._event_stream(request)
             case ("POST", ["shutdown"]):
                 self.reactor.callLater(0, c.shutdown)
                 return {"status": "stopping"}
@@ -198,47 +204,27 @@ class ControlResource(resource.Resource):
             "time": rack.clock.isoformat(),
             "devices": kinds,
             "journal_last_seq": rack.journal.last_seq,
+            "run": rack.journal.run_id,
         }
 
-    def _events(self, request: Request) -> Any:
-        journal = self.control.rack.journal
+    def _event_filters(self, request: Request) -> tuple[int, str | None, str | None]:
         after = _int_arg(request, "after", 0)
+        device = _str_arg(request, "device")
+        protocol = _str_arg(request, "protocol")
+        rack = self.control.rack
+        if device is not None and device not in rack.devices and device != rack.name:
+            raise ApiError(404, f"no device named {device!r}", "device", sorted(rack.devices))
+        return after, device, protocol
+
+    def _events(self, request: Request) -> Any:
+        after, device, protocol = self._event_filters(request)
         limit = _int_arg(request, "limit", 1000)
         wait = _int_arg(request, "wait", 0)
-        device = _str_arg(request, "device")
-        if device is not None and device not in self.control.rack.devices and device != self.control.rack.name:
-            raise ApiError(404, f"no device named {device!r}", "device", sorted(self.control.rack.devices))
+        return long_poll(self.control.rack.journal, request, self.reactor, after, device, protocol, limit, wait)
 
-        def collect(_: object = None) -> dict[str, Any]:
-            entries: list[Entry] = journal.entries(after, device, limit)
-            return {"events": entries, "last_seq": journal.last_seq}
-
-        found = collect()
-        if found["events"] or wait <= 0:
-            return found
-        return self._wait_for_events(journal, collect, min(wait, 60))
-
-    def _wait_for_events(self, journal: Any, collect: Callable[..., dict[str, Any]], wait: int) -> Deferred[Any]:
-        result: Deferred[Any] = Deferred()
-
-        def expire() -> None:
-            if not result.called:
-                result.callback(collect())
-
-        timer = self.reactor.callLater(wait, expire)
-
-        def on_append(_: object) -> None:
-            found = collect()
-            if found["events"]:
-                if timer.active():
-                    timer.cancel()
-                if not result.called:
-                    result.callback(found)
-            elif not result.called:
-                journal.wait().addCallback(on_append)
-
-        journal.wait().addCallback(on_append)
-        return result
+    def _event_stream(self, request: Request) -> Any:
+        after, device, protocol = self._event_filters(request)
+        return event_stream(self.control.rack.journal, request, self.reactor, after, device, protocol)
 
 
 WEB_GROUP = "vrack.web"
@@ -282,7 +268,7 @@ def plugin_mounts(control: RackControl) -> dict[str, resource.Resource]:
 
 
 def make_site(control: RackControl, reactor: Any) -> server.Site:
-    site = server.Site(RootResource(ControlResource(control, reactor), plugin_mounts(control)))
+    site = server.Site(RootResource(ControlResource(control, reactor), plugin_mounts(control)), reactor=reactor)
     site.displayTracebacks = False
     site.noisy = False
     return site

@@ -245,6 +245,15 @@ class ControlSpec(_Model):
     port: int = Field(default=0, ge=0, le=65535, description="HTTP control API port; 0 = any free port")
 
 
+class JournalSpec(_Model):
+    """Where the event journal goes on disk: one directory per run, segments rotated by size."""
+
+    segment_size: int = Field(
+        default=64 * 1024 * 1024, ge=4096, description="bytes after which the current segment is rotated"
+    )
+    keep_runs: int = Field(default=5, ge=1, description="runs kept per rack (the newest; older ones are removed)")
+
+
 class RackSpec(_Model):
     """A whole rack: devices, their addresses, and how power and cables join them."""
 
@@ -260,6 +269,7 @@ class RackSpec(_Model):
     netns: NetnsSpec = Field(default_factory=NetnsSpec)
     ports: PortsSpec = Field(default_factory=PortsSpec)
     control: ControlSpec = Field(default_factory=ControlSpec)
+    journal: JournalSpec = Field(default_factory=JournalSpec)
     devices: tuple[DeviceSpec, ...] = ()
     power: tuple[FeedSpec, ...] = ()
     cables: tuple[CableSpec, ...] = ()
