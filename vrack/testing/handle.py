@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 POWER_ACTIONS = ("on", "off", "cycle", "reset", "soft")
 

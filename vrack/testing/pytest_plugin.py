@@ -27,15 +27,16 @@ to pytest is turned into the same interrupt).  A rack used by a failed test keep
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import pytest
 
 from vrack.testing.rack import Mode, RackHandle, start_rack
 from vrack.testing.specinput import Ports
 
+ScopeName = Literal["function", "class", "module", "package", "session"]
 SCOPES = ("function", "class", "module", "package", "session")
 _KEY = pytest.StashKey[list[RackHandle]]()
 
@@ -60,15 +61,15 @@ def _interrupt(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _scope(fixture_name: str, config: pytest.Config) -> str:
+def _scope(fixture_name: str, config: pytest.Config) -> ScopeName:
     scope = config.getoption("--vrack-scope") or config.getini("vrack_scope")
     if scope not in SCOPES:
         raise pytest.UsageError(f"vrack_scope must be one of {', '.join(SCOPES)} (got {scope!r})")
-    return str(scope)
+    return cast(ScopeName, scope)
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     """A failed test marks every rack it used as failed, so stopping it keeps its journal."""
     outcome = yield
     report = outcome.get_result()
@@ -87,7 +88,7 @@ def vrack_spec() -> str | Path | dict[str, Any]:
     raise pytest.UsageError("vrack_rack needs a spec: define a fixture named vrack_spec returning a path, YAML or dict")
 
 
-@pytest.fixture(scope=_scope)  # type: ignore[call-overload]
+@pytest.fixture(scope=_scope)
 def vrack_rack(request: pytest.FixtureRequest, vrack_spec: Any) -> Iterator[RackHandle]:
     """A rack from ``vrack_spec`` (see the module docstring for scope, mode and ports)."""
     config = request.config
