@@ -40,9 +40,35 @@ class RackTestCase(unittest.TestCase):
 
     def run(self, result: Any = None) -> Any:
         """Run the test; a failure or error marks the class's rack as failed (its journal is kept)."""
-        before = len(result.failures) + len(result.errors) if result is not None else 0
-        outcome = super().run(result)
+        if result is None:
+            return super().run(result)
+        return super().run(_FailureSpy(result, self._mark_failed))
+
+    def _mark_failed(self) -> None:
         rack = getattr(type(self), "rack", None)
-        if result is not None and rack is not None and len(result.failures) + len(result.errors) > before:
+        if rack is not None:
             rack.failed = True
-        return outcome
+
+
+class _FailureSpy:
+    """Passes everything to the runner's result (unittest's, nose2's, pytest's) and notices failures."""
+
+    def __init__(self, result: Any, on_failure: Any) -> None:
+        self._result = result
+        self._on_failure = on_failure
+
+    def addFailure(self, test: Any, err: Any) -> None:
+        self._on_failure()
+        self._result.addFailure(test, err)
+
+    def addError(self, test: Any, err: Any) -> None:
+        self._on_failure()
+        self._result.addError(test, err)
+
+    def addSubTest(self, test: Any, subtest: Any, err: Any) -> None:
+        if err is not None:
+            self._on_failure()
+        self._result.addSubTest(test, subtest, err)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
