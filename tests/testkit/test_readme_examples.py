@@ -25,9 +25,7 @@ def readme_example(name: str) -> str:
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=180, check=False
-    )
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=180, check=False)
 
 
 def test_the_pytest_example_passes(tmp_path: Path) -> None:

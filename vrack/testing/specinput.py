@@ -108,8 +108,8 @@ def prepare(spec: SpecSource, ports: Ports) -> ReadySpec:
     if ports == "standard":
         where = "; ".join(f"{proto}: {', '.join(devs[:3])}" for proto, devs in privileged.items())
         raise PortsUnavailable(
-            f"ports='standard' needs ports below 1024 ({where}), and this process (uid {os.getuid()}) has neither "
-            "root nor CAP_NET_BIND_SERVICE; use ports='auto' to move them to free high ports"
+            f"ports='standard' needs ports below 1024 ({where}), and this process (uid {os.getuid()}) lacks "
+            "CAP_NET_BIND_SERVICE (root without it, or not root); use ports='auto' to move them to free high ports"
         )
     first = plan.nodes[0].bmc_address if plan.nodes else (plan.pdus or plan.switches)[0].address
     free = _free_udp_ports(str(first), len(privileged))
