@@ -42,7 +42,7 @@ class RackTestCase(unittest.TestCase):
         """Run the test; a failure or error marks the class's rack as failed (its journal is kept)."""
         if result is None:
             return super().run(result)
-        return super().run(_FailureSpy(result, self._mark_failed))
+        return super().run(_FailureSpy(result, self._mark_failed))  # type: ignore[arg-type]
 
     def _mark_failed(self) -> None:
         rack = getattr(type(self), "rack", None)

@@ -61,6 +61,21 @@ def _interrupt(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
+    """While a test that uses a rack runs, SIGTERM interrupts it (a running Twisted reactor, e.g.
+    pytest-twisted's, would otherwise take SIGTERM for itself and never get to stop: the test blocks it)."""
+    uses_rack = any(isinstance(v, RackHandle | RackFactory) for v in getattr(item, "funcargs", {}).values())
+    previous = signal.getsignal(signal.SIGTERM) if uses_rack else None
+    if uses_rack:
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def _scope(fixture_name: str, config: pytest.Config) -> ScopeName:
     scope = config.getoption("--vrack-scope") or config.getini("vrack_scope")
     if scope not in SCOPES:
