@@ -32,7 +32,10 @@ def spec(name: str, subnet: int) -> str:
         devices:
           - name: node01
             kind: compute
-            bmc: {{users: [{{name: admin, password: s3cret-{subnet}}}, {{name: ops, password: ops-pw, privilege: operator}}]}}
+            bmc:
+              users:
+                - {{name: admin, password: s3cret-{subnet}}}
+                - {{name: ops, password: ops-pw, privilege: operator}}
           - {{name: node02, kind: compute}}
           - {{name: pdu1, kind: pdu, model: servertech-sentry3, outlets: 8}}
           - {{name: sw1, kind: switch, model: arista-7050, ports: 8}}
