@@ -31,8 +31,8 @@ from bmc_sim.errors import (
 from bmc_sim.fru import FruDevice, fru_image
 from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
 from bmc_sim.sdr import SdrRepository, records_for
-from bmc_sim.sel import DEFAULT_EPOCH, Clock, DelayedCall, Sel
-from bmc_sim.sensors import SensorSet, build_sensors
+from bmc_sim.sel import DEFAULT_EPOCH, Clock, DelayedCall, Sel, SelEvent
+from bmc_sim.sensors import THRESHOLD_READING, SensorSet, build_sensors, threshold_events
 from bmc_sim.users import UserStore
 
 DEFAULT_GLOBAL_ENABLES = 0x0C  # SEL logging and event message buffer on
@@ -66,6 +66,8 @@ class Bmc:
         self.watchdog = Watchdog(clock, self.chassis, self.sel)
         self.global_enables = DEFAULT_GLOBAL_ENABLES
         self.ac_on = True
+        self.hung = False  # firmware hang (a fault): silent until cleared, like a BMC that needs a reset
+        self.answers_busy = False  # (a fault) every command answers 0xC0 "node busy"
         self._busy_until: DelayedCall | None = None
         self._busy_reason = ""
         self._was_on_at_ac_loss = False
@@ -81,8 +83,8 @@ class Bmc:
     @property
     def responsive(self) -> bool:
         """False while AC is off, while the BMC boots after AC returns, and
-        during ``mc_reset_time`` after a cold or warm reset."""
-        return self.ac_on and self._busy_until is None
+        during ``mc_reset_time`` after a cold or warm reset, and while :attr:`hung`."""
+        return self.ac_on and self._busy_until is None and not self.hung
 
     def handle(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
         """Dispatch one request; never raises.
@@ -104,6 +106,8 @@ class Bmc:
     def _dispatch(self, request: IpmiRequest, ctx: RequestContext) -> bytes:
         if not self.responsive:
             raise NodeBusy(self._busy_reason or "BMC is not powered")
+        if self.answers_busy:
+            raise NodeBusy("node busy (fault)")
         spec = lookup(request.netfn, request.cmd)
         if spec is None:
             raise InvalidCommand(f"netfn {request.netfn:#04x} cmd {request.cmd:#04x}")
@@ -116,6 +120,43 @@ class Bmc:
     def command_name(self, netfn: int, cmd: int) -> str:
         """``"chassis.get_status"``; unknown commands ``"netfn0x2e.cmd0x01"``."""
         return _registry.command_name(netfn, cmd)
+
+    def set_sensor_reading(self, name: str, value: float | None) -> list[int]:
+        """Force sensor ``name``'s reading while the host runs (``None`` returns it to normal).
+
+        Each threshold the new reading crosses or leaves is logged in the SEL as the BMC would (threshold
+        event, event data 2/3 = trigger reading and threshold); returns the new SEL record ids.  Raises
+        ``KeyError`` naming the valid sensor names.
+        """
+        sensor = next((s for s in self.sensors if s.name == name), None)
+        if sensor is None or not sensor.is_threshold:
+            valid = ", ".join(s.name for s in self.sensors if s.is_threshold)
+            raise KeyError(f"no threshold sensor named {name!r} (valid: {valid})")
+        host_on = self.chassis.power_on
+        before = sensor.read(host_on)
+        sensor.override = value
+        after = sensor.read(host_on)
+        records = []
+        for event in threshold_events(sensor, before, after):
+            record = self.sel.log(
+                SelEvent(
+                    sensor.sensor_type,
+                    sensor.number,
+                    event.offset,
+                    asserted=event.asserted,
+                    event_type=THRESHOLD_READING,
+                    data2=event.reading_raw,
+                    data3=event.threshold_raw,
+                    data_flags=0x50,  # data 2 = trigger reading, data 3 = trigger threshold
+                )
+            )
+            if record is not None:
+                records.append(record)
+        return records
+
+    def log_event(self, sensor_type: int, sensor_number: int, offset: int, asserted: bool = True) -> int | None:
+        """Log a sensor-specific event the BMC detected (e.g. a power supply failure, type 0x08 offset 1)."""
+        return self.sel.log(SelEvent(sensor_type, sensor_number, offset, asserted=asserted))
 
     def set_session_counter(self, fn: Callable[[], int]) -> None:
         """Tell the BMC how to count active sessions (Get Channel Info)."""

@@ -165,6 +165,7 @@ class Sensor:
         self.thresholds = thresholds or Thresholds()
         self.state_mask = state_mask
         self._value = value
+        self.override: float | None = None  # a reading forced by a fault or scenario while the host runs
 
     @property
     def is_threshold(self) -> bool:
@@ -233,8 +234,8 @@ class Sensor:
         return self.linear.to_raw(value)
 
     def read(self, host_on: bool) -> Reading:
-        """The current reading for the given host power state."""
-        value = self._value(host_on)
+        """The current reading for the given host power state (the override while the host runs)."""
+        value = self.override if host_on and self.override is not None else self._value(host_on)
         if value is None:
             return Reading(raw=0, available=False)
         if self.linear is None:
@@ -254,6 +255,44 @@ class Sensor:
             if crossed:
                 bits |= THRESHOLD_BIT[name]
         return bits
+
+
+# Threshold event offsets (IPMI table 42-2): each threshold's "going low" offset; "going high" is the next one.
+THRESHOLD_EVENT_OFFSET = {
+    "lower_non_critical": 0x00,
+    "lower_critical": 0x02,
+    "lower_non_recoverable": 0x04,
+    "upper_non_critical": 0x06,
+    "upper_critical": 0x08,
+    "upper_non_recoverable": 0x0A,
+}
+
+
+@dataclass(frozen=True)
+class ThresholdEvent:
+    """A threshold crossed (``asserted``) or left (deasserted) when a reading changed."""
+
+    threshold: str
+    offset: int
+    asserted: bool
+    reading_raw: int
+    threshold_raw: int
+
+
+def threshold_events(sensor: Sensor, before: Reading, after: Reading) -> list[ThresholdEvent]:
+    """What a BMC logs when ``sensor`` goes from ``before`` to ``after``: one event per threshold whose state
+    changed, in threshold order.  Upper thresholds assert "going high", lower ones "going low"."""
+    if not sensor.is_threshold or not after.available:
+        return []
+    old = before.threshold_bits if before.available else 0
+    events = []
+    for name in THRESHOLD_ORDER:
+        bit = THRESHOLD_BIT[name]
+        if (old ^ after.threshold_bits) & bit:
+            offset = THRESHOLD_EVENT_OFFSET[name] + (1 if name.startswith("upper") else 0)
+            asserted = bool(after.threshold_bits & bit)
+            events.append(ThresholdEvent(name, offset, asserted, after.raw, sensor.threshold_raw(name)))
+    return events
 
 
 def _within(value: float, th: Thresholds) -> bool:

@@ -46,6 +46,9 @@ class Outlet:
     peak_watts: float = 0.0
     since: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    relay_stuck: bool = False  # a fault: commands are accepted but the relay does not move
+    relay_delay: float = 0.0  # a fault: the relay moves this many seconds after the command
+    relay_moving: Any = None
 
 
 class Pdu:
@@ -217,7 +220,29 @@ class Pdu:
         outlet.pending_target = None
         outlet.rebooting = False
 
+    def set_relay_fault(self, n: int, stuck: bool = False, delay: float = 0.0) -> None:
+        """Make outlet ``n``'s relay ignore commands (``stuck``) or move ``delay`` seconds late; defaults clear it."""
+        if delay < 0:
+            raise PduError(f"{self.name}: outlet {n}: relay delay must not be negative")
+        outlet = self.outlet(n)
+        outlet.relay_stuck = stuck
+        outlet.relay_delay = float(delay)
+
     def _switch(self, outlet: Outlet, on: bool, cause: str) -> None:
+        if outlet.relay_stuck:
+            return
+        if outlet.relay_delay > 0:  # the latest command wins, as with a real relay's control logic
+            if outlet.relay_moving is not None and outlet.relay_moving.active():
+                outlet.relay_moving.cancel()
+            outlet.relay_moving = self.clock.callLater(outlet.relay_delay, self._relay_moved, outlet, on, cause)
+            return
+        self._move_relay(outlet, on, cause)
+
+    def _relay_moved(self, outlet: Outlet, on: bool, cause: str) -> None:
+        outlet.relay_moving = None
+        self._move_relay(outlet, on, f"{cause}, {outlet.relay_delay:g} s late")
+
+    def _move_relay(self, outlet: Outlet, on: bool, cause: str) -> None:
         if outlet.on == on:
             return
         self._settle(outlet)

@@ -161,11 +161,10 @@ class SnmpAgent:
             hint = ""
             if exc.errno == errno.EACCES:
                 hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
-            elif exc.errno == errno.EADDRINUSE:
-                hint = " (address already in use)"
-            raise AgentBindError(
-                exc.errno, f"SNMP agent {self.name}: cannot bind {where}: {exc.strerror}{hint}"
-            ) from exc
+            reason = (exc.strerror or str(exc)).lower()
+            if exc.errno == errno.EADDRINUSE:
+                reason = "address already in use (another agent or process is bound there)"
+            raise AgentBindError(exc.errno, f"SNMP agent {self.name} cannot listen on {where}: {reason}{hint}") from exc
         return sock
 
     def __repr__(self) -> str:

@@ -34,6 +34,9 @@ class AgentConfigError(ValueError):
 class AgentBindError(OSError):
     """The agent's UDP address could not be bound; the message names device and address."""
 
+    def __str__(self) -> str:
+        return str(self.strerror if self.strerror is not None else super().__str__())
+
 
 @dataclass(frozen=True)
 class CommunityConfig:

@@ -6,9 +6,17 @@ Routes (all under ``/api/v1``):
 GET       /rack                                   rack name, seed, mode, device counts
 GET       /devices                                every device's ``describe()``
 GET       /devices/NAME                           one device
+GET       /credentials, /devices/NAME/credentials live users, passwords, communities (the
+                                                  owner's view; never logged or journalled)
 POST      /devices/NAME/power    {"action": ...}  node power: on, off, cycle, reset, soft
 POST      /pdus/NAME/outlets/N   {"action": ...}  outlet: on, off, reboot
 POST      /switches/NAME/ports/N {"plugged": b}   plug or unplug the cable at a port
+GET       /faults                                 active faults and the kinds on offer
+POST      /faults  {"kind", "target", "params"}   inject a fault (201, the fault's record)
+DELETE    /faults/ID, /faults                     clear one fault, or all of them
+GET       /scenarios[/ID]                         scenario runs and their progress
+POST      /scenarios {"text": YAML, "source"}     validate (400 with every located error) and run
+DELETE    /scenarios/ID                           stop a run, clearing the faults it injected
 GET       /events?after=S&device=D&protocol=P     journal entries after seq S (``run``: the run
           &wait=T&limit=L                         id); ``wait`` long-polls up to T seconds
 GET       /events/stream?after=S&device=D&        Server-Sent Events: ``id:`` the seq,
@@ -16,15 +24,19 @@ GET       /events/stream?after=S&device=D&        Server-Sent Events: ``id:`` th
 POST      /shutdown                               stop the rack (as ``vrack down``)
 ========  ======================================  =====================================
 
-Errors are JSON ``{"error": ..., "parameter": ..., "valid": [...]}`` with 400
-(bad parameter), 404 (unknown device or route) or 409 (wrong device kind).
-Typed :class:`ApiError` is raised inside handlers and mapped to a response in
-one place (:meth:`ControlResource.render`).
+Handlers call the rack's public operations (:class:`vrack.rack.Rack`), which
+raise :mod:`vrack.errors`; :data:`HTTP_STATUS` maps those to statuses here and
+nowhere else.  Every error, also for a malformed request, is JSON
+``{"error": ..., "parameter": ..., "valid": [...]}`` with a 4xx status; a fault
+in vrack itself is a JSON 500 and is logged.  Request bodies are limited to
+:data:`MAX_BODY` bytes (413), numbers in paths and queries are ASCII digits.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -32,74 +44,137 @@ from twisted.internet.defer import Deferred
 from twisted.web import resource, server
 from twisted.web.http import Request
 
+from vrack.errors import (
+    DeviceStateConflict,
+    InvalidArgument,
+    NotFound,
+    RackError,
+    RequestTooLarge,
+    Unauthorized,
+    Unavailable,
+    UnknownDevice,
+    WrongKind,
+)
 from vrack.events_api import STREAMING, event_stream, long_poll
+from vrack.faults import Fault
+from vrack.located import SpecError
+from vrack.scenario import Scenario, parse_scenario
+
+log = logging.getLogger("vrack")
+
+HTTP_STATUS: dict[type[RackError], int] = {
+    InvalidArgument: 400,
+    UnknownDevice: 404,
+    NotFound: 404,
+    WrongKind: 409,
+    DeviceStateConflict: 409,
+    RequestTooLarge: 413,
+    Unauthorized: 401,
+    Unavailable: 503,
+}
+MAX_BODY = 1 << 20
+MAX_NUMBER_DIGITS = 9
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, parameter: str | None = None, valid: list[Any] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.body: dict[str, Any] = {"error": message}
-        if parameter is not None:
-            self.body["parameter"] = parameter
-        if valid is not None:
-            self.body["valid"] = valid
+def status_of(error: RackError) -> int:
+    """The HTTP status for ``error`` (its class or nearest mapped base class)."""
+    for cls in type(error).__mro__:
+        status = HTTP_STATUS.get(cls)
+        if status is not None:
+            return status
+    return 400
 
 
 class RackControl:
-    """What the API needs from the running rack (kept narrow for tests)."""
+    """What the API serves: the running rack, how to stop it, and the token clients must show (if any).
 
-    def __init__(self, rack: Any, shutdown: Callable[[], None]) -> None:
+    With a ``token`` (a control API that may be reached from other machines, ``control.allow_remote``)
+    every request must carry ``Authorization: Bearer <token>``; web plugins check :meth:`authorized` too.
+    """
+
+    def __init__(self, rack: Any, shutdown: Callable[[], None], token: str | None = None) -> None:
         self.rack = rack
         self.shutdown = shutdown
+        self._token = token.encode() if token else None
 
-    def device(self, name: str, kind: str | None = None) -> Any:
-        device = self.rack.devices.get(name)
-        if device is None:
-            valid = sorted(n for n, d in self.rack.devices.items() if kind is None or d.kind == kind)
-            raise ApiError(404, f"no device named {name!r}", "name", valid)
-        if kind is not None and device.kind != kind:
-            raise ApiError(409, f"{name!r} is a {device.kind}, not a {kind}", "name")
-        return device
+    def authorized(self, request: Any) -> bool:
+        if self._token is None:
+            return True
+        header = request.getHeader(b"authorization") or b""
+        return hmac.compare_digest(header, b"Bearer " + self._token)
 
 
-def _json_body(request: Request) -> dict[str, Any]:
+class LimitedRequest(server.Request):
+    """A request that keeps at most :data:`MAX_BODY` bytes of body; more marks it too large."""
+
+    too_large = False
+
+    def gotLength(self, length: int | None) -> None:
+        if length is not None and length > MAX_BODY:
+            self.too_large = True
+            length = 0
+        super().gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        if self.too_large:
+            return
+        content: Any = self.content
+        if content.tell() + len(data) > MAX_BODY:
+            self.too_large = True
+            content.seek(0)
+            content.truncate()
+            return
+        super().handleContentChunk(data)
+
+
+def json_body(request: Any) -> dict[str, Any]:
+    """The request body as a JSON object (``{}`` when empty); :class:`InvalidArgument` otherwise."""
+    if getattr(request, "too_large", False):
+        raise RequestTooLarge(f"request body over {MAX_BODY} bytes", "body", [f"at most {MAX_BODY} bytes"])
     raw = request.content.read() if request.content is not None else b""
     if not raw:
         return {}
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"request body is not JSON: {exc}", "body") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, nesting beyond the parser's depth
+        raise InvalidArgument(f"request body is not JSON: {type(exc).__name__}: {str(exc)[:120]}", "body") from None
     if not isinstance(data, dict):
-        raise ApiError(400, "request body must be a JSON object", "body")
+        raise InvalidArgument("request body must be a JSON object", "body")
     return data
 
 
-def _choice(body: dict[str, Any], key: str, valid: list[str]) -> str:
-    value = body.get(key)
-    if value not in valid:
-        raise ApiError(400, f"{key} must be one of {', '.join(valid)} (got {value!r})", key, valid)
-    return str(value)
+def ascii_number(text: str, parameter: str, low: int = 0, high: int | None = None) -> int:
+    """``text`` as a non-negative integer written in ASCII digits, within ``low..high``."""
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS):
+        raise InvalidArgument(f"{parameter} must be a number written in digits 0-9 (got {text!r})", parameter)
+    value = int(text)
+    if value < low or (high is not None and value > high):
+        shown = f"{low}..{high}" if high is not None else f"{low} or more"
+        raise InvalidArgument(f"{parameter} must be {shown} (got {value})", parameter, [shown])
+    return value
 
 
-def _int_arg(request: Request, name: str, default: int) -> int:
+def query_number(request: Any, name: str, default: int, low: int = 0, high: int | None = None) -> int:
     values = request.args.get(name.encode()) if request.args else None
     if not values:
         return default
-    try:
-        return int(values[0])
-    except ValueError:
-        raise ApiError(400, f"query parameter {name} must be an integer", name) from None
+    return ascii_number(_text(values[0], name), name, low, high)
 
 
-def _str_arg(request: Request, name: str) -> str | None:
+def query_text(request: Any, name: str) -> str | None:
     values = request.args.get(name.encode()) if request.args else None
-    return values[0].decode() if values else None
+    return _text(values[0], name) if values else None
+
+
+def _text(raw: bytes, parameter: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArgument(f"{parameter} is not UTF-8", parameter) from None
 
 
 class ControlResource(resource.Resource):
-    """Dispatches ``/api/v1/...`` to handlers; renders JSON and errors."""
+    """Dispatches ``/api/v1/...`` to handlers; renders JSON results and errors."""
 
     isLeaf = True
 
@@ -110,121 +185,146 @@ class ControlResource(resource.Resource):
 
     def render(self, request: Request) -> bytes | int:
         request.setHeader(b"content-type", b"application/json")
-        parts = [p.decode() for p in getattr(request, "postpath", []) if p]
-        if parts[:2] != ["api", "v1"]:
-            return self._error(request, ApiError(404, "unknown route; the API lives under /api/v1", "path"))
-        method = request.method.decode()
         try:
-            result = self._route(method, parts[2:], request)
-        except ApiError as exc:
+            parts = [_text(p, "path") for p in getattr(request, "postpath", []) if p]
+            if not self.control.authorized(request):
+                raise Unauthorized("this rack's control API needs its token: Authorization: Bearer <token>", "token")
+            if parts[:2] != ["api", "v1"]:
+                raise NotFound("unknown route; the API lives under /api/v1", "path")
+            result = self._route(request.method.decode("ascii", "replace"), parts[2:], request)
+        except RackError as exc:
             return self._error(request, exc)
-        except KeyError as exc:
-            return self._error(request, ApiError(404, f"not found: {exc}", "path"))
-        if result is STREAMING:  # a stream: it writes and finishes by itself
+        except Exception:
+            log.exception("control API: %s %r failed", request.method, request.uri)
+            return self._internal_error(request)
+        if result is STREAMING:  # an event stream writes and finishes the response itself
             return int(server.NOT_DONE_YET)
         if isinstance(result, Deferred):
-            result.addCallback(lambda value: self._finish(request, value))
-            result.addErrback(lambda failure: self._finish_error(request, failure))
+            result.addCallbacks(lambda value: self._finish(request, value), lambda f: self._finish_error(request, f))
             return server.NOT_DONE_YET
-        return result if isinstance(result, bytes) else json.dumps(result).encode()
+        return json.dumps(result).encode()
 
     def _finish(self, request: Request, value: Any) -> None:
         if not request.finished and not getattr(request, "_disconnected", False):
-            request.write(value if isinstance(value, bytes) else json.dumps(value).encode())
+            request.write(json.dumps(value).encode())
             request.finish()
 
     def _finish_error(self, request: Request, failure: Any) -> None:
-        error = failure.value if isinstance(failure.value, ApiError) else ApiError(500, str(failure.value))
-        if not request.finished:
-            request.write(self._error(request, error))
+        if isinstance(failure.value, RackError):
+            body = self._error(request, failure.value)
+        else:
+            log.error("control API: %s %r failed: %s", request.method, request.uri, failure.getTraceback())
+            body = self._internal_error(request)
+        if not request.finished and not getattr(request, "_disconnected", False):
+            request.write(body)
             request.finish()
 
     @staticmethod
-    def _error(request: Request, error: ApiError) -> bytes:
-        request.setResponseCode(error.status)
-        return json.dumps(error.body).encode()
+    def _error(request: Request, error: RackError) -> bytes:
+        request.setResponseCode(status_of(error))
+        return json.dumps(error.as_dict()).encode()
+
+    @staticmethod
+    def _internal_error(request: Request) -> bytes:
+        request.setResponseCode(500)
+        return json.dumps({"error": "internal error in vrack (see the rack's log)"}).encode()
 
     def _route(self, method: str, parts: list[str], request: Request) -> Any:
-        c = self.control
+        rack = self.control.rack
         match (method, parts):
             case ("GET", ["rack"]):
-                return self._rack_info()
+                return rack.info()
             case ("GET", ["devices"]):
-                return [d.describe() for d in c.rack.devices.values()]
+                return [d.describe() for d in rack.devices.values()]
             case ("GET", ["devices", name]):
-                return c.device(name).describe()
+                return rack.device(name).describe()
+            case ("GET", ["credentials"]):
+                return {name: device.credentials() for name, device in rack.devices.items()}
+            case ("GET", ["devices", name, "credentials"]):
+                return rack.device(name).credentials()
             case ("POST", ["devices", name, "power"]):
-                device = c.device(name, "compute")
-                action = _choice(_json_body(request), "action", ["on", "off", "cycle", "reset", "soft"])
-                device.control_power(action, "control API")
-                return device.describe()
+                action = str(json_body(request).get("action"))
+                return rack.power_node(name, action, "control API").describe()
             case ("POST", ["pdus", name, "outlets", outlet]):
-                device = c.device(name, "pdu")
-                action = _choice(_json_body(request), "action", ["on", "off", "reboot"])
-                number = self._number(outlet, "outlet", device.outlet_count)
-                device.control_outlet(number, action, "control API")
-                return device.describe()
+                action = str(json_body(request).get("action"))
+                number = ascii_number(outlet, "outlet")
+                return rack.switch_outlet(name, number, action, "control API").describe()
             case ("POST", ["switches", name, "ports", port]):
-                device = c.device(name, "switch")
-                body = _json_body(request)
-                plugged = body.get("plugged")
+                plugged = json_body(request).get("plugged")
                 if not isinstance(plugged, bool):
-                    raise ApiError(400, "plugged must be true or false", "plugged", [True, False])
-                number = self._number(port, "port", device.port_count)
-                try:
-                    c.rack.power.set_cable(name, number, plugged, "control API")
-                except KeyError:
-                    raise ApiError(404, f"no cable at {name}/{number}", "port") from None
-                return device.describe()
+                    raise InvalidArgument("plugged must be true or false", "plugged", [True, False])
+                return rack.set_cable(name, ascii_number(port, "port"), plugged, "control API").describe()
+            case ("GET", ["faults"]):
+                return {"active": rack.faults.active(), "kinds": rack.faults.kinds()}
+            case ("POST", ["faults"]):
+                request.setResponseCode(201)
+                return rack.faults.inject(_fault_from(json_body(request)), "control API").describe()
+            case ("DELETE", ["faults", fault_id]):
+                return rack.faults.clear(ascii_number(fault_id, "id"), "control API").describe()
+            case ("DELETE", ["faults"]):
+                return {"cleared": [f.describe() for f in rack.faults.clear_all("control API")]}
+            case ("GET", ["scenarios"]):
+                return rack.scenarios.all()
+            case ("POST", ["scenarios"]):
+                run = rack.scenarios.start(_scenario_from(json_body(request)))
+                request.setResponseCode(201)
+                return run.describe()
+            case ("GET", ["scenarios", run_id]):
+                return rack.scenarios.get(ascii_number(run_id, "id")).describe()
+            case ("DELETE", ["scenarios", run_id]):
+                run = rack.scenarios.get(ascii_number(run_id, "id"))
+                run.cancel("control API")
+                return run.describe()
             case ("GET", ["events"]):
                 return self._events(request)
             case ("GET", ["events", "stream"]):
                 return self._event_stream(request)
             case ("POST", ["shutdown"]):
-                self.reactor.callLater(0, c.shutdown)
+                self.reactor.callLater(0, self.control.shutdown)
                 return {"status": "stopping"}
-        raise ApiError(404, f"unknown route {method} /api/v1/{'/'.join(parts)}", "path")
-
-    @staticmethod
-    def _number(text: str, what: str, count: int) -> int:
-        if not text.isdigit() or not 1 <= int(text) <= count:
-            raise ApiError(400, f"{what} must be 1..{count} (got {text!r})", what)
-        return int(text)
-
-    def _rack_info(self) -> dict[str, Any]:
-        rack = self.control.rack
-        kinds: dict[str, int] = {}
-        for device in rack.devices.values():
-            kinds[device.kind] = kinds.get(device.kind, 0) + 1
-        spec = rack.plan.spec
-        return {
-            "rack": spec.rack,
-            "seed": spec.identity_seed,
-            "mode": spec.mode,
-            "time": rack.clock.isoformat(),
-            "devices": kinds,
-            "journal_last_seq": rack.journal.last_seq,
-            "run": rack.journal.run_id,
-        }
+        raise NotFound(f"unknown route {method} /api/v1/{'/'.join(parts)}", "path")
 
     def _event_filters(self, request: Request) -> tuple[int, str | None, str | None]:
-        after = _int_arg(request, "after", 0)
-        device = _str_arg(request, "device")
-        protocol = _str_arg(request, "protocol")
         rack = self.control.rack
-        if device is not None and device not in rack.devices and device != rack.name:
-            raise ApiError(404, f"no device named {device!r}", "device", sorted(rack.devices))
+        after = query_number(request, "after", 0)
+        device = query_text(request, "device")
+        protocol = query_text(request, "protocol")
+        if device is not None and device not in rack.devices and device != rack.rack_name:
+            raise UnknownDevice(f"no device named {device!r}", "device", sorted(rack.devices))
         return after, device, protocol
 
     def _events(self, request: Request) -> Any:
         after, device, protocol = self._event_filters(request)
-        limit = _int_arg(request, "limit", 1000)
-        wait = _int_arg(request, "wait", 0)
+        limit = query_number(request, "limit", 1000, 1, 100_000)
+        wait = query_number(request, "wait", 0, 0, 3600)
         return long_poll(self.control.rack.journal, request, self.reactor, after, device, protocol, limit, wait)
 
     def _event_stream(self, request: Request) -> Any:
         after, device, protocol = self._event_filters(request)
         return event_stream(self.control.rack.journal, request, self.reactor, after, device, protocol)
+
+
+def _fault_from(body: dict[str, Any]) -> Fault:
+    kind, target, params, seed = body.get("kind"), body.get("target"), body.get("params", {}), body.get("seed")
+    if not isinstance(kind, str):
+        raise InvalidArgument("kind must be a fault kind's name (GET /api/v1/faults lists them)", "kind")
+    if not isinstance(target, str):
+        raise InvalidArgument("target must be a device name or a pattern such as node0*", "target")
+    if not isinstance(params, dict):
+        raise InvalidArgument("params must be a JSON object", "params")
+    if seed is not None and not isinstance(seed, str):
+        raise InvalidArgument("seed must be a string", "seed")
+    return Fault(kind, target, params, seed)
+
+
+def _scenario_from(body: dict[str, Any]) -> Scenario:
+    text, source = body.get("text"), body.get("source", "<scenario>")
+    if not isinstance(text, str) or not isinstance(source, str):
+        raise InvalidArgument("text must be the scenario's YAML as a string (source: its file name)", "text")
+    try:
+        return parse_scenario(text, source)
+    except SpecError as exc:
+        raise InvalidArgument(str(exc), "text") from None
 
 
 WEB_GROUP = "vrack.web"
@@ -269,6 +369,7 @@ def plugin_mounts(control: RackControl) -> dict[str, resource.Resource]:
 
 def make_site(control: RackControl, reactor: Any) -> server.Site:
     site = server.Site(RootResource(ControlResource(control, reactor), plugin_mounts(control)), reactor=reactor)
+    site.requestFactory = LimitedRequest
     site.displayTracebacks = False
     site.noisy = False
     return site

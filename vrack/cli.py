@@ -138,6 +138,8 @@ def _call(info: dict[str, Any], method: str, path: str, body: dict[str, Any] | N
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(info["api"] + path, data=data, method=method)
     request.add_header("content-type", "application/json")
+    if info.get("token"):
+        request.add_header("authorization", f"Bearer {info['token']}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
@@ -315,9 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("switch")
     p.add_argument("port", type=int)
     p.add_argument("action", choices=["plug", "unplug"])
+    from vrack.cli_faults import add_fault_commands
     from vrack.events_cli import add_events_parser
 
     add_events_parser(add)
+    add_fault_commands(add)
     add_plugin_commands(sub)
     return parser
 

@@ -64,7 +64,10 @@ def _follow_events(args: argparse.Namespace, info: dict[str, Any]) -> int:
     """Follow the Server-Sent Events stream until the rack stops (or Ctrl-C)."""
     url = info["api"] + f"/api/v1/events/stream?after=0{_query(args)}"
     try:
-        stream = urllib.request.urlopen(url, timeout=60)  # a keep-alive comment comes every 15 s
+        request = urllib.request.Request(url)
+        if info.get("token"):
+            request.add_header("authorization", f"Bearer {info['token']}")
+        stream = urllib.request.urlopen(request, timeout=60)  # a keep-alive comment comes every 15 s
     except urllib.error.HTTPError as exc:
         raise CliError(_http_detail(exc)) from None
     except (urllib.error.URLError, ConnectionError) as exc:

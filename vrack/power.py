@@ -6,29 +6,55 @@
   boots (its own boot delay), logs the AC-lost event in its SEL, and applies
   its power-restore policy (all inside ``bmc_sim``).
 * A node NIC cabled to a switch port makes that port oper-up while the host
-  is powered and the cable is plugged; the switch learns the NIC's MAC and
-  sees its LLDP identity.
+  is powered, the cable is plugged and no fault holds the port down; the
+  switch learns the NIC's MAC and sees its LLDP identity, and the node hears
+  the switch's.
 * PDU outlets report the draw of the supplies they feed.
 
 Every effect is journalled with its cause, so a test can read the chain
-"outlet pdu1/3 off -> node01 AC lost -> sw1 port 1 down".
+"outlet pdu1/3 off -> node01 AC lost -> sw1 port 1 down".  The model talks
+to devices only through their roles (:mod:`vrack.roles`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Mapping
+from typing import Protocol
 
+from vrack.errors import NotFound
 from vrack.journal import Journal
 from vrack.plan import CablePlan, FeedPlan, RackPlan
+from vrack.roles import (
+    CabledHost,
+    HeardNeighbor,
+    HostPowerListener,
+    NeighborSource,
+    OutletBank,
+    PortBank,
+    PoweredHost,
+)
+
+
+class Node(PoweredHost, CabledHost, Protocol):
+    """What the power model needs of a compute node."""
 
 
 class PowerModel:
-    """Propagates outlet, host power and cable changes between devices."""
+    """Propagates outlet, host power, cable and port-fault changes between devices."""
 
-    def __init__(self, plan: RackPlan, devices: dict[str, Any], journal: Journal) -> None:
+    def __init__(
+        self,
+        plan: RackPlan,
+        nodes: Mapping[str, Node],
+        pdus: Mapping[str, OutletBank],
+        switches: Mapping[str, PortBank],
+        journal: Journal,
+    ) -> None:
         self.plan = plan
-        self.devices = devices
+        self.nodes = nodes
+        self.pdus = pdus
+        self.switches = switches
         self.journal = journal
         self.feeds_of_node: dict[str, list[FeedPlan]] = defaultdict(list)
         self.feed_of_outlet: dict[tuple[str, int], FeedPlan] = {}
@@ -38,35 +64,62 @@ class PowerModel:
         self.cables_of_node: dict[str, list[CablePlan]] = defaultdict(list)
         self.cable_at_port: dict[tuple[str, int], CablePlan] = {}
         self.plugged: dict[CablePlan, bool] = {}
+        self.ports_held_down: set[tuple[str, int]] = set()
+        self.failed_supplies: set[tuple[str, int]] = set()
+        self.supplies_of_node = {node.name: node.spec.power_supplies for node in plan.nodes}
         for cable in plan.cables:
             self.cables_of_node[cable.node].append(cable)
             self.cable_at_port[(cable.switch, cable.port)] = cable
             self.plugged[cable] = True
-        for pdu in plan.pdus:
-            self.devices[pdu.name].add_outlet_listener(self._outlet_changed)
-        for node in plan.nodes:
-            backend = getattr(self.devices[node.name], "backend", None)
-            if backend is not None and hasattr(backend, "neighbors"):
-                backend.neighbors = lambda name=node.name: self.lldp_neighbors(name)
-            self.devices[node.name].add_host_power_listener(
-                lambda on, cause, name=node.name: self._host_power_changed(name, on, cause)
-            )
+        for pdu in pdus.values():
+            pdu.add_outlet_listener(self._outlet_changed)
+        for name, node in nodes.items():
+            node.set_neighbor_source(self._neighbor_source(name))
+            node.add_host_power_listener(self._host_power_listener(name))
+
+    def _neighbor_source(self, node: str) -> NeighborSource:
+        return lambda: self.lldp_neighbors(node)
+
+    def _host_power_listener(self, node: str) -> HostPowerListener:
+        return lambda on, cause: self._host_power_changed(node, on, cause)
 
     # ------------------------------------------------------------------ state
 
     def node_has_ac(self, node: str) -> bool:
+        """True while a working power supply of ``node`` is fed (a node without feeds is on permanent AC)."""
+        supplies = self.supplies_of_node.get(node, 1)
+        if all((node, psu) in self.failed_supplies for psu in range(1, supplies + 1)):
+            return False
         feeds = self.feeds_of_node.get(node)
         if not feeds:
             return True
-        return any(self.devices[f.pdu].outlet_on(f.outlet) for f in feeds)
+        return any(self.pdus[f.pdu].outlet_on(f.outlet) and (node, f.psu) not in self.failed_supplies for f in feeds)
+
+    def fail_supply(self, node: str, psu: int, failed: bool, cause: str) -> None:
+        """Power supply ``psu`` of ``node`` fails (delivers nothing) or is replaced; AC and loads follow."""
+        key = (node, psu)
+        if failed == (key in self.failed_supplies):
+            return
+        if failed:
+            self.failed_supplies.add(key)
+        else:
+            self.failed_supplies.discard(key)
+        self.journal.append(node, "power", "supply-failed" if failed else "supply-restored", psu=psu, cause=cause)
+        self.nodes[node].set_ac(self.node_has_ac(node), f"psu{psu} {'failed' if failed else 'restored'} ({cause})")
+        self._update_loads(node)
 
     def apply_initial_state(self) -> None:
         """Give every BMC the AC state its feeds imply, then settle links and loads."""
-        for node in self.plan.nodes:
-            self.devices[node.name].set_ac(self.node_has_ac(node.name), "rack start")
-        for node in self.plan.nodes:
-            self._update_links(node.name, "rack start")
-            self._update_loads(node.name)
+        for name, node in self.nodes.items():
+            node.set_ac(self.node_has_ac(name), "rack start")
+        for name in self.nodes:
+            self._update_links(name, "rack start")
+            self._update_loads(name)
+
+    def cable_plugged(self, switch: str, port: int) -> bool | None:
+        """Whether the cable at ``switch``/``port`` is plugged; ``None`` if no cable ends there."""
+        cable = self.cable_at_port.get((switch, port))
+        return None if cable is None else self.plugged[cable]
 
     # ------------------------------------------------------------------ events
 
@@ -74,13 +127,12 @@ class PowerModel:
         feed = self.feed_of_outlet.get((pdu, outlet))
         if feed is None:
             return
-        node = self.devices[feed.node]
         has_ac = self.node_has_ac(feed.node)
         why = f"outlet {pdu}/{outlet} {'on' if on else 'off'} ({cause})"
         self.journal.append(
             feed.node, "power", "feed-changed", psu=feed.psu, outlet=f"{pdu}/{outlet}", on=on, ac=has_ac
         )
-        node.set_ac(has_ac, why)
+        self.nodes[feed.node].set_ac(has_ac, why)
         self._update_loads(feed.node)
 
     def _host_power_changed(self, node: str, on: bool, cause: str) -> None:
@@ -88,8 +140,11 @@ class PowerModel:
         self._update_loads(node)
 
     def set_cable(self, switch: str, port: int, plugged: bool, cause: str) -> CablePlan:
-        """Plug or unplug the cable at ``switch`` port ``port``; ``KeyError`` if none."""
-        cable = self.cable_at_port[(switch, port)]
+        """Plug or unplug the cable at ``switch`` port ``port``; :class:`NotFound` if no cable ends there."""
+        cable = self.cable_at_port.get((switch, port))
+        if cable is None:
+            cabled = sorted(p for s, p in self.cable_at_port if s == switch)
+            raise NotFound(f"no cable ends at {switch}/{port}", "port", cabled)
         self.plugged[cable] = plugged
         self.journal.append(
             cable.node,
@@ -103,32 +158,44 @@ class PowerModel:
         self._update_links(cable.node, cause)
         return cable
 
-    def lldp_neighbors(self, node: str) -> tuple[Any, ...]:
-        """What the node's lldpd hears: each plugged cable's switch advertises itself on its port."""
-        from node_sim.catalog.context import LldpNeighbor
+    def hold_port_down(self, switch: str, port: int, down: bool, cause: str) -> None:
+        """Force a switch port's link down (a fault) or let it follow the cabling again."""
+        key = (switch, port)
+        if down:
+            self.ports_held_down.add(key)
+        else:
+            self.ports_held_down.discard(key)
+        cable = self.cable_at_port.get(key)
+        if cable is not None:
+            self._update_links(cable.node, cause)
+        else:
+            self.switches[switch].set_link(port, False, None, cause)
 
+    def lldp_neighbors(self, node: str) -> tuple[HeardNeighbor, ...]:
+        """What the node's lldpd hears: each plugged cable's switch advertises itself on its port."""
         heard = []
         for cable in self.cables_of_node.get(node, ()):
-            switch = self.devices[cable.switch]
-            if self.plugged[cable] and switch.switch.port(cable.port).oper_up:
-                heard.append(LldpNeighbor.from_peer(f"eth{cable.nic}", switch.switch.advertisement(cable.port)))
+            switch = self.switches[cable.switch]
+            if self.plugged[cable] and switch.port_oper_up(cable.port):
+                heard.append(HeardNeighbor(cable.nic, switch.port_end(cable.port)))
         return tuple(heard)
 
     # ------------------------------------------------------------------ effects
 
     def _update_links(self, node_name: str, cause: str) -> None:
-        node = self.devices[node_name]
+        node = self.nodes[node_name]
         for cable in self.cables_of_node.get(node_name, ()):
-            up = node.host_powered and self.plugged[cable]
-            switch = self.devices[cable.switch]
-            switch.set_link(cable.port, up, node.link_peer(cable.nic) if up else None, cause)
+            up = node.host_powered and self.plugged[cable] and (cable.switch, cable.port) not in self.ports_held_down
+            self.switches[cable.switch].set_link(cable.port, up, node.nic_end(cable.nic) if up else None, cause)
 
     def _update_loads(self, node_name: str) -> None:
         feeds = self.feeds_of_node.get(node_name)
         if not feeds:
             return
-        live = [f for f in feeds if self.devices[f.pdu].outlet_on(f.outlet)]
-        draw = self.devices[node_name].power_draw()
+        live = [
+            f for f in feeds if self.pdus[f.pdu].outlet_on(f.outlet) and (node_name, f.psu) not in self.failed_supplies
+        ]
+        draw = self.nodes[node_name].power_draw()
         for feed in feeds:
             share = draw / len(live) if feed in live else 0.0
-            self.devices[feed.pdu].set_outlet_load(feed.outlet, share)
+            self.pdus[feed.pdu].set_outlet_load(feed.outlet, share)

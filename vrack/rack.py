@@ -1,27 +1,47 @@
 """The running rack: one MultiService of named device services on one reactor.
 
 ``Rack`` builds every device from a :class:`vrack.plan.RackPlan` through the
-device factories (:mod:`vrack.devices`), wires them to the power and cabling
-model and the journal, and binds their ports when it starts.  Starting is all
+device factories (:mod:`vrack.devices`), sorts them by the roles they play
+(:mod:`vrack.roles`), wires them to the power and cabling model, the fault
+board and the journal, and binds their ports when it starts.  Starting is all
 or nothing: if any device cannot bind, everything already bound is released
 and :class:`RackStartError` lists every failure, each naming the device and
 address.
+
+Its methods below the lifecycle are the rack's public operations (what the
+control API, the CLI through it, the test kit and scenarios call): they take
+plain values, raise :mod:`vrack.errors`, and journal their cause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, maybeDeferred
 
 from vrack.clock import RackClock
 from vrack.devices import DeviceService, RackContext, build_devices
+from vrack.errors import InvalidArgument, UnknownDevice, WrongKind
+from vrack.faults import FaultBoard
 from vrack.journal import Journal
 from vrack.plan import RackPlan
 from vrack.power import PowerModel
+from vrack.roles import (
+    OUTLET_ACTIONS,
+    POWER_ACTIONS,
+    ComputeNode,
+    NetworkSwitch,
+    OutletAction,
+    PowerDistributionUnit,
+)
+from vrack.scenario import ScenarioBoard
+
+T = TypeVar("T")
+
+ROLE_KINDS = {ComputeNode: "compute", PowerDistributionUnit: "pdu", NetworkSwitch: "switch"}
 
 
 class RackStartError(Exception):
@@ -55,11 +75,26 @@ class Rack(MultiService):
         self.clock = clock
         self.setName(plan.spec.rack)
         self.devices: dict[str, DeviceService] = {}
+        self.nodes: dict[str, ComputeNode] = {}
+        self.pdus: dict[str, PowerDistributionUnit] = {}
+        self.switches: dict[str, NetworkSwitch] = {}
         context = RackContext(reactor, journal, clock, network, state_path)
         for device in build_devices(plan, context):
             self.devices[device.device_name] = device
             device.setServiceParent(self)
-        self.power = PowerModel(plan, self.devices, journal)
+            if isinstance(device, ComputeNode):
+                self.nodes[device.device_name] = device
+            elif isinstance(device, PowerDistributionUnit):
+                self.pdus[device.device_name] = device
+            elif isinstance(device, NetworkSwitch):
+                self.switches[device.device_name] = device
+        self.power = PowerModel(plan, self.nodes, self.pdus, self.switches, journal)
+        self.faults = FaultBoard(self, journal, reactor, plan.spec.identity_seed)
+        self.scenarios = ScenarioBoard(self)
+
+    @property
+    def rack_name(self) -> str:
+        return str(self.name)
 
     def startService(self) -> None:
         """Bind every device; on any failure release all and raise RackStartError."""
@@ -84,15 +119,92 @@ class Rack(MultiService):
             raise RackStartError(failures)
         self.running = 1
         self.power.apply_initial_state()
-        self.journal.append(self.name or "rack", "control", "rack-started", devices=len(self.devices))
+        self.journal.append(self.rack_name, "control", "rack-started", devices=len(self.devices))
 
     @inlineCallbacks
     def stopService(self) -> Generator[Deferred[Any], Any, None]:
-        """Stop devices in reverse start order, then close the journal."""
+        """Clear faults, stop devices in reverse start order, then close the journal."""
         if not self.running:
             return
         self.running = 0
-        self.journal.append(self.name or "rack", "control", "rack-stopping")
+        self.scenarios.cancel_all("rack stopping")
+        self.faults.clear_all("rack stopping")
+        self.journal.append(self.rack_name, "control", "rack-stopping")
         stops = [maybeDeferred(d.stopService) for d in reversed(list(self.devices.values()))]
         yield DeferredList(stops, consumeErrors=True)
         self.journal.close()
+
+    # ------------------------------------------------------------------ finding devices
+
+    def device(self, name: str) -> DeviceService:
+        """The device called ``name``; :class:`UnknownDevice` (with the valid names) if none is."""
+        device = self.devices.get(name)
+        if device is None:
+            raise UnknownDevice(f"no device named {name!r}", "name", sorted(self.devices))
+        return device
+
+    def node(self, name: str) -> ComputeNode:
+        return self._of_kind(name, self.nodes, "compute")
+
+    def pdu(self, name: str) -> PowerDistributionUnit:
+        return self._of_kind(name, self.pdus, "pdu")
+
+    def switch(self, name: str) -> NetworkSwitch:
+        return self._of_kind(name, self.switches, "switch")
+
+    def _of_kind(self, name: str, table: dict[str, T], kind: str) -> T:
+        found = table.get(name)
+        if found is not None:
+            return found
+        device = self.device(name)
+        raise WrongKind(f"{name!r} is a {device.kind}, not a {kind}", "name", sorted(table))
+
+    # ------------------------------------------------------------------ operations
+
+    def power_node(self, name: str, action: str, cause: str) -> ComputeNode:
+        """Chassis control of node ``name`` through its BMC (``on``, ``off``, ``cycle``, ``reset``, ``soft``)."""
+        node = self.node(name)
+        node.control_power(_choice(action, POWER_ACTIONS, "action"), cause)
+        return node
+
+    def switch_outlet(self, pdu_name: str, outlet: int, action: str, cause: str) -> PowerDistributionUnit:
+        """Switch outlet ``outlet`` of ``pdu_name`` (``on``, ``off``, ``reboot``)."""
+        pdu = self.pdu(pdu_name)
+        checked: OutletAction = _choice(action, OUTLET_ACTIONS, "action")
+        pdu.control_outlet(_in_range(outlet, pdu.outlet_count, "outlet"), checked, cause)
+        return pdu
+
+    def set_cable(self, switch_name: str, port: int, plugged: bool, cause: str) -> NetworkSwitch:
+        """Plug or pull the cable at ``switch_name`` port ``port``."""
+        switch = self.switch(switch_name)
+        self.power.set_cable(switch_name, _in_range(port, switch.port_count, "port"), plugged, cause)
+        return switch
+
+    def info(self) -> dict[str, Any]:
+        """Rack name, seed, mode, rack time, device counts and the journal's last sequence number."""
+        kinds: dict[str, int] = {}
+        for device in self.devices.values():
+            kinds[device.kind] = kinds.get(device.kind, 0) + 1
+        spec = self.plan.spec
+        return {
+            "rack": spec.rack,
+            "seed": spec.identity_seed,
+            "mode": spec.mode,
+            "time": self.clock.isoformat(),
+            "devices": kinds,
+            "journal_last_seq": self.journal.last_seq,
+            "run": self.journal.run_id,
+        }
+
+
+def _choice(value: str, valid: tuple[T, ...], parameter: str) -> T:
+    for option in valid:
+        if value == option:
+            return option
+    raise InvalidArgument(f"{parameter} must be one of {', '.join(map(str, valid))} (got {value!r})", parameter, valid)
+
+
+def _in_range(number: int, count: int, parameter: str) -> int:
+    if not 1 <= number <= count:
+        raise InvalidArgument(f"{parameter} must be 1..{count} (got {number})", parameter, [f"1..{count}"])
+    return number

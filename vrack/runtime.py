@@ -15,6 +15,7 @@ entries are flushed and the file closed), libvirtd, the namespace.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class RackRuntime:
         self._libvirtd: Any = None
         self._listening: Any = None
         self._stopping: Deferred[None] | None = None
+        self._token: str | None = None
 
     @property
     def running(self) -> bool:
@@ -99,7 +101,8 @@ class RackRuntime:
                 self.rack.startService()
             except RackStartError as exc:
                 raise RackStartFailure(str(exc)) from exc
-            control = RackControl(self.rack, self.request_shutdown)
+            self._token = secrets.token_urlsafe(32) if spec.control.allow_remote else None
+            control = RackControl(self.rack, self.request_shutdown, self._token)
             try:
                 self._listening = self.reactor.listenTCP(
                     spec.control.port, make_site(control, self.reactor), interface=str(spec.control.address)
@@ -126,6 +129,8 @@ class RackRuntime:
             "run": self.run_id,
             "events": str(self.run_path / "events.jsonl"),
         }
+        if self._token:
+            info["token"] = self._token  # control.json is written 0600
         info.update(self._extra_control)
         return info
 

@@ -57,7 +57,9 @@ class RackDir:
     def write_control(self, info: dict[str, Any]) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         tmp = self.control_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it may hold the API token
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(info, indent=2) + "\n")
         tmp.replace(self.control_file)
 
     def read_control(self) -> dict[str, Any] | None:

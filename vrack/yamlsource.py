@@ -17,6 +17,14 @@ import yaml
 PathKey = tuple[str | int, ...]
 
 
+def format_path(path: PathKey) -> str:
+    """``('devices', 2, 'bmc', 'port')`` -> ``devices[2].bmc.port``."""
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
 class YamlSyntaxError(Exception):
     """The document is not valid YAML (or not a mapping at the top)."""
 
@@ -81,7 +89,37 @@ def load_yaml(text: str, source: str = "<string>") -> LocatedDocument:
     return LocatedDocument(source, data, lines)
 
 
+MAX_DOCUMENT_BYTES = 64 << 20
+
+
 def load_yaml_file(path: str | Path) -> LocatedDocument:
-    """Read and parse a YAML file; missing files raise ``FileNotFoundError``."""
+    """Read and parse a YAML file; missing files raise ``FileNotFoundError``.
+
+    A path that is a directory, unreadable, larger than :data:`MAX_DOCUMENT_BYTES` or not UTF-8 text raises
+    :class:`YamlSyntaxError` saying so (with the line of the first undecodable byte).
+    """
     p = Path(path)
-    return load_yaml(p.read_text(encoding="utf-8"), str(path))
+    source = str(path)
+    if p.is_dir():
+        raise YamlSyntaxError(source, None, "is a directory; give the path of a YAML file")
+    try:
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise YamlSyntaxError(source, None, f"cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise YamlSyntaxError(source, None, f"is larger than {MAX_DOCUMENT_BYTES >> 20} MiB; is it really a YAML file?")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise YamlSyntaxError(
+            source, line, f"is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); a spec is a YAML file"
+        ) from None
+    if "\x00" in text:
+        raise YamlSyntaxError(
+            source, text.count("\n", 0, text.index("\x00")) + 1, "contains NUL bytes; not a YAML file"
+        )
+    return load_yaml(text, source)

@@ -113,7 +113,7 @@ class Southbound:
     def _next(self, record: NodeRecord) -> tuple[int, bytes]:
         if record.outstanding is None:
             if not record.batches:
-                return 404, b'{"message":"No tasks waiting"}'
+                return 204, b""  # on-taskgraph answers 204 No Content while no task is waiting
             record.outstanding = record.batches.popleft()
         batch = record.outstanding
         tasks = copy.deepcopy(batch.commands)

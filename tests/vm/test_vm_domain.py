@@ -112,7 +112,7 @@ def node_and_conn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[VmNo
         return conn
 
     node = VmNode("vrt-vm-fake", ["52:54:00:E8:00:01"], "pxe", "qemu:///system", "prov0",
-                  serial_log=tmp_path / "serial.log", connect=connect)  # fmt: skip
+                  serial_log=tmp_path / "serial.log", reactor=None, connect=connect)  # fmt: skip
     monkeypatch.setattr(node, "_run", _sync)
     return node, conn
 

@@ -90,7 +90,9 @@ def test_vm_node_pxe_boots_from_dnsmasq_on_prov0(
     """power_on(pxe) -> DHCPDISCOVER/DHCPACK for the VM's MAC -> TFTP of boot.ipxe -> the script's echo on
     the serial console; power_off destroys; undefine removes the definition."""
     serial = vm_rack.workdir / "serial-pxe1.log"
-    node = VmNode("vrt-vm-pxe1", [MAC], "pxe", bridge="prov0", serial_log=serial)
+    from twisted.internet import reactor
+
+    node = VmNode("vrt-vm-pxe1", [MAC], "pxe", bridge="prov0", serial_log=serial, reactor=reactor)
     dnsmasq, timings = vm_rack.dnsmasq, vm_rack.timings
     try:
         yield node.undefine()  # a definition left by an earlier, killed run

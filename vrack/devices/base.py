@@ -8,18 +8,23 @@ from twisted.application.service import MultiService
 
 
 class DeviceService(MultiService):
-    """A named device: its protocol servers are child services.
+    """A named device (it plays :class:`vrack.roles.RackDevice`): its protocol servers are child services.
 
-    Subclasses set ``kind`` and implement :meth:`describe`.  ``startService``
+    Subclasses set ``kind`` and ``model`` and implement :meth:`describe`.  ``startService``
     binds the children in order and, if one fails, stops the ones already
     started before re-raising, so a failed device never keeps a port.
     """
 
     kind = "device"
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, model: str) -> None:
         super().__init__()
         self.setName(name)
+        self._model = model
+
+    @property
+    def model(self) -> str:
+        return self._model
 
     @property
     def device_name(self) -> str:
@@ -27,7 +32,11 @@ class DeviceService(MultiService):
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready state for the control API."""
-        return {"name": self.name, "kind": self.kind}
+        return {"name": self.name, "kind": self.kind, "model": self.model}
+
+    def credentials(self) -> dict[str, Any]:
+        """Live credentials with secrets (the owner's ``vrack credentials``); none by default."""
+        return {}
 
     def startService(self) -> None:
         started = []

@@ -8,19 +8,34 @@ model always agree.  AC power comes from the rack's power model.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from bmc_sim.config import LanConfig, Privilege, UserConfig
 from bmc_sim.device import Bmc
 from bmc_sim.message import IpmiRequest, RequestContext, RequestRecord
 from bmc_sim.models import build_config
 from bmc_sim.protocol import BmcService
+from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from vrack.devices import RackContext
 from vrack.devices.base import DeviceService
+from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.nodes.base import NodeBackend, NoNetworkBackend, effective_boot
 from vrack.plan import NodePlan, RackPlan
+from vrack.roles import (
+    BmcFault,
+    BmcFaults,
+    CabledHost,
+    HostPowerListener,
+    LinkEnd,
+    ManagedHost,
+    NeighborSource,
+    PowerAction,
+    PoweredHost,
+    SensorLevels,
+)
 
 PRIVILEGES = {
     "callback": Privilege.CALLBACK,
@@ -31,6 +46,7 @@ PRIVILEGES = {
 CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03, "soft": 0x05}
 HOST_WATTS = {"quanta-d51": 280.0, "dell-r630": 310.0, "generic": 240.0}
 STANDBY_WATTS = 12.0
+SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
 
 
@@ -45,17 +61,17 @@ def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
     return tuple(users)
 
 
-class ComputeDevice(DeviceService):
+class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaults):
     """One node: a BMC service plus power and NIC identity."""
 
     kind = "compute"
 
     def __init__(self, plan: NodePlan, rack: RackPlan, context: RackContext) -> None:
-        super().__init__(plan.name)
+        super().__init__(plan.name, plan.spec.model)
         reactor, journal, clock = context.reactor, context.journal, context.clock
         self.plan = plan
         self.journal = journal
-        self._host_listeners: list[Callable[[bool, str], None]] = []
+        self._host_listeners: list[HostPowerListener] = []
         bmc_spec = plan.spec.bmc
         lan = LanConfig(
             ip_address=str(plan.bmc_address),
@@ -116,7 +132,7 @@ class ComputeDevice(DeviceService):
 
     # ------------------------------------------------------------------ power model hooks
 
-    def add_host_power_listener(self, listener: Callable[[bool, str], None]) -> None:
+    def add_host_power_listener(self, listener: HostPowerListener) -> None:
         self._host_listeners.append(listener)
 
     def set_ac(self, on: bool, cause: str) -> None:
@@ -134,32 +150,87 @@ class ComputeDevice(DeviceService):
             return 0.0
         return HOST_WATTS.get(self.plan.spec.model, 250.0) if self.host_powered else STANDBY_WATTS
 
-    def link_peer(self, nic: int) -> dict[str, Any]:
-        """What a switch port cabled to NIC ``nic`` sees over LLDP."""
-        return {
-            "mac": self.plan.nic_macs[nic],
-            "chassis_name": self.device_name,
-            "port_id": f"eth{nic}",
-            "port_descr": f"{self.device_name} eth{nic}",
-            "system_descr": f"vrack simulated node ({self.plan.spec.model})",
-        }
+    @property
+    def nic_count(self) -> int:
+        return len(self.plan.nic_macs)
+
+    def nic_end(self, nic: int) -> LinkEnd:
+        """What a switch port cabled to NIC ``nic`` sees over LLDP and in its FDB."""
+        return LinkEnd(
+            mac=self.plan.nic_macs[nic],
+            chassis_name=self.device_name,
+            port_id=f"eth{nic}",
+            port_descr=f"{self.device_name} eth{nic}",
+            system_descr=f"vrack simulated node ({self.plan.spec.model})",
+        )
+
+    def set_neighbor_source(self, source: NeighborSource) -> None:
+        self.backend.set_neighbor_source(source)
 
     # ------------------------------------------------------------------ control API
 
-    def control_power(self, action: str, cause: str) -> None:
-        """Chassis control through the BMC (as ipmitool would); refuses without AC."""
-        from vrack.api import ApiError
+    def control_power(self, action: PowerAction, cause: str) -> None:
+        """Chassis control through the BMC (as ipmitool would).
 
+        Refused with :class:`DeviceStateConflict`, in the words a BMC would use, when the node has no AC power
+        or the BMC answers "not supported in present state" (0xD5: a reset or cycle while the host is off).
+        """
         if not self.bmc.ac_powered:
-            raise ApiError(409, f"{self.device_name} has no AC power (its PDU outlets are off)", "action")
+            raise DeviceStateConflict(f"{self.device_name} has no AC power (its PDU outlets are off)", "action")
+        if not self.bmc.responsive:
+            raise DeviceStateConflict(f"{self.device_name}'s BMC is not answering (booting or reset)", "action")
         self.journal.append(self.device_name, "control", "power", action=action, cause=cause)
-        self._in_band(0x00, 0x02, bytes([CHASSIS_CONTROL[action]]))
+        code = self._in_band_status(0x00, 0x02, bytes([CHASSIS_CONTROL[action]]))
+        if code == 0xD5:
+            state = "on" if self.bmc.chassis.power_on else "off"
+            raise DeviceStateConflict(
+                f"{self.device_name}: the BMC refused chassis power {action} while the host is {state} "
+                f"(completion code 0xd5, not supported in present state); {action} needs the host on",
+                "action",
+                ["on", "off", "soft"] if state == "on" else ["on"],
+            )
+        if code != 0:
+            raise DeviceStateConflict(
+                f"{self.device_name}: the BMC refused chassis power {action} (completion code {code:#04x})", "action"
+            )
 
-    def _in_band(self, netfn: int, cmd: int, data: bytes = b"") -> bytes:
-        response = self.bmc.handle(IpmiRequest(netfn, cmd, data), _IN_BAND)
-        if response.completion_code != 0:
-            raise RuntimeError(f"{self.device_name}: in-band {netfn:#x}/{cmd:#x} failed: {response.completion_code:#x}")
-        return response.data
+    # ------------------------------------------------------------------ faults
+
+    def set_bmc_fault(self, fault: BmcFault, active: bool, cause: str) -> None:
+        if fault == "hang":
+            self.bmc.hung = active
+        else:
+            self.bmc.answers_busy = active
+
+    def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
+        self.bmc.mc_reset(kind)
+
+    def _threshold_sensor(self, name: str) -> Sensor:
+        for sensor in self.bmc.sensors:
+            if sensor.name == name and sensor.is_threshold:
+                return sensor
+        valid = [s.name for s in self.bmc.sensors if s.is_threshold]
+        raise InvalidArgument(f"{self.device_name} has no threshold sensor {name!r}", "sensor", valid)
+
+    def sensor_levels(self, sensor: str) -> SensorLevels:
+        found = self._threshold_sensor(sensor)
+        config = next(c for c in self.config.sensors if c.number == found.number)
+        thresholds = {n: float(v) for n, v in dataclasses.asdict(found.thresholds).items() if v is not None}
+        return SensorLevels(sensor, float(config.nominal), found.override, thresholds)
+
+    def force_sensor(self, sensor: str, value: float | None, cause: str) -> None:
+        self._threshold_sensor(sensor)
+        records = self.bmc.set_sensor_reading(sensor, value)
+        if records:
+            self.journal.append(self.device_name, "bmc", "sel-event", sensor=sensor, records=records, cause=cause)
+
+    def log_power_supply_failure(self, psu: int, failed: bool, cause: str) -> None:
+        number = next((s.number for s in self.bmc.sensors if s.name.upper().startswith(f"PSU{psu}")), 0)
+        record = self.bmc.log_event(0x08, number, 0x01, asserted=failed)  # power supply: failure detected
+        self.journal.append(self.device_name, "bmc", "sel-event", psu=psu, failed=failed, records=[record], cause=cause)
+
+    def _in_band_status(self, netfn: int, cmd: int, data: bytes = b"") -> int:
+        return self.bmc.handle(IpmiRequest(netfn, cmd, data), _IN_BAND).completion_code
 
     def describe(self) -> dict[str, Any]:
         spec = self.plan.spec
@@ -175,7 +246,8 @@ class ComputeDevice(DeviceService):
                 "bound_port": self.service.port,
                 "mac": self.plan.bmc_mac,
                 "responsive": self.bmc.responsive,
-                "users": [u.name for u in self.config.users],
+                "users": [account["name"] for account in self.live_users()],
+                "accounts": self.live_users(),
                 "sel_entries": len(self.bmc.sel),
             },
             "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(self.plan.nic_macs)],
@@ -183,12 +255,67 @@ class ComputeDevice(DeviceService):
             "serial": self.plan.system_serial,
             "uuid": self.plan.system_uuid,
             "stats": self.endpoint.stats.as_dict(),
+            "sensors": self.sensor_summary(),
         }
+
+    def sensor_summary(self) -> list[dict[str, Any]]:
+        """Every threshold sensor's reading now, in engineering units, and its status (ok/warning/critical)."""
+        host_on = self.bmc.chassis.power_on
+        out = []
+        for sensor in self.bmc.sensors:
+            if not sensor.is_threshold or sensor.linear is None:
+                continue
+            reading = sensor.read(host_on)
+            value = round(sensor.linear.to_value(reading.raw), 2) if reading.available else None
+            bits = reading.threshold_bits
+            status = (
+                "non-recoverable" if bits & 0x24 else "critical" if bits & 0x12 else "warning" if bits & 0x09 else "ok"
+            )
+            out.append({"name": sensor.name, "type": SENSOR_TYPES.get(sensor.sensor_type, "other"), "value": value,
+                        "status": status if reading.available else "unavailable"})  # fmt: skip
+        return out
+
+    def live_users(self) -> list[dict[str, Any]]:
+        """The BMC's enabled users as they are now (RackHD's credential graph changes them), without passwords."""
+        channel = self.config.channel
+        return [
+            {
+                "id": u.user_id,
+                "name": u.name.decode(errors="replace"),
+                "privilege": u.privilege_limit(channel).name.lower(),
+            }
+            for u in self.bmc.users
+            if u.enabled and u.name
+        ]
+
+    def credentials(self) -> dict[str, Any]:
+        """The BMC's enabled users with their passwords as they are now."""
+        channel = self.config.channel
+        users = [
+            {
+                "id": u.user_id,
+                "name": u.name.decode(errors="replace"),
+                "password": u.password.rstrip(b"\0").decode(errors="replace"),
+                "privilege": u.privilege_limit(channel).name.lower(),
+            }
+            for u in self.bmc.users
+            if u.enabled and u.name
+        ]
+        return {"bmc": {"address": str(self.plan.bmc_address), "port": self.service.port, "users": users}}
 
     def stopService(self) -> Any:
         """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
         d = super().stopService()
         return self.backend.shutdown() if d is None else d.addBoth(lambda _: self.backend.shutdown())
+
+
+def _threshold_status(bits: int) -> str:
+    """Health in words from threshold status bits (bit0 LNC, 1 LC, 2 LNR, 3 UNC, 4 UC, 5 UNR)."""
+    if bits & 0x24:
+        return "non-recoverable"
+    if bits & 0x12:
+        return "critical"
+    return "warning" if bits & 0x09 else "ok"
 
 
 def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
@@ -223,7 +350,7 @@ def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
 
     def reboot() -> None:  # an OS reboot: the host resets, the BMC's boot flags apply
         if device.bmc.ac_powered and device.host_powered:
-            device._in_band(0x00, 0x02, bytes([CHASSIS_CONTROL["reset"]]))
+            device._in_band_status(0x00, 0x02, bytes([CHASSIS_CONTROL["reset"]]))
 
     return SimBackend(
         plan.name,

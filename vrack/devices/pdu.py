@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from pdu_sim.device import Pdu
@@ -11,12 +11,13 @@ from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
 from vrack.journal import Journal
 from vrack.plan import RackPlan, SnmpDevicePlan
+from vrack.roles import OutletAction, OutletBank, OutletListener, RelayFaults
 from vrack.spec import PduSpec
 
-RackOutletListener = Callable[[str, int, bool, str], None]
 
+class PduDevice(SnmpDeviceService, OutletBank, RelayFaults):
+    """A PDU: its outlets feed node power supplies through the power model."""
 
-class PduDevice(SnmpDeviceService):
     kind = "pdu"
 
     def __init__(self, plan: SnmpDevicePlan, reactor: Any, journal: Journal) -> None:
@@ -31,7 +32,7 @@ class PduDevice(SnmpDeviceService):
             initial_on=spec.outlets_on,
         )
         super().__init__(plan, self.pdu.source, reactor, journal)
-        self._listeners: list[RackOutletListener] = []
+        self._listeners: list[OutletListener] = []
         self.pdu.add_outlet_listener(self._outlet_changed)
 
     @property
@@ -44,7 +45,7 @@ class PduDevice(SnmpDeviceService):
             listener(self.device_name, outlet, on, cause)
 
     # power model hooks
-    def add_outlet_listener(self, listener: RackOutletListener) -> None:
+    def add_outlet_listener(self, listener: OutletListener) -> None:
         self._listeners.append(listener)
 
     def outlet_on(self, outlet: int) -> bool:
@@ -54,12 +55,15 @@ class PduDevice(SnmpDeviceService):
         self.pdu.set_outlet_load(outlet, watts)
 
     # control API
-    def control_outlet(self, outlet: int, action: str, cause: str) -> None:
+    def control_outlet(self, outlet: int, action: OutletAction, cause: str) -> None:
         self.journal.append(self.device_name, "control", "outlet", outlet=outlet, action=action, cause=cause)
         if action == "reboot":
             self.pdu.reboot_outlet(outlet, cause)
         else:
             self.pdu.set_outlet(outlet, action == "on", cause)
+
+    def set_relay_fault(self, outlet: int, stuck: bool, delay: float, cause: str) -> None:
+        self.pdu.set_relay_fault(outlet, stuck, delay)
 
     def describe(self) -> dict[str, Any]:
         info = self.snmp_description()

@@ -21,7 +21,7 @@ class SnmpDeviceService(DeviceService):
     """A device whose management interface is one SNMP agent."""
 
     def __init__(self, plan: SnmpDevicePlan, source: MibSource, reactor: Any, journal: Journal) -> None:
-        super().__init__(plan.name)
+        super().__init__(plan.name, plan.spec.model)
         self.plan = plan
         self.journal = journal
         snmp = plan.spec.snmp
@@ -64,6 +64,19 @@ class SnmpDeviceService(DeviceService):
         if record.values:
             fields["values"] = list(record.values)
         self.journal.append(self.device_name, "snmp", record.operation, **fields)
+
+    def credentials(self) -> dict[str, Any]:
+        """SNMP communities and v3 users with their keys, as the spec gave them."""
+        snmp = self.plan.spec.snmp
+        return {
+            "snmp": {
+                "address": str(self.plan.address),
+                "port": self.agent.port,
+                "versions": list(snmp.versions),
+                "communities": [{"name": c.name, "access": c.access} for c in snmp.communities],
+                "users": [user.model_dump() for user in snmp.users],
+            }
+        }
 
     def snmp_description(self) -> dict[str, Any]:
         return {

@@ -13,10 +13,13 @@ from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
 from vrack.journal import Journal
 from vrack.plan import RackPlan, SnmpDevicePlan
+from vrack.roles import LinkEnd, PortBank
 from vrack.spec import SwitchSpec
 
 
-class SwitchDevice(SnmpDeviceService):
+class SwitchDevice(SnmpDeviceService, PortBank):
+    """A switch: port links follow the cabling model; it advertises itself over LLDP on every port."""
+
     kind = "switch"
 
     def __init__(self, plan: SnmpDevicePlan, seed: str, reactor: Any, journal: Journal) -> None:
@@ -38,10 +41,29 @@ class SwitchDevice(SnmpDeviceService):
     def port_count(self) -> int:
         return self.switch.port_count
 
-    def set_link(self, port: int, up: bool, peer: dict[str, Any] | None, cause: str) -> None:
+    def port_oper_up(self, port: int) -> bool:
+        return self.switch.port(port).oper_up
+
+    def port_end(self, port: int) -> LinkEnd:
+        advertised = self.switch.advertisement(port)
+        return LinkEnd(
+            mac=advertised.mac,
+            chassis_name=advertised.chassis_name,
+            port_id=advertised.port_id,
+            port_descr=advertised.port_descr,
+            system_descr=advertised.system_descr,
+            mgmt_ip=advertised.mgmt_ip,
+        )
+
+    def set_link(self, port: int, up: bool, peer: LinkEnd | None, cause: str) -> None:
         """Link state from the power and cabling model (peer = the cabled NIC, when up)."""
         before = self.switch.port(port).oper_up
-        self.switch.set_link(port, up, peer=LinkPeer(**peer) if peer else None)
+        link_peer = (
+            LinkPeer(peer.mac, peer.chassis_name, peer.port_id, peer.port_descr, peer.system_descr, peer.mgmt_ip)
+            if peer
+            else None
+        )
+        self.switch.set_link(port, up, peer=link_peer)
         after = self.switch.port(port).oper_up
         if before != after:
             self.journal.append(self.device_name, "link", "port-up" if after else "port-down", port=port, cause=cause)

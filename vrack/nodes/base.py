@@ -15,6 +15,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 
 from vrack.journal import Journal
+from vrack.roles import NeighborSource
 
 # A BMC with no valid boot override boots in its BIOS order; an unprovisioned bare-metal node has no OS
 # on disk, so its first choice is the network, which is what RackHD expects of new nodes.
@@ -35,6 +36,11 @@ class NodeBackend(ABC):
         self.node = node
         self.journal = journal
         self.running = False
+        self.neighbor_source: NeighborSource = lambda: ()
+
+    def set_neighbor_source(self, source: NeighborSource) -> None:
+        """What the host hears over LLDP (the rack's cabling); backends that run an LLDP agent read it."""
+        self.neighbor_source = source
 
     @abstractmethod
     def host_on(self, boot: str, cause: str) -> None:

@@ -118,6 +118,21 @@ class NetnsFetcher:
 class SimBackend(NodeBackend):
     """A simulated node: network boot, then RackHD's microkernel when that is what it boots."""
 
+    def lldp_neighbors(self) -> tuple[LldpNeighbor, ...]:
+        """What ``lldpcli show neighbor`` reports: the rack's cabling as heard on ``ethN``."""
+        return tuple(
+            LldpNeighbor(
+                interface=f"eth{heard.nic}",
+                chassis_mac=heard.remote.mac,
+                chassis_name=heard.remote.chassis_name,
+                port_ifname=heard.remote.port_id,
+                port_descr=heard.remote.port_descr,
+                system_descr=heard.remote.system_descr,
+                mgmt_ip=heard.remote.mgmt_ip,
+            )
+            for heard in self.neighbor_source()
+        )
+
     kind = "sim"
 
     def __init__(
@@ -141,7 +156,6 @@ class SimBackend(NodeBackend):
         self.hardware = load_hardware(model)
         self.bmc = bmc
         self.reboot = reboot
-        self.neighbors: Callable[[], tuple[LldpNeighbor, ...]] = lambda: ()
         self.netboot = NetbootNode(
             nics,
             str(identity.system_uuid),
@@ -201,7 +215,7 @@ class SimBackend(NodeBackend):
             hardware=self.hardware,
             identity=self.identity,
             ipmi=bmc_ipmi(self.bmc),
-            neighbors=self.neighbors,
+            neighbors=self.lldp_neighbors,
             uptime=lambda: self.reactor.seconds() - self._booted_at,
         )
         fetcher = NetnsFetcher(self.reactor, self.io, outcome.nic.interface, outcome.ip)

@@ -185,7 +185,7 @@ class VmDomain:
 class VmNode:
     """A VM node: every method runs :class:`VmDomain`'s blocking call in a thread and returns a Deferred.
 
-    ``reactor`` (default: the global one, looked up on first call) must provide IReactorThreads.
+    ``reactor`` (the rack's; never a global fallback) must provide IReactorThreads.
     ``connect`` opens a libvirt connection for a URI (default :func:`open_libvirt`).
     """
 
@@ -201,7 +201,7 @@ class VmNode:
         memory_mib: int = 256,
         nic_model: str = "virtio",
         disk: Path | None = None,
-        reactor: Any = None,
+        reactor: Any,
         connect: Callable[[str], _Connection] = open_libvirt,
     ) -> None:
         config = VmConfig(
@@ -227,10 +227,6 @@ class VmNode:
     def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Deferred[T]:
         from twisted.internet.threads import deferToThreadPool
 
-        if self._reactor is None:
-            from twisted.internet import reactor
-
-            self._reactor = reactor
         return deferToThreadPool(self._reactor, self._reactor.getThreadPool(), fn, *args, **kwargs)
 
     def define(self) -> Deferred[None]:

@@ -1,0 +1,227 @@
+"""What a device offers the rack: typed roles.
+
+A device service declares the roles it plays by inheriting them
+(``class PduDevice(SnmpDeviceService, OutletBank)``).  The rack sorts its
+devices by role once, and the power model, the control API, faults, the test
+kit and the web view call those declared methods only: never ``getattr`` or
+``hasattr`` on a device.
+
+========================  ===================================================
+role                      who plays it, and what it gives the rack
+========================  ===================================================
+:class:`RackDevice`       every device: name, kind, model, ``describe()``
+:class:`PoweredHost`      compute nodes: AC in from feeds, host power, draw
+:class:`CabledHost`       compute nodes: what each NIC shows a switch port
+:class:`ManagedHost`      compute nodes: chassis control through the BMC
+:class:`OutletBank`       PDUs: outlets that feed power supplies
+:class:`PortBank`         switches: ports whose links follow the cabling
+:class:`BmcFaults`        compute nodes: a BMC that hangs, answers busy, resets
+:class:`RelayFaults`      PDUs: outlet relays that stick or switch late
+========================  ===================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
+
+PowerAction = Literal["on", "off", "cycle", "reset", "soft"]
+POWER_ACTIONS: tuple[PowerAction, ...] = ("on", "off", "cycle", "reset", "soft")
+OutletAction = Literal["on", "off", "reboot"]
+OUTLET_ACTIONS: tuple[OutletAction, ...] = ("on", "off", "reboot")
+
+HostPowerListener = Callable[[bool, str], None]
+"""``(host powered, cause)``."""
+
+OutletListener = Callable[[str, int, bool, str], None]
+"""``(pdu name, outlet, on, cause)``."""
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    """One end of a cable as the other end learns it (LLDP, FDB): the end's MAC and identity."""
+
+    mac: str
+    chassis_name: str
+    port_id: str
+    port_descr: str = ""
+    system_descr: str = ""
+    mgmt_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class HeardNeighbor:
+    """An LLDP neighbour a node hears on one of its NICs."""
+
+    nic: int
+    remote: LinkEnd
+
+
+NeighborSource = Callable[[], tuple[HeardNeighbor, ...]]
+
+
+@runtime_checkable
+class RackDevice(Protocol):
+    """Every device of a rack."""
+
+    kind: str
+
+    @property
+    def device_name(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready live state (what status, the API and the test kit report); never a secret."""
+        ...
+
+    def credentials(self) -> dict[str, Any]:
+        """The device's live credentials with their secrets, for the rack's owner only (``vrack credentials``)."""
+        ...
+
+
+@runtime_checkable
+class PoweredHost(Protocol):
+    """A host whose power supplies are fed by PDU outlets."""
+
+    @property
+    def host_powered(self) -> bool:
+        """True while the host runs (AC present and chassis power on)."""
+        ...
+
+    def set_ac(self, on: bool, cause: str) -> None:
+        """AC power reached (or left) the host's supplies."""
+        ...
+
+    def power_draw(self) -> float:
+        """Watts drawn now (0 without AC; standby when the host is off)."""
+        ...
+
+    def add_host_power_listener(self, listener: HostPowerListener) -> None: ...
+
+
+@runtime_checkable
+class CabledHost(Protocol):
+    """A host with NICs that can be cabled to switch ports."""
+
+    @property
+    def nic_count(self) -> int: ...
+
+    def nic_end(self, nic: int) -> LinkEnd:
+        """What a switch port cabled to NIC ``nic`` learns of it."""
+        ...
+
+    def set_neighbor_source(self, source: NeighborSource) -> None:
+        """Where the host's LLDP agent learns what it hears (the rack's cabling)."""
+        ...
+
+
+@runtime_checkable
+class ManagedHost(Protocol):
+    """A host with a BMC that the rack (API, CLI, test kit) drives as ipmitool would."""
+
+    def control_power(self, action: PowerAction, cause: str) -> None:
+        """Chassis control through the BMC's own handlers; :class:`~vrack.errors.DeviceStateConflict` when the
+        BMC would refuse (no AC power; a reset or cycle while the host is off)."""
+        ...
+
+
+@runtime_checkable
+class OutletBank(Protocol):
+    """A PDU's switched outlets."""
+
+    @property
+    def outlet_count(self) -> int: ...
+
+    def outlet_on(self, outlet: int) -> bool: ...
+
+    def set_outlet_load(self, outlet: int, watts: float) -> None: ...
+
+    def add_outlet_listener(self, listener: OutletListener) -> None: ...
+
+    def control_outlet(self, outlet: int, action: OutletAction, cause: str) -> None:
+        """Switch an outlet as the PDU's own control would (and as SNMP SET does)."""
+        ...
+
+
+@runtime_checkable
+class PortBank(Protocol):
+    """A switch's ports."""
+
+    @property
+    def port_count(self) -> int: ...
+
+    def port_end(self, port: int) -> LinkEnd:
+        """What the switch advertises on ``port`` (its LLDP speaker)."""
+        ...
+
+    def port_oper_up(self, port: int) -> bool: ...
+
+    def set_link(self, port: int, up: bool, peer: LinkEnd | None, cause: str) -> None:
+        """Link state from the cabling model (``peer`` = the cabled NIC while up)."""
+        ...
+
+
+BmcFault = Literal["hang", "busy"]
+
+
+@dataclass(frozen=True)
+class SensorLevels:
+    """A threshold sensor's normal reading and its thresholds (``upper_critical`` ... by name)."""
+
+    name: str
+    nominal: float
+    current: float | None
+    thresholds: dict[str, float]
+
+
+@runtime_checkable
+class BmcFaults(Protocol):
+    """A BMC that can misbehave on purpose (faults)."""
+
+    def set_bmc_fault(self, fault: BmcFault, active: bool, cause: str) -> None:
+        """``hang``: silent, as hung firmware; ``busy``: every command answers 0xC0 (node busy)."""
+        ...
+
+    def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
+        """Restart the BMC as ``mc reset`` does: silent for its reset time, sessions lost."""
+        ...
+
+    def sensor_levels(self, sensor: str) -> SensorLevels:
+        """Levels of threshold sensor ``sensor``; :class:`~vrack.errors.InvalidArgument` naming the valid ones."""
+        ...
+
+    def force_sensor(self, sensor: str, value: float | None, cause: str) -> None:
+        """Force a sensor's reading while the host runs (``None``: back to normal); the BMC logs the thresholds
+        it crosses in its SEL."""
+        ...
+
+    def log_power_supply_failure(self, psu: int, failed: bool, cause: str) -> None:
+        """The BMC logs power supply ``psu`` failing (or recovering) in its SEL."""
+        ...
+
+
+@runtime_checkable
+class RelayFaults(Protocol):
+    """PDU outlets whose relays can misbehave on purpose (faults)."""
+
+    def set_relay_fault(self, outlet: int, stuck: bool, delay: float, cause: str) -> None:
+        """``stuck``: commands are accepted but the outlet does not switch; ``delay``: it switches late."""
+        ...
+
+
+@runtime_checkable
+class ComputeNode(RackDevice, PoweredHost, CabledHost, ManagedHost, BmcFaults, Protocol):
+    """A compute node as the rack sees it."""
+
+
+@runtime_checkable
+class PowerDistributionUnit(RackDevice, OutletBank, RelayFaults, Protocol):
+    """A PDU as the rack sees it."""
+
+
+@runtime_checkable
+class NetworkSwitch(RackDevice, PortBank, Protocol):
+    """A switch as the rack sees it."""
