@@ -17,8 +17,10 @@ DELETE    /faults/ID, /faults                     clear one fault, or all of the
 GET       /scenarios[/ID]                         scenario runs and their progress
 POST      /scenarios {"text": YAML, "source"}     validate (400 with every located error) and run
 DELETE    /scenarios/ID                           stop a run, clearing the faults it injected
-GET       /events?after=S&device=D&wait=T&limit=L journal entries after seq S; ``wait``
-                                                  long-polls up to T seconds for new ones
+GET       /events?after=S&device=D&protocol=P     journal entries after seq S (``run``: the run
+          &wait=T&limit=L                         id); ``wait`` long-polls up to T seconds
+GET       /events/stream?after=S&device=D&        Server-Sent Events: ``id:`` the seq,
+          protocol=P                              ``data:`` the JSON entry; backlog, then live
 POST      /shutdown                               stop the rack (as ``vrack down``)
 ========  ======================================  =====================================
 
@@ -53,8 +55,8 @@ from vrack.errors import (
     UnknownDevice,
     WrongKind,
 )
+from vrack.events_api import STREAMING, event_stream, long_poll
 from vrack.faults import Fault
-from vrack.journal import Entry
 from vrack.located import SpecError
 from vrack.scenario import Scenario, parse_scenario
 
@@ -195,6 +197,8 @@ class ControlResource(resource.Resource):
         except Exception:
             log.exception("control API: %s %r failed", request.method, request.uri)
             return self._internal_error(request)
+        if result is STREAMING:  # an event stream writes and finishes the response itself
+            return int(server.NOT_DONE_YET)
         if isinstance(result, Deferred):
             result.addCallbacks(lambda value: self._finish(request, value), lambda f: self._finish_error(request, f))
             return server.NOT_DONE_YET
@@ -273,51 +277,31 @@ class ControlResource(resource.Resource):
                 return run.describe()
             case ("GET", ["events"]):
                 return self._events(request)
+            case ("GET", ["events", "stream"]):
+                return self._event_stream(request)
             case ("POST", ["shutdown"]):
                 self.reactor.callLater(0, self.control.shutdown)
                 return {"status": "stopping"}
         raise NotFound(f"unknown route {method} /api/v1/{'/'.join(parts)}", "path")
 
-    def _events(self, request: Request) -> Any:
+    def _event_filters(self, request: Request) -> tuple[int, str | None, str | None]:
         rack = self.control.rack
-        journal = rack.journal
         after = query_number(request, "after", 0)
-        limit = query_number(request, "limit", 1000, 1, 100_000)
-        wait = query_number(request, "wait", 0, 0, 3600)
         device = query_text(request, "device")
+        protocol = query_text(request, "protocol")
         if device is not None and device not in rack.devices and device != rack.rack_name:
             raise UnknownDevice(f"no device named {device!r}", "device", sorted(rack.devices))
+        return after, device, protocol
 
-        def collect(_: object = None) -> dict[str, Any]:
-            entries: list[Entry] = journal.entries(after, device, limit)
-            return {"events": entries, "last_seq": journal.last_seq}
+    def _events(self, request: Request) -> Any:
+        after, device, protocol = self._event_filters(request)
+        limit = query_number(request, "limit", 1000, 1, 100_000)
+        wait = query_number(request, "wait", 0, 0, 3600)
+        return long_poll(self.control.rack.journal, request, self.reactor, after, device, protocol, limit, wait)
 
-        found = collect()
-        if found["events"] or wait <= 0:
-            return found
-        return self._wait_for_events(journal, collect, min(wait, 60))
-
-    def _wait_for_events(self, journal: Any, collect: Callable[..., dict[str, Any]], wait: int) -> Deferred[Any]:
-        result: Deferred[Any] = Deferred()
-
-        def expire() -> None:
-            if not result.called:
-                result.callback(collect())
-
-        timer = self.reactor.callLater(wait, expire)
-
-        def on_append(_: object) -> None:
-            found = collect()
-            if found["events"]:
-                if timer.active():
-                    timer.cancel()
-                if not result.called:
-                    result.callback(found)
-            elif not result.called:
-                journal.wait().addCallback(on_append)
-
-        journal.wait().addCallback(on_append)
-        return result
+    def _event_stream(self, request: Request) -> Any:
+        after, device, protocol = self._event_filters(request)
+        return event_stream(self.control.rack.journal, request, self.reactor, after, device, protocol)
 
 
 def _fault_from(body: dict[str, Any]) -> Fault:
@@ -384,7 +368,7 @@ def plugin_mounts(control: RackControl) -> dict[str, resource.Resource]:
 
 
 def make_site(control: RackControl, reactor: Any) -> server.Site:
-    site = server.Site(RootResource(ControlResource(control, reactor), plugin_mounts(control)))
+    site = server.Site(RootResource(ControlResource(control, reactor), plugin_mounts(control)), reactor=reactor)
     site.requestFactory = LimitedRequest
     site.displayTracebacks = False
     site.noisy = False

@@ -79,8 +79,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         return _up_detached(args, rdir)
     from vrack import runner
 
+    settings: dict[str, Any] = {}
+    if args.journal_segment_size is not None:
+        settings["segment_size"] = args.journal_segment_size
+    if args.journal_keep_runs is not None:
+        if args.journal_keep_runs < 1:
+            raise CliError("--journal-keep-runs must be at least 1", EXIT_USAGE)
+        settings["keep_runs"] = args.journal_keep_runs
     try:
-        return runner.run(plan, rdir, args.spec)
+        return runner.run(plan, rdir, args.spec, **settings)
     except KeyboardInterrupt:
         return EXIT_OK
 
@@ -89,6 +96,10 @@ def _up_detached(args: argparse.Namespace, rdir: RackDir) -> int:
     rdir.path.mkdir(parents=True, exist_ok=True)
     rdir.remove_control()
     command = [sys.executable, "-m", "vrack", "--state-dir", str(rdir.path.parent), "up", args.spec]
+    if args.journal_segment_size is not None:
+        command += ["--journal-segment-size", str(args.journal_segment_size)]
+    if args.journal_keep_runs is not None:
+        command += ["--journal-keep-runs", str(args.journal_keep_runs)]
     with rdir.log_file.open("ab") as log:
         child = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
@@ -142,15 +153,19 @@ def _call(info: dict[str, Any], method: str, path: str, body: dict[str, Any] | N
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        try:
-            detail = json.loads(exc.read()).get("error", exc.reason)
-        except (json.JSONDecodeError, AttributeError):
-            detail = exc.reason
-        raise CliError(f"{detail}", EXIT_FOR_STATUS.get(exc.code, EXIT_FAIL)) from None
+        raise CliError(_http_detail(exc), EXIT_FOR_STATUS.get(exc.code, EXIT_FAIL)) from None
     except (urllib.error.URLError, ConnectionError) as exc:
         raise CliError(f"cannot reach the rack at {info['api']}: {exc}", EXIT_NO_RACK) from None
     except (ValueError, http.client.HTTPException) as exc:  # e.g. InvalidURL: a request the CLI could not form
         raise CliError(f"cannot send that request: {exc}", EXIT_USAGE) from None
+
+
+def _http_detail(exc: urllib.error.HTTPError) -> str:
+    try:
+        detail = json.loads(exc.read()).get("error", exc.reason)
+    except (json.JSONDecodeError, AttributeError):
+        detail = exc.reason
+    return str(detail)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -298,26 +313,6 @@ def cmd_cable(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_events(args: argparse.Namespace) -> int:
-    _, info = _target(args)
-    after = 0
-    query = f"&device={segment(args.device)}" if args.device else ""
-    while True:
-        wait = 30 if args.follow else 0
-        found = _call(info, "GET", f"/api/v1/events?after={after}&wait={wait}&limit=5000{query}", timeout=wait + 30)
-        for event in found["events"]:
-            print(json.dumps(event) if args.json else _event_line(event), flush=True)
-            after = event["seq"]
-        if not args.follow and len(found["events"]) < 5000:
-            return EXIT_OK
-
-
-def _event_line(event: dict[str, Any]) -> str:
-    skip = {"seq", "time", "elapsed", "device", "protocol", "operation"}
-    rest = " ".join(f"{k}={v}" for k, v in event.items() if k not in skip)
-    return f"{event['seq']:>6} {event['time']} {event['device']:<14} {event['protocol']:<7} {event['operation']} {rest}"
-
-
 # --------------------------------------------------------------------------- parser
 
 
@@ -326,6 +321,18 @@ def _version() -> str:
         return importlib.metadata.version("vrack")
     except importlib.metadata.PackageNotFoundError:
         return "unknown (not installed)"
+
+
+def _size(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    number, unit = (text[:-1], text[-1].lower()) if text and text[-1].lower() in units else (text, "")
+    try:
+        value = int(number) * units.get(unit, 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (bytes, or a number with K, M or G)") from None
+    if value < 4096:
+        raise argparse.ArgumentTypeError(f"{text!r} is too small (at least 4096 bytes)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -347,6 +354,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="the rack spec (YAML), e.g. rack_specs/small.yaml")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a detached rack")
+    p.add_argument(
+        "--journal-segment-size",
+        type=_size,
+        metavar="SIZE",
+        help="rotate the journal's file at this size (bytes, or with K/M/G; default: spec journal.segment_size, 64M)",
+    )
+    p.add_argument(
+        "--journal-keep-runs",
+        type=int,
+        metavar="N",
+        help="keep the journals of the newest N runs (default: spec journal.keep_runs, 5)",
+    )
     p = add("validate", cmd_validate, "check SPEC and report every error")
     p.add_argument("spec", help="the rack spec (YAML) to check")
     add("schema", cmd_schema, "print the JSON Schema of rack specs")
@@ -370,13 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("switch", help="switch name, e.g. sw1")
     p.add_argument("port", type=int, help="port number (from 1)")
     p.add_argument("action", choices=["plug", "unplug"], help="what to do with the cable")
-    p = add("events", cmd_events, "print the event journal", rack=True)
-    p.add_argument("-f", "--follow", action="store_true", help="keep printing new events")
-    p.add_argument("--device", help="only this device's events")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
     from vrack.cli_faults import add_fault_commands
     from vrack.cli_info import add_info_commands
+    from vrack.events_cli import add_events_parser
 
+    add_events_parser(add)
     add_fault_commands(add)
     add_info_commands(add)
     add_plugin_commands(sub)

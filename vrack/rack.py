@@ -193,6 +193,7 @@ class Rack(MultiService):
             "time": self.clock.isoformat(),
             "devices": kinds,
             "journal_last_seq": self.journal.last_seq,
+            "run": self.journal.run_id,
         }
 
 

@@ -241,6 +241,15 @@ class ControlSpec(_Model):
     )
 
 
+class JournalSpec(_Model):
+    """Where the event journal goes on disk: one directory per run, segments rotated by size."""
+
+    segment_size: int = Field(
+        default=64 * 1024 * 1024, ge=4096, description="bytes after which the current segment is rotated"
+    )
+    keep_runs: int = Field(default=5, ge=1, description="runs kept per rack (the newest; older ones are removed)")
+
+
 class RackSpec(_Model):
     """A whole rack: devices, their addresses, and how power and cables join them."""
 
@@ -256,6 +265,7 @@ class RackSpec(_Model):
     netns: NetnsSpec = Field(default_factory=NetnsSpec)
     ports: PortsSpec = Field(default_factory=PortsSpec)
     control: ControlSpec = Field(default_factory=ControlSpec)
+    journal: JournalSpec = Field(default_factory=JournalSpec)
     devices: tuple[DeviceSpec, ...] = ()
     power: tuple[FeedSpec, ...] = ()
     cables: tuple[CableSpec, ...] = ()

@@ -2,9 +2,10 @@
 
 Layout of ``<state root>/<rack name>/``:
 
-* ``control.json``: pid, control API URL, spec path, status (``starting`` /
+* ``control.json``: pid, control API URL, spec path, run id, status (``starting`` /
   ``running``); removed when the rack stops;
-* ``events.jsonl``: the event journal;
+* ``runs/<run id>/events*.jsonl``: the event journal of each run, ``latest`` (a symlink to the
+  newest run) and ``events.jsonl`` (a symlink to its current segment); see :mod:`vrack.journalfiles`;
 * ``vrack.log``: the log of a detached rack.
 
 The state root is ``--state-dir``, else ``$VRACK_STATE_DIR``, else
@@ -18,6 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from vrack.journalfiles import CURRENT, RunStore
 
 
 def state_root(explicit: str | None = None) -> Path:
@@ -40,7 +43,12 @@ class RackDir:
 
     @property
     def events_file(self) -> Path:
-        return self.path / "events.jsonl"
+        """The newest run's current segment (a symlink)."""
+        return self.path / CURRENT
+
+    @property
+    def runs(self) -> RunStore:
+        return RunStore(self.path)
 
     @property
     def log_file(self) -> Path:

@@ -51,7 +51,11 @@ def test_a_long_poll_returns_when_an_event_arrives() -> None:
     last = m.journal.last_seq
     m.reactor.callLater(1.0, m.rack.switch_outlet, "pdu1", 5, "off", "test")
     found = m.call("GET", f"/api/v1/events?after={last}&wait=30")
-    assert [e["operation"] for e in found.body["events"]] == ["outlet"]
+    # the answer carries the whole flushed batch: the request to switch the outlet, then the outlet going off
+    assert [(e["protocol"], e["operation"]) for e in found.body["events"]] == [
+        ("control", "outlet"),
+        ("power", "outlet"),
+    ]
     assert m.reactor.seconds() < 10
 
 

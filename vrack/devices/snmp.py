@@ -46,6 +46,7 @@ class SnmpDeviceService(DeviceService):
             observer=self._on_request,
             name=plan.name,
             clock=reactor,
+            loop=getattr(reactor, "_asyncioEventloop", None),  # the rack's own loop, never a global one
         )
         SnmpAgentService(self.agent).setServiceParent(self)
 

@@ -1,0 +1,99 @@
+"""What a rack needs from the host besides sockets: its network namespace (netns mode) and libvirtd.
+
+``build_network`` creates the rack namespace, gives every device address to ``mgmt0``, creates the
+simulated nodes' interfaces and waits until every link is operationally up; ``start_libvirtd`` starts
+libvirtd inside that namespace when the rack has VM nodes.  Both are used by
+:class:`vrack.runtime.RackRuntime` and undone by it when the rack stops.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from typing import Any
+
+from vrack.plan import RackPlan
+
+
+def start_libvirtd(plan: RackPlan, network: Any | None) -> Any | None:
+    """VM nodes need libvirtd inside the rack namespace (a bridge's taps live in libvirtd's namespace)."""
+    if network is None or not any(n.spec.backend == "vm" for n in plan.nodes):
+        return None
+    from vrack.nodes.libvirtd import LibvirtDaemon
+
+    daemon = LibvirtDaemon(netns=network.netns)
+    daemon.start()
+    return daemon
+
+
+def build_network(plan: RackPlan) -> Any | None:
+    """In netns mode, create the rack's namespace and give every device address to ``mgmt0``; with more
+    than ``HOST_LIMITS_FROM_NICS`` simulated NICs also raise the host-wide limits they need
+    (:func:`vrack.netns.raise_host_limits`: raised, never lowered)."""
+    spec = plan.spec
+    if spec.mode != "netns":
+        return None
+    from vrack.netns import RackNetwork, raise_host_limits
+
+    network = RackNetwork(spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink)
+    network.create()
+    try:
+        addresses = [n.bmc_address for n in plan.nodes] + [d.address for d in (*plan.pdus, *plan.switches)]
+        network.add_addresses("mgmt0", addresses)
+        sim_nics = [
+            (n.name, f"nic{i}", mac) for n in plan.nodes if n.spec.backend == "sim" for i, mac in enumerate(n.nic_macs)
+        ]
+        if sim_nics:
+            network.node_interfaces(sim_nics)  # one `ip -batch` for all simulated NICs
+        if len(sim_nics) > HOST_LIMITS_FROM_NICS:
+            raise_host_limits(len(sim_nics))  # host-wide ARP table and input backlog; raised, never lowered
+        wait_links_up(network)
+    except Exception:
+        network.destroy()
+        raise
+    return network
+
+
+LINKS_UP_TIMEOUT = 30.0
+HOST_LIMITS_FROM_NICS = 256  # the kernel defaults serve a rack this small
+
+
+def links_not_up(links: list[dict[str, Any]], names: set[str] | None = None) -> list[str]:
+    """Names of the administratively up links (of ``names``, default all but loopback) in ``ip -j link``
+    output whose operational state is not yet UP."""
+    return [
+        str(link["ifname"])
+        for link in links
+        if "UP" in link.get("flags", ())
+        and link.get("link_type") != "loopback"
+        and (names is None or link["ifname"] in names)
+        and link.get("operstate") != "UP"
+    ]
+
+
+def _ip_links(netns: str | None) -> list[dict[str, Any]]:
+    cmd = ["ip", *(["-n", netns] if netns else []), "-j", "link", "show"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    links: list[dict[str, Any]] = json.loads(done.stdout or "[]")
+    return links
+
+
+def wait_links_up(network: Any, timeout: float = LINKS_UP_TIMEOUT) -> None:
+    """Return once every link of the rack namespace and both uplink veths are operationally UP.
+
+    The kernel gives a new link its queueing discipline only when its link watcher handles the carrier
+    change (normally within a second; much later while other processes hold the rtnl lock, e.g. when
+    deleting namespaces with many interfaces).  Until then everything sent on the link is dropped, so a
+    rack reported ready earlier loses the system under test's first requests.  Raises ``RuntimeError``
+    after ``timeout`` seconds, naming the links still down.
+    """
+    uplinks = {network.uplink_ifname(bridge) for bridge in ("mgmt0", "prov0")}
+    deadline = time.monotonic() + timeout
+    while True:
+        down = links_not_up(_ip_links(network.netns)) + links_not_up(_ip_links(network.uplink_netns), uplinks)
+        if not down:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"links not operationally up after {timeout:.0f} s: {', '.join(sorted(down)[:10])}")
+        time.sleep(0.02)
