@@ -8,6 +8,10 @@ GET       /devices                                every device's ``describe()``
 GET       /devices/NAME                           one device
 GET       /credentials, /devices/NAME/credentials live users, passwords, communities (the
                                                   owner's view; never logged or journalled)
+GET/POST  /devices/NAME/sel                       a node's SEL; POST logs a system event (201)
+GET       /devices/NAME/sensors                   every sensor's reading
+POST      /devices/NAME/sensors/S {"value": x}    force a threshold sensor (null: release); the
+                                                  thresholds it crosses are SEL events
 POST      /devices/NAME/power    {"action": ...}  node power: on, off, cycle, reset, soft
 POST      /pdus/NAME/outlets/N   {"action": ...}  outlet: on, off, reboot
 POST      /switches/NAME/ports/N {"plugged": b}   plug or unplug the cable at a port
@@ -242,6 +246,20 @@ class ControlResource(resource.Resource):
                 return {name: device.credentials() for name, device in rack.devices.items()}
             case ("GET", ["devices", name, "credentials"]):
                 return rack.device(name).credentials()
+            case ("GET", ["devices", name, "sel"]):
+                return rack.node(name).sel_entries()
+            case ("POST", ["devices", name, "sel"]):
+                request.setResponseCode(201)
+                return {"id": rack.node(name).add_sel_event(json_body(request), "control API")}
+            case ("GET", ["devices", name, "sensors"]):
+                return rack.node(name).sensor_readings()
+            case ("POST", ["devices", name, "sensors", sensor]):
+                value = json_body(request).get("value")
+                if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+                    raise InvalidArgument(f"value must be a number or null (got {value!r})", "value")
+                node = rack.node(name)
+                node.force_sensor(sensor, None if value is None else float(value), "control API")
+                return next(r for r in node.sensor_readings() if r["name"] == sensor)
             case ("POST", ["devices", name, "power"]):
                 action = str(json_body(request).get("action"))
                 return rack.power_node(name, action, "control API").describe()

@@ -16,6 +16,7 @@ role                      who plays it, and what it gives the rack
 :class:`OutletBank`       PDUs: outlets that feed power supplies
 :class:`PortBank`         switches: ports whose links follow the cabling
 :class:`BmcFaults`        compute nodes: a BMC that hangs, answers busy, resets
+:class:`BmcRecords`       compute nodes: SEL entries and sensor readings
 :class:`RelayFaults`      PDUs: outlet relays that stick or switch late
 ========================  ===================================================
 """
@@ -204,6 +205,23 @@ class BmcFaults(Protocol):
 
 
 @runtime_checkable
+class BmcRecords(Protocol):
+    """What a node's BMC has recorded and measures: SEL entries and sensor readings."""
+
+    def sel_entries(self) -> list[dict[str, Any]]:
+        """The SEL, oldest first, system event records decoded."""
+        ...
+
+    def add_sel_event(self, event: dict[str, Any], cause: str) -> int:
+        """Log a system event as the BMC itself would (``{sensor_type, sensor_number, offset, ...}``)."""
+        ...
+
+    def sensor_readings(self) -> list[dict[str, Any]]:
+        """Every sensor's reading now, discrete ones included."""
+        ...
+
+
+@runtime_checkable
 class RelayFaults(Protocol):
     """PDU outlets whose relays can misbehave on purpose (faults)."""
 
@@ -213,7 +231,7 @@ class RelayFaults(Protocol):
 
 
 @runtime_checkable
-class ComputeNode(RackDevice, PoweredHost, CabledHost, ManagedHost, BmcFaults, Protocol):
+class ComputeNode(RackDevice, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords, Protocol):
     """A compute node as the rack sees it."""
 
 

@@ -117,6 +117,11 @@ class RackRuntime:
         self.url = f"http://{spec.control.address}:{self._listening.getHost().port}"
         self.rack_dir.write_control(self.control_info())
 
+    @property
+    def token(self) -> str | None:
+        """The control API's token when it may be reached from other machines (``control.allow_remote``)."""
+        return self._token
+
     def control_info(self) -> dict[str, Any]:
         """What ``control.json`` says about the running rack."""
         assert self.url is not None and self.run_id is not None

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.clients import Result, ipmitool
+from tests.e2e.rackproc import wait_for
 from vrack.testing import JournalTimeout, PortsUnavailable, RackHandle, start_rack
 
 pytestmark = pytest.mark.e2e
@@ -86,8 +87,12 @@ def test_handles_drive_the_rack_and_the_journal_explains(mode: str) -> None:
 
         record = node.sel_add(0x01, 0x30, 1)
         assert node.sel()[-1]["id"] == record and node.sel()[-1]["sensor_number"] == 0x30
-        name = node.sensors()[0]["name"]
+        wait_for(lambda: node.describe()["bmc"]["responsive"], 10, "node01's BMC to boot after AC is back")
+        node.power("on")  # a forced reading shows while the host runs
+        name = next(s["name"] for s in node.sensors() if "threshold_bits" in s)
+        logged = len(node.sel())
         assert node.set_sensor(name, 91.0)["value"] == pytest.approx(91.0, abs=1.0)
+        assert len(node.sel()) > logged  # the thresholds it crossed are SEL events
 
         with pytest.raises(JournalTimeout) as failure:
             rack.journal.wait_for(device="node02", operation="chassis.control", since=mark, timeout=0.5)
@@ -206,3 +211,17 @@ def test_standard_ports_as_root_are_the_specs() -> None:
 
 def test_ports_unavailable_is_an_assertion_free_error_type() -> None:
     assert issubclass(PortsUnavailable, RuntimeError) and not issubclass(PortsUnavailable, AssertionError)
+
+
+@pytest.mark.parametrize("mode", ["inprocess", "process"])
+def test_a_rack_whose_api_needs_a_token_is_driven_with_it(mode: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    text = spec(f"testkit-token-{mode}", 24 if mode == "process" else 25) + "control: {allow_remote: true}\n"
+    with start_rack(text, mode=mode) as rack:  # type: ignore[arg-type]
+        assert [d["name"] for d in rack.devices()][:2] == ["node01", "node02"]
+        assert rack.node("node01").power("on") == "on"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rack.api_url + "/api/v1/rack", timeout=10)
+        assert refused.value.code == 401

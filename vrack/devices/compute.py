@@ -9,7 +9,7 @@ model always agree.  AC power comes from the rack's power model.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from bmc_sim.config import LanConfig, Privilege, UserConfig
@@ -19,14 +19,16 @@ from bmc_sim.models import build_config
 from bmc_sim.protocol import BmcService
 from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
-from vrack.devices import RackContext
+from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
+from vrack.devices.compute_backends import node_backend
 from vrack.errors import DeviceStateConflict, InvalidArgument
-from vrack.nodes.base import NodeBackend, NoNetworkBackend, effective_boot
+from vrack.nodes.base import effective_boot
 from vrack.plan import NodePlan, RackPlan
 from vrack.roles import (
     BmcFault,
     BmcFaults,
+    BmcRecords,
     CabledHost,
     HostPowerListener,
     LinkEnd,
@@ -61,7 +63,7 @@ def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
     return tuple(users)
 
 
-class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaults):
+class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords):
     """One node: a BMC service plus power and NIC identity."""
 
     kind = "compute"
@@ -103,7 +105,7 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
-        self.backend = _backend(self, context)
+        self.backend = node_backend(self, context)
 
     # ------------------------------------------------------------------ journal
 
@@ -229,6 +231,19 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
         record = self.bmc.log_event(0x08, number, 0x01, asserted=failed)  # power supply: failure detected
         self.journal.append(self.device_name, "bmc", "sel-event", psu=psu, failed=failed, records=[record], cause=cause)
 
+    # ------------------------------------------------------------------ records
+
+    def sel_entries(self) -> list[dict[str, Any]]:
+        return bmc_views.sel_entries(self.bmc)
+
+    def add_sel_event(self, event: dict[str, Any], cause: str) -> int:
+        record_id = bmc_views.log_sel_event(self.bmc, self.device_name, bmc_views.sel_event_from(event))
+        self.journal.append(self.device_name, "bmc", "sel-event", records=[record_id], cause=cause)
+        return record_id
+
+    def sensor_readings(self) -> list[dict[str, Any]]:
+        return bmc_views.sensor_readings(self.bmc)
+
     def _in_band_status(self, netfn: int, cmd: int, data: bytes = b"") -> int:
         return self.bmc.handle(IpmiRequest(netfn, cmd, data), _IN_BAND).completion_code
 
@@ -316,64 +331,6 @@ def _threshold_status(bits: int) -> str:
     if bits & 0x12:
         return "critical"
     return "warning" if bits & 0x09 else "ok"
-
-
-def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
-    from vrack.nodes.vm_backend import VmBackend
-
-    plan = device.plan
-    assert context.state_path is not None
-    serial_log = context.state_path / f"{plan.name}.serial.log"
-    return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor)
-
-
-def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
-    import uuid
-
-    from node_sim.hardware_identity import NodeIdentity
-    from node_sim.netboot import NicConfig
-    from vrack.nodes.sim import SimBackend, task_poll_interval
-
-    plan, network = device.plan, context.network
-    assert network is not None
-    nics = [NicConfig(mac, network.node_interface(plan.name, f"nic{i}", mac)[1]) for i, mac in enumerate(plan.nic_macs)]
-    identity = NodeIdentity(
-        name=plan.name,
-        system_serial=plan.system_serial,
-        system_uuid=uuid.UUID(plan.system_uuid),
-        nic_macs=plan.nic_macs,
-        bmc_ip=str(plan.bmc_address),
-        bmc_mac=plan.bmc_mac,
-        board_serial=plan.board_serial,
-        chassis_serial=plan.chassis_serial,
-    )
-
-    def reboot() -> None:  # an OS reboot: the host resets, the BMC's boot flags apply
-        if device.bmc.ac_powered and device.host_powered:
-            device._in_band_status(0x00, 0x02, bytes([CHASSIS_CONTROL["reset"]]))
-
-    return SimBackend(
-        plan.name,
-        plan.spec.model,
-        identity,
-        nics,
-        network,
-        device.bmc,
-        context.journal,
-        context.reactor,
-        reboot,
-        poll_interval=task_poll_interval(),
-    )
-
-
-BACKENDS: dict[str, Callable[[ComputeDevice, RackContext], NodeBackend]] = {"vm": _vm_backend, "sim": _sim_backend}
-
-
-def _backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
-    """The node's host: none without a provisioning network (loopback mode), else by ``backend:``."""
-    if context.network is None:
-        return NoNetworkBackend(device.plan.name, context.journal)
-    return BACKENDS[device.plan.spec.backend](device, context)
 
 
 def build_compute_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:

@@ -32,14 +32,20 @@ class RackApiError(RuntimeError):
 class ControlClient:
     """JSON over HTTP to the rack's control API (and the test kit's routes beside it)."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, timeout: float = 30.0, token: str | None = None) -> None:
         self.url = url
         self.timeout = timeout
+        self._token = token  # a remotely reachable API's token (control.allow_remote); never printed
+
+    def __repr__(self) -> str:
+        return f"ControlClient({self.url!r})"
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("content-type", "application/json")
+        if self._token:
+            request.add_header("authorization", f"Bearer {self._token}")
         try:
             with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
                 return json.loads(response.read())
@@ -90,8 +96,8 @@ class BmcHandle:
 
     @property
     def users(self) -> list[BmcCredential]:
-        found = self._client.get(f"/testkit/v1/nodes/{self._node}/credentials")
-        return [BmcCredential(u["name"], u["password"], u["privilege"]) for u in found if u["enabled"]]
+        found = self._client.get(f"/api/v1/devices/{quote(self._node, safe='')}/credentials")
+        return [BmcCredential(u["name"], u["password"], u["privilege"]) for u in found["bmc"]["users"]]
 
 
 class NodeHandle:
@@ -122,7 +128,7 @@ class NodeHandle:
         return "on" if found["power"] else "off"
 
     def sel(self) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = self._client.get(f"/testkit/v1/nodes/{self.name}/sel")
+        entries: list[dict[str, Any]] = self._client.get(f"/api/v1/devices/{self.name}/sel")
         return entries
 
     def sel_add(
@@ -130,15 +136,16 @@ class NodeHandle:
     ) -> int:
         """Log a system event in the BMC's SEL (as the BMC itself would); returns its record id."""
         body = {"sensor_type": sensor_type, "sensor_number": sensor_number, "offset": offset, "asserted": asserted}
-        return int(self._client.post(f"/testkit/v1/nodes/{self.name}/sel", {**body, **fields})["id"])
+        return int(self._client.post(f"/api/v1/devices/{self.name}/sel", {**body, **fields})["id"])
 
     def sensors(self) -> list[dict[str, Any]]:
-        readings: list[dict[str, Any]] = self._client.get(f"/testkit/v1/nodes/{self.name}/sensors")
+        readings: list[dict[str, Any]] = self._client.get(f"/api/v1/devices/{self.name}/sensors")
         return readings
 
     def set_sensor(self, name: str, value: float | None) -> dict[str, Any]:
-        """Hold sensor ``name`` at ``value`` (``None`` releases it); returns the new reading."""
-        path = f"/testkit/v1/nodes/{self.name}/sensors/{quote(name, safe='')}"
+        """Hold threshold sensor ``name`` at ``value`` (``None`` releases it) while the host runs; the thresholds
+        it crosses are logged in the SEL as the BMC would.  Returns the new reading."""
+        path = f"/api/v1/devices/{self.name}/sensors/{quote(name, safe='')}"
         reading: dict[str, Any] = self._client.post(path, {"value": value})
         return reading
 

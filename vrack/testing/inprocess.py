@@ -94,6 +94,10 @@ class InProcessRunner:
         return self.runtime.run_id if self.runtime is not None else None
 
     @property
+    def api_token(self) -> str | None:
+        return self.runtime.token if self.runtime is not None else None
+
+    @property
     def journal(self) -> Any:
         return self.runtime.journal
 

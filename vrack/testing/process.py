@@ -118,8 +118,13 @@ class ProcessRunner:
         run = self.info.get("run")
         return str(run) if run is not None else None
 
+    @property
+    def api_token(self) -> str | None:
+        token = self.info.get("token")
+        return str(token) if token else None
+
     def event_source(self) -> EventSource:
-        return ApiEventSource(ControlClient(self.api_url))
+        return ApiEventSource(ControlClient(self.api_url, token=self.api_token))
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM and wait (the rack removes its control.json and namespace); SIGKILL after ``timeout``."""

@@ -27,6 +27,9 @@ class Runner(Protocol):
     @property
     def run_id(self) -> str | None: ...
 
+    @property
+    def api_token(self) -> str | None: ...
+
     def start(self, timeout: float) -> None: ...
 
     def stop(self, timeout: float = 30.0) -> None: ...
@@ -62,7 +65,7 @@ class RackHandle:
         self.moved_ports: dict[str, int] = dict(ready.moved_ports)
         self.failed = False  # set by the frameworks (or __exit__) so that stop() keeps the journal
         self.stopped = False
-        self._client = ControlClient(self.api_url)
+        self._client = ControlClient(self.api_url, token=runner.api_token)
         self.journal = RackJournal(runner.event_source())
 
     # ------------------------------------------------------------------ devices

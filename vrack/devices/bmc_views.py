@@ -1,0 +1,91 @@
+"""A BMC's SEL and sensors as JSON for the control API (and through it the test kit and the web view)."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from bmc_sim.device import Bmc
+from bmc_sim.sel import SelEvent
+from bmc_sim.sensors import Sensor
+from vrack.errors import DeviceStateConflict, InvalidArgument
+
+SYSTEM_EVENT_RECORD = 0x02
+
+
+def sel_entries(bmc: Bmc) -> list[dict[str, Any]]:
+    """Every SEL record, oldest first: id, type and raw bytes; system event records decoded too."""
+    entries = []
+    for record_id in bmc.sel.ids():
+        _, record = bmc.sel.entry(record_id)
+        entry: dict[str, Any] = {"id": record_id, "record_type": record[2], "raw": record.hex()}
+        if record[2] == SYSTEM_EVENT_RECORD:
+            _, _, timestamp, generator, _, sensor_type, number, direction, data1, data2, data3 = struct.unpack(
+                "<HBIHBBBBBBB", record
+            )
+            entry.update(
+                timestamp=timestamp,
+                generator=generator,
+                sensor_type=sensor_type,
+                sensor_number=number,
+                event_type=direction & 0x7F,
+                asserted=not direction & 0x80,
+                offset=data1 & 0x0F,
+                data2=data2,
+                data3=data3,
+            )
+        entries.append(entry)
+    return entries
+
+
+def _byte(body: dict[str, Any], key: str, default: int | None = None, top: int = 0xFF) -> int:
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
+        raise InvalidArgument(f"{key} must be an integer 0..{top} (got {value!r})", key, [f"0..{top}"])
+    return value
+
+
+def sel_event_from(body: dict[str, Any]) -> SelEvent:
+    """A system event from JSON ``{sensor_type, sensor_number, offset, asserted, event_type, data2, data3}``."""
+    asserted = body.get("asserted", True)
+    if not isinstance(asserted, bool):
+        raise InvalidArgument("asserted must be true or false", "asserted", [True, False])
+    return SelEvent(
+        sensor_type=_byte(body, "sensor_type"),
+        sensor_number=_byte(body, "sensor_number"),
+        offset=_byte(body, "offset", 0, 0x0F),
+        asserted=asserted,
+        event_type=_byte(body, "event_type", 0x6F, 0x7F),
+        data2=_byte(body, "data2", 0xFF),
+        data3=_byte(body, "data3", 0xFF),
+    )
+
+
+def log_sel_event(bmc: Bmc, device: str, event: SelEvent) -> int:
+    record_id = bmc.sel.log(event)
+    if record_id is None:
+        raise DeviceStateConflict(f"{device}: the SEL is full or event logging is off", "sel")
+    return record_id
+
+
+def reading(sensor: Sensor, host_on: bool) -> dict[str, Any]:
+    """One sensor's reading now: engineering value and threshold bits, or discrete states."""
+    found = sensor.read(host_on)
+    info: dict[str, Any] = {
+        "number": sensor.number,
+        "name": sensor.name,
+        "sensor_type": sensor.sensor_type,
+        "available": found.available,
+    }
+    if sensor.linear is not None:
+        info["value"] = round(sensor.linear.to_value(found.raw), 3) if found.available else None
+        info["threshold_bits"] = found.threshold_bits
+        info["forced"] = sensor.override is not None
+    else:
+        info["states"] = found.states
+    return info
+
+
+def sensor_readings(bmc: Bmc) -> list[dict[str, Any]]:
+    host_on = bmc.chassis.power_on
+    return [reading(sensor, host_on) for sensor in bmc.sensors]

@@ -1,0 +1,76 @@
+"""The host behind a compute node's BMC: which backend runs it (none, ``sim`` or ``vm``), built here.
+
+:func:`node_backend` picks it from the spec (``backend:``) and the rack mode: loopback racks have no
+provisioning network, so their hosts power on but do not boot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from vrack.devices import RackContext
+from vrack.nodes.base import NodeBackend, NoNetworkBackend
+
+if TYPE_CHECKING:
+    from vrack.devices.compute import ComputeDevice
+
+CHASSIS_RESET = bytes([0x03])
+
+
+def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
+    from vrack.nodes.vm_backend import VmBackend
+
+    plan = device.plan
+    assert context.state_path is not None
+    serial_log = context.state_path / f"{plan.name}.serial.log"
+    return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor)
+
+
+def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
+    import uuid
+
+    from node_sim.hardware_identity import NodeIdentity
+    from node_sim.netboot import NicConfig
+    from vrack.nodes.sim import SimBackend, task_poll_interval
+
+    plan, network = device.plan, context.network
+    assert network is not None
+    nics = [NicConfig(mac, network.node_interface(plan.name, f"nic{i}", mac)[1]) for i, mac in enumerate(plan.nic_macs)]
+    identity = NodeIdentity(
+        name=plan.name,
+        system_serial=plan.system_serial,
+        system_uuid=uuid.UUID(plan.system_uuid),
+        nic_macs=plan.nic_macs,
+        bmc_ip=str(plan.bmc_address),
+        bmc_mac=plan.bmc_mac,
+        board_serial=plan.board_serial,
+        chassis_serial=plan.chassis_serial,
+    )
+
+    def reboot() -> None:  # an OS reboot: the host resets, the BMC's boot flags apply
+        if device.bmc.ac_powered and device.host_powered:
+            device._in_band_status(0x00, 0x02, CHASSIS_RESET)
+
+    return SimBackend(
+        plan.name,
+        plan.spec.model,
+        identity,
+        nics,
+        network,
+        device.bmc,
+        context.journal,
+        context.reactor,
+        reboot,
+        poll_interval=task_poll_interval(),
+    )
+
+
+BACKENDS: dict[str, Callable[[ComputeDevice, RackContext], NodeBackend]] = {"vm": _vm_backend, "sim": _sim_backend}
+
+
+def node_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
+    """The node's host: none without a provisioning network (loopback mode), else by ``backend:``."""
+    if context.network is None:
+        return NoNetworkBackend(device.plan.name, context.journal)
+    return BACKENDS[device.plan.spec.backend](device, context)
