@@ -86,8 +86,14 @@ def cmd_up(args: argparse.Namespace) -> int:
         if args.journal_keep_runs < 1:
             raise CliError("--journal-keep-runs must be at least 1", EXIT_USAGE)
         settings["keep_runs"] = args.journal_keep_runs
+    from vrack.logsetup import level_from
+
     try:
-        return runner.run(plan, rdir, args.spec, **settings)
+        level = level_from(args.log_level)
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    try:
+        return runner.run(plan, rdir, args.spec, log_level=level, **settings)
     except KeyboardInterrupt:
         return EXIT_OK
 
@@ -100,6 +106,8 @@ def _up_detached(args: argparse.Namespace, rdir: RackDir) -> int:
         command += ["--journal-segment-size", str(args.journal_segment_size)]
     if args.journal_keep_runs is not None:
         command += ["--journal-keep-runs", str(args.journal_keep_runs)]
+    if args.log_level is not None:
+        command += ["--log-level", args.log_level]
     with rdir.log_file.open("ab") as log:
         child = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
@@ -354,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="the rack spec (YAML), e.g. rack_specs/small.yaml")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a detached rack")
+    p.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="what the rack logs to stderr (vrack.log when detached); default $VRACK_LOG_LEVEL or warning",
+    )
     p.add_argument(
         "--journal-segment-size",
         type=_size,

@@ -41,16 +41,30 @@ def install_reactor() -> Any:
     return reactor
 
 
-def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout, **settings: Any) -> int:
+def run(
+    plan: RackPlan,
+    rack_dir: RackDir,
+    spec_path: str,
+    out: Any = sys.stdout,
+    log_level: int | None = None,
+    **settings: Any,
+) -> int:
     """Run the rack until stopped; return the process exit code.  ``settings`` go to
-    :class:`vrack.runtime.RackRuntime` (journal ``segment_size``, ``keep_runs``)."""
+    :class:`vrack.runtime.RackRuntime` (journal ``segment_size``, ``keep_runs``).  Prints a summary when the
+    rack is up and one line when it stops (with the reason and where its journal is)."""
+    from vrack import logsetup
+
+    logsetup.configure(log_level if log_level is not None else logsetup.level_from(None))
     reactor = install_reactor()
 
     from vrack.runtime import RackRuntime, RackStartFailure
 
     exit_code = [0]
+    stopped_by = ["a signal"]
+    started = [False]
 
     def shutdown() -> None:
+        stopped_by[0] = "a shutdown request (vrack down or the API)"
         if reactor.running:
             reactor.stop()
 
@@ -65,10 +79,17 @@ def run(plan: RackPlan, rack_dir: RackDir, spec_path: str, out: Any = sys.stdout
             reactor.stop()
             return
         assert runtime.url is not None
+        started[0] = True
         print(_summary(plan, runtime), file=out, flush=True)
+
+    def goodbye() -> None:
+        if started[0]:
+            journal = runtime.run_path / "events.jsonl"
+            print(f"rack {plan.spec.rack} stopped after {stopped_by[0]}; journal {journal}", file=out, flush=True)
 
     reactor.callWhenRunning(start)
     reactor.addSystemEventTrigger("before", "shutdown", runtime.stop)
+    reactor.addSystemEventTrigger("after", "shutdown", goodbye)
     try:
         reactor.run()
     finally:
