@@ -39,7 +39,8 @@ def configure(level: int = logging.WARNING, stream: TextIO | None = None) -> Non
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     root.addHandler(handler)
-    from twisted.logger import STDLibLogObserver, globalLogBeginner
+    from twisted.logger import ILogObserver, STDLibLogObserver, globalLogBeginner
 
-    globalLogBeginner.beginLoggingTo([STDLibLogObserver(name="twisted")], redirectStandardIO=False)
+    observer = ILogObserver(STDLibLogObserver(name="twisted"))
+    globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
     _configured = True
