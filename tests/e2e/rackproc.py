@@ -33,6 +33,11 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: 
         time.sleep(interval)
 
 
+def _default_sigint() -> None:
+    """A child of a shell's background job inherits SIGINT ignored; a rack must stop on Ctrl-C as a user's does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class RackProcess:
     """A running ``vrack up`` subprocess with helpers for its control API."""
 
@@ -58,6 +63,7 @@ class RackProcess:
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
                 env=env,
+                preexec_fn=_default_sigint,
             )
 
         def ready() -> dict[str, Any] | None:

@@ -43,14 +43,14 @@ def test_detached_up_status_power_events_down(tmp_path: Path) -> None:
     try:
         status = vrack(state, "status")
         assert status.returncode == 0 and "n1" in status.stdout and "BMC 127.13.0.1:623 answering" in status.stdout
-        assert vrack(state, "power", "n1", "on").stdout.strip() == "n1: power on"
+        assert vrack(state, "power", "n1", "on").stdout.strip() == "n1: power on requested; host power on"
         assert "Chassis Power is on" in ipmitool("127.13.0.1", "chassis power status").ok().stdout
         assert vrack(state, "power", "n1", "off").returncode == 0
         events = vrack(state, "events", "--device", "n1", "--json")
         operations = [json.loads(line)["operation"] for line in events.stdout.splitlines()]
         assert "power" in operations and "host-power" in operations and "chassis.get_status" in operations
         bad = vrack(state, "power", "nosuch", "on")
-        assert bad.returncode == 1 and "no device named 'nosuch'" in bad.stderr
+        assert bad.returncode == 2 and "no device named 'nosuch'" in bad.stderr  # bad input
         again = vrack(state, "up", str(spec))
         assert again.returncode == 1 and "already running" in again.stderr
     finally:
