@@ -1,0 +1,178 @@
+"""One suite run's shared state: the settings, RackHD's API, the bus, the rack, and the helpers groups share.
+
+``vrack test rackhd`` builds a :class:`SuiteSession` around the rack it started (:func:`provide`).  A
+plain ``python -m unittest rackhd_suite`` / pytest / nose2 run builds one on first use (:func:`current`):
+settings from the environment (and ``$RACKHD_SUITE_CONFIG``), RackHD must answer, and the rack of
+``[rack] spec`` is started through ``vrack.testing`` (stopped when the interpreter exits).
+"""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import dataclass, field
+from typing import Any
+
+from rackhd_suite.client import RackHD, status_of
+from rackhd_suite.config import RACK_SPEC, ConfigError, SuiteConfig, load_config
+from rackhd_suite.db import Cleaner
+from rackhd_suite.events import GraphEvents, GraphWaiter, PolledGraphs
+from rackhd_suite.waiting import WaitTimeout
+from vrack.testing import NodeHandle, RackHandle, start_rack
+
+_current: SuiteSession | None = None
+
+
+@dataclass
+class GraphRun:
+    """A graph the suite started on a node, and how it ended."""
+
+    node: str
+    node_id: str
+    name: str
+    instance_id: str
+    status: str = "running"
+    workflow: dict[str, Any] = field(default_factory=dict)
+
+    def failure(self) -> str:
+        """Why it did not succeed: its status and every task that did not, with RackHD's error."""
+        lines = [f"{self.name} on {self.node} (workflow {self.instance_id}) ended {self.status}"]
+        tasks = self.workflow.get("tasks") or {}
+        for task in tasks.values() if isinstance(tasks, dict) else tasks:
+            state = task.get("state") or task.get("status")
+            if state and state != "succeeded":
+                error = task.get("error") or ""
+                lines.append(f"  task {task.get('label') or task.get('name')}: {state} {error}".rstrip())
+        return "\n".join(lines)
+
+
+class SuiteSession:
+    """Everything a group's tests need (one per run)."""
+
+    def __init__(self, config: SuiteConfig, rack: RackHandle, owns_rack: bool = False) -> None:
+        self.config = config
+        self.rack = rack
+        self._owns_rack = owns_rack
+        self.rackhd = connect(config)
+        self.rackhd_config = self.rackhd.check_reachable()
+        self.graphs: GraphWaiter = GraphEvents(config.amqp_url) if config.amqp_url else PolledGraphs(self.rackhd)
+        self.cleaner = Cleaner(self.rackhd, config.mongo_url)
+        self.log: list[str] = []  # what setup steps did (shown in the run's summary)
+
+    def close(self) -> None:
+        self.graphs.close()
+        self.cleaner.close()
+        self.rackhd.close()
+        if self._owns_rack:
+            self.rack.stop()
+
+    # ------------------------------------------------------------------ the rack in RackHD
+
+    def known_nodes(self) -> dict[str, str]:
+        """Rack device name -> RackHD node id, for the rack's devices RackHD knows (by MAC or SNMP host)."""
+        found: dict[str, str] = {}
+        macs: dict[str, str] = {}
+        for node in self.rack.nodes():
+            for mac in node.nic_macs:
+                macs[mac.lower()] = node.name
+        hosts = {address: name for name, (_proto, address, _port) in self.rack.endpoints().items()}
+        for record in self.rackhd.nodes():
+            for ident in record.get("identifiers") or ():
+                if str(ident).lower() in macs:
+                    found[macs[str(ident).lower()]] = record["id"]
+            for ibm in record.get("ibms") or ():
+                host = (ibm.get("config") or {}).get("host")
+                if host in hosts:
+                    found[hosts[host]] = record["id"]
+            if record.get("name") in hosts and record.get("type") in ("switch", "pdu"):
+                found[str(record["name"])] = record["id"]
+        return found
+
+    def clear_rack_nodes(self) -> str:
+        """Remove every node of this rack from RackHD (so a group starts from nothing); one line of report."""
+        report = self.cleaner.clear(sorted(set(self.known_nodes().values())))
+        self.log.append(report)
+        return report
+
+    def admin_user(self, node: NodeHandle) -> tuple[str, str]:
+        """The node's first administrator BMC user (name, password) from the rack."""
+        users = node.bmc.users
+        for user in users:
+            if user.privilege == "administrator":
+                return user.name, user.password
+        raise AssertionError(f"{node.name} has no administrator BMC user in the rack spec; RackHD's OBM needs one")
+
+    def register_compute(self, node: NodeHandle) -> str:
+        """Create the node in RackHD (identified by its NIC MACs) with an IPMI OBM for its BMC; its id."""
+        record = self.rackhd.node_by_identifier(node.nic_macs[0]) if node.nic_macs else None
+        if record is None:
+            body = {"name": node.name, "type": "compute", "identifiers": [m.lower() for m in node.nic_macs]}
+            record = self.rackhd.create_node(body)
+        user, password = self.admin_user(node)
+        self.rackhd.set_ipmi_obm(record["id"], node.bmc.address, user, password)
+        return str(record["id"])
+
+    # ------------------------------------------------------------------ graphs
+
+    def start_graph(self, node: str, node_id: str, name: str, options: dict[str, Any] | None = None) -> GraphRun:
+        started = self.rackhd.start_graph(node_id, name, options)
+        instance = started.get("instanceId") or (started.get("context") or {}).get("graphId") or started.get("id")
+        if not instance:
+            raise AssertionError(f"RackHD started {name} on {node} but named no instanceId: {started}")
+        return GraphRun(node, node_id, name, str(instance))
+
+    def finish(self, run: GraphRun, timeout: float | None = None) -> GraphRun:
+        """Wait for ``run`` to end (AMQP event, or the workflow API); fills ``status`` and ``workflow``."""
+        limit = timeout or self.config.graph_timeout
+        status = self.graphs.wait(run.instance_id, limit)
+        run.workflow = self.rackhd.workflow(run.instance_id)
+        if status is None:
+            run.status = status_of(run.workflow)
+            raise WaitTimeout(
+                f"{run.name} on {run.node} did not finish within {limit:g} s (waited on {self.graphs.how});"
+                f" RackHD says it is {run.status}"
+            )
+        run.status = status
+        return run
+
+    def run_graphs(self, runs: list[GraphRun], timeout: float | None = None) -> list[GraphRun]:
+        """Wait for several graphs started together (on different nodes); all of them, in order."""
+        return [self.finish(run, timeout) for run in runs]
+
+
+def connect(config: SuiteConfig) -> RackHD:
+    """RackHD's API as configured (not yet checked: :meth:`RackHD.check_reachable` does that)."""
+    return RackHD(config.rackhd_url, config.rackhd_user, config.rackhd_password, config.http_timeout)
+
+
+def provide(config: SuiteConfig, rack: RackHandle) -> SuiteSession:
+    """Make the session of this run around ``rack`` (used by ``vrack test rackhd``)."""
+    global _current
+    if _current is not None:
+        _current.close()
+    _current = SuiteSession(config, rack)
+    return _current
+
+
+def current() -> SuiteSession:
+    """This run's session; built from the environment (starting the rack of ``[rack] spec``) on first use."""
+    global _current
+    if _current is None:
+        config = load_config()
+        if config.rack_spec is None:
+            raise ConfigError(f"{RACK_SPEC} is not set: the suite needs the vrack rack spec RackHD is to manage")
+        connect(config).check_reachable()  # RackHDUnreachable before a rack is started for nothing
+        rack = start_rack(config.rack_spec, mode="process", ports="standard")
+        try:
+            _current = SuiteSession(config, rack, owns_rack=True)
+        except BaseException:
+            rack.stop()
+            raise
+        atexit.register(close)
+    return _current
+
+
+def close() -> None:
+    global _current
+    if _current is not None:
+        _current.close()
+        _current = None
