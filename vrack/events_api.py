@@ -13,21 +13,18 @@ every 15 s so a dead client is noticed, and ``event: end`` when the rack stops.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 from twisted.web.http import Request
 
-from vrack.journal import Entry, Journal
+from vrack.journal import Entry, Journal, encode_entry
 
 KEEPALIVE = 15.0
 MAX_WAIT = 60
 
 STREAMING = object()  # what a route returns when it writes and finishes the response itself
-
-_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _page(journal: Journal, events: list[Entry]) -> dict[str, Any]:
@@ -87,8 +84,8 @@ def long_poll(
     return result
 
 
-def _frames(entries: list[Entry], lines: list[str]) -> bytes:
-    return "".join(f"id: {e['seq']}\ndata: {line}\n\n" for e, line in zip(entries, lines, strict=True)).encode()
+def _frames(entries: list[Entry], lines: list[bytes]) -> bytes:
+    return b"".join(b"id: %d\ndata: %s\n\n" % (e["seq"], line) for e, line in zip(entries, lines, strict=True))
 
 
 def event_stream(
@@ -99,16 +96,16 @@ def event_stream(
     request.setHeader(b"cache-control", b"no-cache")
     sent = [after]
     head = {"run": journal.run_id, "last_seq": journal.last_seq, "first_seq": journal.first_seq}
-    request.write(f"event: run\ndata: {_encode(head)}\n\n".encode())
+    request.write(b"event: run\ndata: %s\n\n" % encode_entry(head))
     if after + 1 < journal.first_seq:
         gap = {"from": after + 1, "to": journal.first_seq - 1}
-        request.write(f"event: gap\ndata: {_encode(gap)}\n\n".encode())
+        request.write(b"event: gap\ndata: %s\n\n" % encode_entry(gap))
     backlog = journal.entries(after, device, None, protocol)
     if backlog:
-        request.write(_frames(backlog, [_encode(e) for e in backlog]))
+        request.write(_frames(backlog, [encode_entry(e) for e in backlog]))
         sent[0] = backlog[-1]["seq"]
 
-    def deliver(entries: list[Entry], lines: list[str]) -> None:
+    def deliver(entries: list[Entry], lines: list[bytes]) -> None:
         if entries[0]["seq"] <= sent[0]:  # already in the backlog
             pairs = [(e, line) for e, line in zip(entries, lines, strict=True) if e["seq"] > sent[0]]
             entries, lines = [e for e, _ in pairs], [line for _, line in pairs]

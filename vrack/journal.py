@@ -24,7 +24,6 @@ that can schedule timers (a bare time source) every entry is flushed as it is ap
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -32,20 +31,26 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import orjson
 from twisted.internet.defer import Deferred
 
 from vrack.clock import RackClock
 from vrack.journalfiles import SEGMENT_SIZE, SegmentWriter
 
 Entry = dict[str, Any]
-Deliver = Callable[[list[Entry], list[str]], None]
+Deliver = Callable[[list[Entry], list[bytes]], None]
 
 FLUSH_INTERVAL = 0.05
 FLUSH_BATCH = 512
 WINDOW = 50_000
 
-# The same text as json.dumps(entry, separators=(",", ":")), without building an encoder per entry.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+def encode_entry(entry: Entry) -> bytes:
+    """One journal line without its newline: compact JSON in UTF-8 (orjson, about 5x the stdlib encoder).
+
+    Values JSON cannot hold are written as their ``str()`` rather than losing the whole batch.
+    """
+    return orjson.dumps(entry, default=str)
 
 
 def _seq(entry: Entry) -> int:
@@ -72,7 +77,7 @@ class Follower:
         self.once = once
         self.active = True
 
-    def offer(self, batch: list[Entry], lines: list[str], indices: Iterable[int]) -> None:
+    def offer(self, batch: list[Entry], lines: list[bytes], indices: Iterable[int]) -> None:
         protocol = self.protocol
         picked = [i for i in indices if protocol is None or batch[i]["protocol"] == protocol]
         if not picked or not self.active:
@@ -148,13 +153,15 @@ class Journal:
         batch, self._unwritten = self._unwritten, []
         if not batch:
             return
-        lines = [_encode(entry) for entry in batch]
+        lines = [encode_entry(entry) for entry in batch]
         if self._writer is not None and self._writer.is_open:
-            self._writer.write(("\n".join(lines) + "\n").encode())
+            lines.append(b"")
+            self._writer.write(b"\n".join(lines))
+            lines.pop()
         if self._followers:
             self._hand_out(batch, lines)
 
-    def _hand_out(self, batch: list[Entry], lines: list[str]) -> None:
+    def _hand_out(self, batch: list[Entry], lines: list[bytes]) -> None:
         everything = self._followers.get(None)
         if everything:
             indices = range(len(batch))
@@ -294,7 +301,7 @@ class Journal:
         follower: Follower | None = None
         waiter: Deferred[list[Entry]] = Deferred(lambda _: follower.cancel() if follower is not None else None)
 
-        def deliver(entries: list[Entry], _lines: list[str]) -> None:
+        def deliver(entries: list[Entry], _lines: list[bytes]) -> None:
             if not waiter.called:
                 waiter.callback(entries)
 

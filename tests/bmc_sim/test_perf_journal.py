@@ -33,7 +33,7 @@ def _lines(path: Path) -> list[dict[str, object]]:
 
 def test_lines_reach_the_file_within_the_flush_interval(tmp_path: Path) -> None:
     """Appends are visible in memory at once and in events.jsonl after FLUSH_INTERVAL of reactor time;
-    each line is exactly json.dumps(entry, separators=(",", ":"))."""
+    each line is exactly json.dumps(entry, separators=(",", ":"), ensure_ascii=False) in UTF-8."""
     clock = Clock()
     path = tmp_path / "events.jsonl"
     journal = Journal(RackClock(clock, EPOCH), path)
@@ -45,7 +45,7 @@ def test_lines_reach_the_file_within_the_flush_interval(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == ""
     clock.advance(FLUSH_INTERVAL)
     text = path.read_text(encoding="utf-8")
-    assert text == "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in (first, second))
+    assert text == "".join(json.dumps(e, separators=(",", ":"), ensure_ascii=False) + "\n" for e in (first, second))
     assert clock.getDelayedCalls() == []  # nothing scheduled while nothing waits
     third = journal.append("node01", "control", "x")
     journal.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,11 +72,22 @@ def test_followers_get_only_their_device_and_protocol_once_per_batch() -> None:
 def test_lines_handed_to_followers_are_the_file_lines(tmp_path: Path) -> None:
     clock, j = journal(path=tmp_path / "events.jsonl")
     j.open()
-    got: list[str] = []
+    got: list[bytes] = []
     j.follow(lambda entries, lines: got.extend(lines))
     fill(j, 3)
     clock.advance(FLUSH_INTERVAL)
-    assert (tmp_path / "events.jsonl").read_text() == "".join(line + "\n" for line in got) and len(got) == 3
+    assert (tmp_path / "events.jsonl").read_bytes() == b"".join(line + b"\n" for line in got) and len(got) == 3
+
+
+def test_a_line_is_compact_json_that_reads_back_as_the_entry(tmp_path: Path) -> None:
+    _clock, j = journal(path=tmp_path / "events.jsonl")
+    j.open()
+    entry = j.append("node1", "ipmi", "chassis-status", user="ädmin", ratio=0.1, code=None, flag=True)
+    j.append("node1", "power", "odd", value=Path("/x"))  # not JSON: written as its text, the batch kept
+    j.flush()
+    first, second = (tmp_path / "events.jsonl").read_bytes().splitlines()
+    assert json.loads(first) == entry and b", " not in first and b'": ' not in first
+    assert json.loads(second)["value"] == "/x"
 
 
 def test_a_waiter_fires_once_and_a_cancelled_one_is_gone_at_once() -> None:

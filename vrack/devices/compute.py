@@ -48,6 +48,7 @@ PRIVILEGES = {
 CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03, "soft": 0x05}
 HOST_WATTS = {"quanta-d51": 280.0, "dell-r630": 310.0, "generic": 240.0}
 STANDBY_WATTS = 12.0
+PEER_TEXT_CACHE = 1024  # peers whose "address:port" text is kept (a client keeps its port per session)
 SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
 
@@ -101,6 +102,7 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
             initial_power_on=plan.spec.power_on,
         )
         self.bmc = Bmc(self.config, reactor, epoch=clock.epoch.timestamp())
+        self._peer_text: dict[tuple[str, int], str] = {}
         self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self._on_request)
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
@@ -110,8 +112,15 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
     # ------------------------------------------------------------------ journal
 
     def _on_request(self, record: RequestRecord) -> None:
+        """Journal one request the BMC handled or refused (the request path: one dict, no keyword packing)."""
+        peer = record.peer
+        peer_text = self._peer_text.get(peer)
+        if peer_text is None:
+            if len(self._peer_text) >= PEER_TEXT_CACHE:
+                self._peer_text.clear()
+            peer_text = self._peer_text[peer] = f"{peer[0]}:{peer[1]}"
         fields: dict[str, Any] = {
-            "peer": f"{record.peer[0]}:{record.peer[1]}",
+            "peer": peer_text,
             "user": record.user_name,
             "netfn": record.netfn,
             "cmd": record.cmd,
@@ -120,7 +129,7 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
         }
         if record.outcome != "ok":
             fields["outcome"] = record.outcome
-        self.journal.append(self.device_name, "ipmi", record.command, **fields)
+        self.journal.append_fields(self.device_name, "ipmi", record.command, fields)
 
     def _on_host_power(self, on: bool, cause: str) -> None:
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
