@@ -112,7 +112,7 @@ class Recorder(unittest.TextTestResult):
     def addSubTest(self, test: Any, subtest: Any, err: Any) -> None:
         super().addSubTest(test, subtest, err)
         if err is not None:
-            self._failed_sub.setdefault(test.id(), []).append(f"{subtest._subDescription()}\n{self._text(err)}")
+            self._failed_sub.setdefault(test.id(), []).append(f"{subtest._subDescription()} {self._text(err)}")
 
     def addFailure(self, test: Any, err: Any) -> None:
         super().addFailure(test, err)
