@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-GROUPS = ("smoke", "obm")  # in run order; more groups join as they are written
+GROUPS = ("smoke", "obm", "pollers", "snmp", "discovery", "workflows")  # in run order
 CONFIG_ENV = "RACKHD_SUITE_CONFIG"
 
 

@@ -16,7 +16,7 @@ from rackhd_suite.client import RackHD, status_of
 from rackhd_suite.config import RACK_SPEC, ConfigError, SuiteConfig, load_config
 from rackhd_suite.db import Cleaner
 from rackhd_suite.events import GraphEvents, GraphWaiter, PolledGraphs
-from rackhd_suite.waiting import WaitTimeout
+from rackhd_suite.waiting import WaitTimeout, wait_until
 from vrack.testing import NodeHandle, RackHandle, start_rack
 
 _current: SuiteSession | None = None
@@ -111,6 +111,29 @@ class SuiteSession:
         self.rackhd.set_ipmi_obm(record["id"], node.bmc.address, user, password)
         return str(record["id"])
 
+    def snmp_community(self, name: str) -> str:
+        """A community the rack's device ``name`` answers (read-write first: RackHD's PDU OBMs set outlets)."""
+        kind = next(d["kind"] for d in self.rack.devices() if d["name"] == name)
+        handle = self.rack.pdu(name) if kind == "pdu" else self.rack.switch(name)
+        ranked = sorted(handle.communities, key=lambda c: c.access != "read-write")
+        return ranked[0].name if ranked else "public"
+
+    def register_snmp(self, name: str, kind: str, auto_discover: bool) -> str:
+        """``POST /api/2.0/nodes`` for a switch or PDU with its ``snmp-ibm-service`` settings; its id.
+
+        With ``auto_discover`` RackHD starts Graph.Switch.Discovery / Graph.PDU.Discovery itself.
+        """
+        _proto, address, _port = self.rack.endpoints()[name]
+        body = {
+            "name": name,
+            "type": kind,
+            "autoDiscover": auto_discover,
+            "ibms": [
+                {"service": "snmp-ibm-service", "config": {"host": address, "community": self.snmp_community(name)}}
+            ],
+        }
+        return str(self.rackhd.create_node(body)["id"])
+
     # ------------------------------------------------------------------ graphs
 
     def start_graph(self, node: str, node_id: str, name: str, options: dict[str, Any] | None = None) -> GraphRun:
@@ -119,6 +142,21 @@ class SuiteSession:
         if not instance:
             raise AssertionError(f"RackHD started {name} on {node} but named no instanceId: {started}")
         return GraphRun(node, node_id, name, str(instance))
+
+    def find_graph(self, node: str, node_id: str, name: str, timeout: float = 60.0) -> GraphRun:
+        """The graph ``name`` RackHD itself started on ``node_id`` (e.g. discovery), once it is listed."""
+        seen: list[Any] = []
+
+        def listed() -> GraphRun | None:
+            workflows = self.rackhd.get(f"/nodes/{node_id}/workflows")
+            seen[:] = [w.get("name") or w.get("injectableName") for w in workflows]
+            for workflow in workflows:
+                if name in (workflow.get("name"), workflow.get("injectableName")):
+                    instance = workflow.get("instanceId") or (workflow.get("context") or {}).get("graphId")
+                    return GraphRun(node, node_id, name, str(instance))
+            return None
+
+        return wait_until(listed, timeout, f"RackHD to start {name} on {node}", seen=lambda: seen)
 
     def finish(self, run: GraphRun, timeout: float | None = None) -> GraphRun:
         """Wait for ``run`` to end (AMQP event, or the workflow API); fills ``status`` and ``workflow``."""

@@ -21,7 +21,7 @@ class WaitTimeout(AssertionError):
 
 
 def wait_until(
-    probe: Callable[[], T],
+    probe: Callable[[], T | None],
     timeout: float,
     what: str,
     *,

@@ -55,7 +55,8 @@ def test_smoke_and_obm_pass_with_amqp(standin: tuple[StandIn, str], tmp_path: Pa
     need_root()
     api, url = standin
     amqp = api.amqp_url or ""
-    done = vrack_test(tmp_path, rack_spec(tmp_path, "rhd-e2e"), {"RACKHD_URL": url, "RACKHD_AMQP_URL": amqp})
+    env = {"RACKHD_URL": url, "RACKHD_AMQP_URL": amqp}
+    done = vrack_test(tmp_path, rack_spec(tmp_path, "rhd-e2e"), env, "--group", "smoke", "--group", "obm")
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "AMQP         amqp://guest:***@127.71.0.1:25672/" in done.stdout
@@ -105,3 +106,15 @@ def test_without_amqp_graphs_are_awaited_through_the_api(standin: tuple[StandIn,
     assert "MongoDB      not configured" in done.stdout
     polled = [p for m, p, _ in api.requests if m == "GET" and p.startswith("/api/2.0/workflows/")]
     assert len(polled) >= 12  # at least one look per graph
+
+
+def test_discovery_on_a_loopback_rack_fails_saying_why(standin: tuple[StandIn, str], tmp_path: Path) -> None:
+    need_root()
+    _api, url = standin
+    done = vrack_test(tmp_path, rack_spec(tmp_path, "rhd-e2e-lo"), {"RACKHD_URL": url}, "--group", "discovery")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "0 passed, 5 failed, 0 skipped in " in done.stdout
+    assert (
+        "discovery/test_1_discovery_graphs_succeed: setUpClass failed: group discovery needs a netns rack"
+        in done.stdout
+    )

@@ -1,0 +1,135 @@
+"""Group discovery: nodes PXE boot through RackHD's DHCP proxy, TFTP and task service, and get discovered.
+
+Needs a netns rack whose provisioning network reaches RackHD (``rack_specs/rackhd-netns.yaml``: a DHCP
+server on the uplink side, RackHD's on-dhcp-proxy, on-tftp and on-taskgraph there).  Every node is powered
+on from the rack; RackHD must create it from its MAC, run its discovery graph to success, catalog what the
+spec says the hardware is (dmi serial and UUID, the BMC's MAC), and create the IPMI OBM from the node's own
+BMC (a user RackHD made on it).  Then the switch is discovered and every cabled node must get a
+``connectsTo`` relation to it (RackHD builds these in on-tasks ``lib/jobs/switch-node-relations.js`` from the
+node's ``lldp`` catalog).  Last, a cable is pulled and a rediscovery must catalog the node without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rackhd_suite.case import RackHDTestCase
+from rackhd_suite.refresh import REFRESH, refresh_options
+from rackhd_suite.session import GraphRun
+from rackhd_suite.waiting import wait_until
+from vrack.testing import NodeHandle
+
+
+class Discovery(RackHDTestCase):
+    group = "discovery"
+    node_ids: ClassVar[dict[str, str]]
+    runs: ClassVar[dict[str, GraphRun]]
+
+    @classmethod
+    def prepare(cls) -> None:
+        if cls.rack.plan.spec.mode != "netns":
+            raise AssertionError(
+                f"group discovery needs a netns rack (rack_specs/rackhd-netns.yaml); {cls.rack.spec_path} is a "
+                "loopback rack, whose nodes cannot PXE boot"
+            )
+        graph = str(cls.session.rackhd_config.get("discoveryGraph") or "Graph.SKU.Discovery")
+        cls.node_ids, cls.runs = {}, {}
+        nodes = cls.rack.nodes()
+        for node in nodes:
+            if node.power_state() == "on":
+                node.power("off")
+            node.power("on")
+        for node in nodes:
+            cls.node_ids[node.name] = cls._known(node)
+            cls.runs[node.name] = cls.session.find_graph(node.name, cls.node_ids[node.name], graph)
+
+    @classmethod
+    def _known(cls, node: NodeHandle) -> str:
+        """The id of the node RackHD creates from one of ``node``'s MACs (waits up to ``graph_timeout``)."""
+
+        def created() -> str | None:
+            for mac in node.nic_macs:
+                record = cls.rackhd.node_by_identifier(mac)
+                if record is not None:
+                    return str(record["id"])
+            return None
+
+        return wait_until(created, cls.session.config.graph_timeout, f"RackHD to create a node for {node.name}")
+
+    def _catalog(self, name: str, source: str) -> dict[str, Any]:
+        data: dict[str, Any] = self.rackhd.catalog(self.node_ids[name], source).get("data") or {}
+        return data
+
+    def test_1_discovery_graphs_succeed(self) -> None:
+        for name, run in self.runs.items():
+            with self.subTest(node=name):
+                self.assertGraphSucceeded(self.session.finish(run))
+
+    def test_2_catalogs_are_the_spec_hardware(self) -> None:
+        for node in self.rack.nodes():
+            with self.subTest(node=node.name):
+                system = self._catalog(node.name, "dmi").get("System Information") or {}
+                self.assertEqual(system.get("Serial Number"), node.serial, "dmi serial vs the rack's")
+                self.assertEqual(str(system.get("UUID", "")).lower(), node.uuid.lower(), "dmi UUID vs the rack's")
+                bmc = self._catalog(node.name, "bmc")
+                self.assertEqual(str(bmc.get("MAC Address", "")).lower(), node.bmc.mac.lower(), "bmc catalog MAC")
+                self.assertTrue(self._catalog(node.name, "ipmi-fru"), "no ipmi-fru catalog")
+
+    def test_3_obm_made_from_the_nodes_own_bmc(self) -> None:
+        for node in self.rack.nodes():
+            with self.subTest(node=node.name):
+                obms = [o for o in self.rackhd.obms(self.node_ids[node.name]) if o.get("service") == "ipmi-obm-service"]
+                self.assertEqual(len(obms), 1, f"{node.name}'s OBMs: {obms}")
+                config = obms[0].get("config") or {}
+                self.assertIn(str(config.get("host", "")).lower(), (node.bmc.mac.lower(), node.bmc.address))
+                users = [u.name for u in node.bmc.users]
+                self.assertIn(config.get("user"), users, f"RackHD's OBM user is not a user of {node.name}'s BMC")
+
+    def test_4_switch_relations_follow_the_cabling(self) -> None:
+        cabled: dict[tuple[str, str], list[int]] = {}
+        for cable in self.rack.plan.cables:
+            cabled.setdefault((cable.node, cable.switch), []).append(cable.port)
+        switches = sorted({switch for _node, switch in cabled})
+        switch_ids = {}
+        for switch in switches:
+            switch_ids[switch] = self.session.register_snmp(switch, "switch", auto_discover=True)
+            run = self.session.find_graph(switch, switch_ids[switch], "Graph.Switch.Discovery")
+            self.assertGraphSucceeded(self.session.finish(run))
+        for (name, switch), ports in sorted(cabled.items()):
+            with self.subTest(node=name, switch=switch):
+                relations = self.rackhd.relations(self.node_ids[name])
+                linked = [
+                    r
+                    for r in relations
+                    if r.get("relationType") == "connectsTo" and switch_ids[switch] in (r.get("targets") or [])
+                ]
+                if not linked:
+                    lldp = {
+                        port: (v.get("chassis") or {}).get("mac")
+                        for port, v in self._catalog(name, "lldp").items()
+                        if isinstance(v, dict)
+                    }
+                    self.fail(
+                        f"RackHD made no connectsTo relation from {name} to {switch}, though {name} is cabled to "
+                        f"{switch} port(s) {ports}{' (more than one cable)' if len(ports) > 1 else ''}; its lldp "
+                        f"catalog names chassis MACs {lldp}; relations: {relations}. RackHD builds these in on-tasks "
+                        "lib/jobs/switch-node-relations.js"
+                    )
+                info = linked[0].get("info") or {}
+                self.assertEqual(len(info), len(ports), f"{name}: ports in the relation {info} vs cables {ports}")
+
+    def test_5_rediscovery_after_a_cable_is_pulled(self) -> None:
+        cable = self.rack.plan.cables[0]
+        switch = self.rack.switch(cable.switch)
+        node_id = self.node_ids[cable.node]
+        before = len(self._catalog(cable.node, "lldp"))
+        switch.cable(cable.port, plugged=False)
+        try:
+            run = self.session.start_graph(cable.node, node_id, REFRESH, refresh_options(node_id))
+            self.assertGraphSucceeded(self.session.finish(run))
+            after = len(self._catalog(cable.node, "lldp"))
+            self.assertEqual(
+                after, before - 1, f"lldp neighbours of {cable.node} after pulling {cable.switch}/{cable.port}"
+            )
+        finally:
+            switch.cable(cable.port, plugged=True)
