@@ -74,6 +74,7 @@ class SuiteSession:
         for node in self.rack.nodes():
             for mac in node.nic_macs:
                 macs[mac.lower()] = node.name
+            macs[f"{node.name}-pdu"] = f"{node.name}-pdu"  # the snmp group's node with a PDU outlet OBM
         hosts = {address: name for name, (_proto, address, _port) in self.rack.endpoints().items()}
         for record in self.rackhd.nodes():
             for ident in record.get("identifiers") or ():
@@ -83,7 +84,7 @@ class SuiteSession:
                 host = (ibm.get("config") or {}).get("host")
                 if host in hosts:
                     found[hosts[host]] = record["id"]
-            if record.get("name") in hosts and record.get("type") in ("switch", "pdu"):
+            if record.get("name") in hosts.values() and record.get("type") in ("switch", "pdu"):
                 found[str(record["name"])] = record["id"]
         return found
 
