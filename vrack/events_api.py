@@ -31,6 +31,11 @@ def _page(journal: Journal, events: list[Entry]) -> dict[str, Any]:
     return {"events": events, "last_seq": journal.last_seq, "run": journal.run_id}
 
 
+def _all_unflushed(journal: Journal, found: list[Entry]) -> bool:
+    pending = journal.unflushed_from
+    return pending is not None and found[0]["seq"] >= pending
+
+
 def long_poll(
     journal: Journal,
     request: Request,
@@ -43,8 +48,10 @@ def long_poll(
 ) -> dict[str, Any] | Deferred[dict[str, Any]]:
     """Entries after ``after`` now, or (with ``wait``) the first matching ones within ``wait`` seconds."""
     found = journal.entries(after, device, limit, protocol)
-    if found or wait <= 0:
+    if wait <= 0 or (found and not _all_unflushed(journal, found)):
         return _page(journal, found)
+    # Entries the next flush hands to followers anyway are answered with that flush: a poller gets at most
+    # one answer per flush (not one per entry appended while it was away), at most 50 ms later.
     result: Deferred[dict[str, Any]] = Deferred()
     pending: list[Deferred[list[Entry]]] = []
 
@@ -84,8 +91,21 @@ def long_poll(
     return result
 
 
+class _LastFrames:
+    """The SSE frames of the last list of lines framed: followers with the same filter get the same list
+    for a batch (:meth:`Journal.follow`), so N such streams frame each batch once.  The list is kept
+    referenced, so its identity cannot be reused while it is cached."""
+
+    lines: list[bytes] | None = None
+    frames = b""
+
+
 def _frames(entries: list[Entry], lines: list[bytes]) -> bytes:
-    return b"".join(b"id: %d\ndata: %s\n\n" % (e["seq"], line) for e, line in zip(entries, lines, strict=True))
+    if lines is _LastFrames.lines:
+        return _LastFrames.frames
+    frames = b"".join(b"id: %d\ndata: %s\n\n" % (e["seq"], line) for e, line in zip(entries, lines, strict=True))
+    _LastFrames.lines, _LastFrames.frames = lines, frames
+    return frames
 
 
 def event_stream(

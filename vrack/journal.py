@@ -77,14 +77,28 @@ class Follower:
         self.once = once
         self.active = True
 
-    def offer(self, batch: list[Entry], lines: list[bytes], indices: Iterable[int]) -> None:
-        protocol = self.protocol
-        picked = [i for i in indices if protocol is None or batch[i]["protocol"] == protocol]
-        if not picked or not self.active:
+    def offer(
+        self,
+        batch: list[Entry],
+        lines: list[bytes],
+        indices: Iterable[int],
+        shared: dict[tuple[int, str | None], tuple[list[Entry], list[bytes]]],
+    ) -> None:
+        """Deliver the entries at ``indices`` that match; followers with the same filter get the same lists
+        (``shared``, one per batch), so a reader may keep derived data per list (the SSE frames)."""
+        if not self.active:
+            return
+        key = (id(indices), self.protocol)
+        picked = shared.get(key)
+        if picked is None:
+            protocol = self.protocol
+            chosen = [i for i in indices if protocol is None or batch[i]["protocol"] == protocol]
+            picked = shared[key] = ([batch[i] for i in chosen], [lines[i] for i in chosen])
+        if not picked[0]:
             return
         if self.once:
             self.cancel()
-        self._deliver([batch[i] for i in picked], [lines[i] for i in picked])
+        self._deliver(*picked)
 
     def cancel(self) -> None:
         """Stop following (at once; idempotent)."""
@@ -162,11 +176,12 @@ class Journal:
             self._hand_out(batch, lines)
 
     def _hand_out(self, batch: list[Entry], lines: list[bytes]) -> None:
+        shared: dict[tuple[int, str | None], tuple[list[Entry], list[bytes]]] = {}
         everything = self._followers.get(None)
         if everything:
             indices = range(len(batch))
             for follower in list(everything):
-                follower.offer(batch, lines, indices)
+                follower.offer(batch, lines, indices, shared)
         if len(self._followers) > (1 if everything else 0):
             by_device: dict[str, list[int]] = {}
             followed = self._followers
@@ -176,13 +191,18 @@ class Journal:
                     by_device.setdefault(device, []).append(index)
             for device, picked in by_device.items():
                 for follower in list(followed.get(device, ())):
-                    follower.offer(batch, lines, picked)
+                    follower.offer(batch, lines, picked, shared)
 
     # ------------------------------------------------------------------ appending
 
     @property
     def last_seq(self) -> int:
         return self._seq
+
+    @property
+    def unflushed_from(self) -> int | None:
+        """The seq of the oldest entry waiting for the next flush (followers have not seen it), or ``None``."""
+        return int(self._unwritten[0]["seq"]) if self._unwritten else None
 
     @property
     def first_seq(self) -> int:

@@ -111,3 +111,34 @@ def test_stream_of_a_client_that_went_away_stops_at_once() -> None:
     assert journal.follower_count == 1
     request.processingFailed(Failure(ConnectionError("client closed")))
     assert journal.follower_count == 0 and clock.getDelayedCalls() == []
+
+
+def test_a_poller_back_while_a_batch_is_unflushed_is_answered_once_with_the_whole_batch() -> None:
+    clock, journal = setup()
+    journal.follow(lambda entries, lines: None)  # another reader: appends now wait for the flush
+    journal.append("node1", "ipmi", "a")
+    journal.append("node1", "ipmi", "b")
+    assert journal.unflushed_from == 1
+    result = long_poll(journal, DummyRequest([b""]), clock, 0, None, None, 100, 30)
+    assert isinstance(result, Deferred)  # not answered with the first entry alone
+    answers: list[dict[str, Any]] = []
+    result.addCallback(answers.append)
+    journal.append("node1", "ipmi", "c")
+    clock.advance(FLUSH_INTERVAL)
+    assert [[e["operation"] for e in a["events"]] for a in answers] == [["a", "b", "c"]]
+    assert journal.unflushed_from is None
+    behind = long_poll(journal, DummyRequest([b""]), clock, 1, None, None, 100, 30)  # flushed: at once
+    assert isinstance(behind, dict) and [e["operation"] for e in behind["events"]] == ["b", "c"]
+
+
+def test_streams_with_the_same_filter_share_one_framing_of_a_batch() -> None:
+    clock, journal = setup()
+    requests = [DummyRequest([b""]) for _ in range(3)]
+    for request in requests:
+        assert event_stream(journal, request, clock, 0, None, None) is STREAMING
+    journal.append("node1", "ipmi", "a")
+    journal.append("node2", "ipmi", "b")
+    clock.advance(FLUSH_INTERVAL)
+    written = [request.written[-1] for request in requests]
+    assert written[0] is written[1] is written[2]  # the same bytes object, framed once
+    assert [f["id"] for f in frames(requests[0]) if "id" in f] == ["1", "2"]
