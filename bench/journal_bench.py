@@ -8,7 +8,9 @@ suite 3) in phases:
 * ``stream N``: N Server-Sent Events followers (``bench.journal_followers``, one process, N connections);
 * ``poll N``: N long-poll followers;
 * ``... gone``: N followers connected, then killed (SIGKILL, no goodbye) just before the load: what
-  followers that vanished cost (nothing, if the rack lets them go at once).
+  followers that vanished cost (nothing, if the rack lets them go at once);
+* ``... of an idle node``: N followers of a second node that gets no requests (a test waiting for its
+  node while another is busy).
 
 For each phase: server CPU per request, its ratio to ``none`` and to ``ipmi_sim``, and ``delivered``: the
 events the followers received over (followers x entries journalled during the phase); 1.00 means every
@@ -26,7 +28,7 @@ import signal
 import sys
 import tempfile
 import urllib.request
-from ipaddress import ip_network
+from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,13 @@ from bench.peers import PeerError, Processes, start_ipmi_sim, start_vrack
 from bench.probe import wait_answering
 
 REFERENCE, VRACK = "127.16.0.1", "127.16.0.3"
+QUIET_NODE = "node02"  # a second node nobody loads: what followers of one device cost a busy rack
+QUIET_NODE_SPEC = """\
+  - name: node02
+    kind: compute
+    model: generic
+    bmc: {{address: {address}, boot_time: 0, users: [{{name: admin, password: admin}}]}}
+"""
 
 
 def _last_seq(api: str) -> int:
@@ -48,7 +57,9 @@ def _answering(address: str) -> None:
 
 
 def _start_followers(procs: Processes, workdir: Path, api: str, count: int, mode: str) -> Any:
-    argv = [sys.executable, "-m", "bench.journal_followers", "--api", api, "--count", str(count), "--mode", mode]
+    """``mode``: stream or poll, following everything; ``...-quiet``: following the idle node02 only."""
+    argv = [sys.executable, "-m", "bench.journal_followers", "--api", api, "--count", str(count)]
+    argv += ["--mode", mode.removesuffix("-quiet")] + (["--device", QUIET_NODE] if mode.endswith("-quiet") else [])
     argv += ["--after", str(_last_seq(api))]  # from now on: no backlog of earlier phases
     proc = procs.spawn(argv, workdir / f"followers-{mode}-{count}.log", stdout_pipe=True)
     assert proc.stdout is not None
@@ -90,7 +101,8 @@ def phase(
     if proc is not None:
         tally = _stop_followers(proc)
         row.update(tally)
-        row["delivered"] = round(tally["events"] / (count * journalled), 3) if journalled else None
+        if not mode.endswith("-quiet"):
+            row["delivered"] = round(tally["events"] / (count * journalled), 3) if journalled else None
     return row
 
 
@@ -107,9 +119,9 @@ def run(
         row = run_load_process(reference_address, plan.clients[0], plan, reference.pid)
         rows.append({"phase": "ipmi_sim (no journal)", "followers": 0, **row})
         procs.stop(reference)
-        spec = VRACK_ONE_NODE.format(address=vrack_address).replace(
-            "127.16.0.0/24", str(ip_network(f"{vrack_address}/24", strict=False))
-        )
+        network = str(ip_network(f"{vrack_address}/24", strict=False))
+        spec = VRACK_ONE_NODE.format(address=vrack_address).replace("127.16.0.0/24", network)
+        spec += QUIET_NODE_SPEC.format(address=ip_address(vrack_address) + 1)
         rack, _ = start_vrack(procs, workdir / "vrack", "bench-load", spec)
         _answering(vrack_address)
         control = workdir / "vrack" / "state" / "bench-load" / "control.json"
@@ -118,6 +130,7 @@ def run(
         for mode in ("stream", "poll"):
             phases += [(f"{mode} {n}", (n, mode)) for n in counts]
             phases.append((f"{mode} {max(counts)}, just gone", (max(counts), f"{mode}-gone")))
+            phases.append((f"{mode} {max(counts)}, of an idle node", (max(counts), f"{mode}-quiet")))
         for name, followers in phases:
             rows.append(phase(name, procs, workdir, (vrack_address, api, rack.pid), plan, followers))
             print(f"  {name:<22} {rows[-1]['server_cpu_per_request_us']} us CPU/req", file=sys.stderr, flush=True)

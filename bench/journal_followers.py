@@ -45,9 +45,11 @@ async def _open(host: str, port: int, path: str) -> tuple[asyncio.StreamReader, 
     return reader, writer
 
 
-async def follow_stream(host: str, port: int, after: int, tally: Tally, ready: asyncio.Event, me: int) -> None:
+async def follow_stream(
+    host: str, port: int, after: int, device: str, tally: Tally, ready: asyncio.Event, me: int
+) -> None:
     """One SSE follower: counts ``data:`` frames of entries (not the ``run`` head)."""
-    reader, writer = await _open(host, port, f"/api/v1/events/stream?after={after}")
+    reader, writer = await _open(host, port, f"/api/v1/events/stream?after={after}{device}")
     try:
         connected = False
         while line := await reader.readline():
@@ -73,13 +75,15 @@ async def _chunked_body(reader: asyncio.StreamReader) -> bytes:
         await reader.readline()
 
 
-async def follow_poll(host: str, port: int, after: int, tally: Tally, ready: asyncio.Event, me: int) -> None:
+async def follow_poll(
+    host: str, port: int, after: int, device: str, tally: Tally, ready: asyncio.Event, me: int
+) -> None:
     """One long-poll follower on a kept-alive connection: asks for what came after the last seq it saw."""
     reader, writer = await asyncio.open_connection(host, port)
     first = True
     try:
         while True:
-            path = f"/api/v1/events?after={after}&wait={0 if first else 30}&limit=10000"
+            path = f"/api/v1/events?after={after}&wait={0 if first else 30}&limit=10000{device}"
             writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
             await writer.drain()
             status = await reader.readline()
@@ -110,13 +114,16 @@ def _last_seq(api: str) -> int:
         return int(json.load(answer)["last_seq"])
 
 
-async def run(api: str, count: int, mode: str, after: int) -> Tally:
+async def run(api: str, count: int, mode: str, after: int, device: str | None = None) -> Tally:
     parts = urlsplit(api)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     tally = Tally(last_seen=[after] * count)
+    query = f"&device={device}" if device else ""
     follower = follow_stream if mode == "stream" else follow_poll
     readies = [asyncio.Event() for _ in range(count)]
-    tasks = [asyncio.create_task(follower(host, port, after, tally, ready, me)) for me, ready in enumerate(readies)]
+    tasks = [
+        asyncio.create_task(follower(host, port, after, query, tally, ready, me)) for me, ready in enumerate(readies)
+    ]
 
     def count_error(task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -132,7 +139,7 @@ async def run(api: str, count: int, mode: str, after: int) -> Tally:
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     # told to stop: first let every live follower get what the rack journalled until now (bounded)
-    last = await asyncio.to_thread(_last_seq, api)
+    last = await asyncio.to_thread(_last_seq, api) if not device else after
     for _ in range(1000):
         if all(seen >= last or task.done() for seen, task in zip(tally.last_seen, tasks, strict=True)):
             break
@@ -149,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--mode", choices=("stream", "poll"), default="stream")
     parser.add_argument("--after", type=int, default=0, help="follow from the entry after this seq")
+    parser.add_argument("--device", help="follow only this device's entries")
     args = parser.parse_args(argv)
-    tally = asyncio.run(run(args.api, args.count, args.mode, args.after))
+    tally = asyncio.run(run(args.api, args.count, args.mode, args.after, args.device))
     print(json.dumps({"connected": tally.connected, "events": tally.events, "errors": tally.errors}), flush=True)
     return 0
 

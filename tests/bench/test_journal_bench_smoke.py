@@ -32,12 +32,16 @@ def test_journal_bench_delivers_every_entry_to_every_follower(tmp_path: Path) ->
     rows = journal_bench.run(plan, [3], tmp_path, addresses=("127.16.10.1", "127.16.10.3"))
     phases = {row["phase"]: row for row in rows}
     assert list(phases) == [
-        "ipmi_sim (no journal)", "none", "stream 3", "stream 3, just gone", "poll 3", "poll 3, just gone",
+        "ipmi_sim (no journal)", "none",
+        "stream 3", "stream 3, just gone", "stream 3, of an idle node",
+        "poll 3", "poll 3, just gone", "poll 3, of an idle node",
     ]  # fmt: skip
     for name in ("stream 3", "poll 3"):
         row = phases[name]
         assert row["connected"] == 3 and row["errors"] == 0 and row["journalled"] > 0
         assert row["delivered"] == 1.0, row  # every follower got every entry journalled in the phase
+    for name in ("stream 3, of an idle node", "poll 3, of an idle node"):
+        assert phases[name]["connected"] == 3 and phases[name]["events"] == 0  # node02 got no request
     assert all(row["requests_ok"] > 0 for row in rows)
     assert "| stream 3 |" in journal_bench.table(rows)
     json.dumps(rows)
