@@ -163,6 +163,17 @@ class Sel:
         self.last_add = now
         return record_id
 
+    def seed(self, event: SelEvent, timestamp: int) -> int | None:
+        """Add an event as if logged at ``timestamp`` (the SEL a server ships with); None when full."""
+        if len(self._entries) >= self.capacity:
+            self.overflow = True
+            return None
+        record_id = self.add_raw(event.encode(0, 0))
+        record = bytearray(self._entries[record_id])
+        record[3:7] = struct.pack("<I", timestamp & 0xFFFFFFFF)
+        self._entries[record_id] = bytes(record)
+        return record_id
+
     def log(self, event: SelEvent) -> int | None:
         """Log an event the BMC itself detected; None when logging is off or full."""
         if not self.logging_enabled or len(self._entries) >= self.capacity:

@@ -37,6 +37,23 @@ class BmcUserSpec(_Model):
     id: int | None = Field(default=None, ge=1, le=15, description="user slot 1..15")
 
 
+class SelSeedSpec(_Model):
+    """A system event the BMC's SEL holds when the rack starts (real servers ship with entries).
+
+    The fields are those of an IPMI system event record; ``age`` puts its timestamp that many seconds
+    before the rack's epoch.  Default: an asserted sensor-specific event.
+    """
+
+    sensor_type: int = Field(ge=0, le=0xFF, description="IPMI sensor type, e.g. 0x01 temperature, 0x08 power supply")
+    sensor_number: int = Field(default=0, ge=0, le=0xFF)
+    offset: int = Field(default=0, ge=0, le=0x0F, description="event offset (event data 1 bits 3:0)")
+    asserted: bool = True
+    event_type: int = Field(default=0x6F, ge=0, le=0x7F, description="event/reading type; 0x6F sensor specific")
+    data2: int = Field(default=0xFF, ge=0, le=0xFF)
+    data3: int = Field(default=0xFF, ge=0, le=0xFF)
+    age: float = Field(default=0.0, ge=0, le=10 * 365 * 86400, description="seconds before the rack's epoch")
+
+
 def _default_users() -> tuple[BmcUserSpec, ...]:
     return (BmcUserSpec(name="admin", password="admin"),)
 
@@ -59,6 +76,9 @@ class BmcSpec(_Model):
     session_timeout: float = Field(default=60.0, gt=0, description="seconds of inactivity")
     boot_time: float = Field(default=3.0, ge=0, description="seconds from AC restored until the BMC answers")
     mc_reset_time: float = Field(default=5.0, ge=0, description="seconds the BMC is silent after mc reset")
+    sel: tuple[SelSeedSpec, ...] = Field(
+        default=(), max_length=512, description="system events in the SEL when the rack starts, oldest first"
+    )
 
     @model_validator(mode="after")
     def _check_users(self) -> BmcSpec:

@@ -17,6 +17,7 @@ from bmc_sim.device import Bmc
 from bmc_sim.message import IpmiRequest, RequestContext, RequestRecord
 from bmc_sim.models import build_config
 from bmc_sim.protocol import BmcService
+from bmc_sim.sel import SelEvent
 from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from vrack.devices import RackContext, bmc_views
@@ -102,6 +103,17 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
             initial_power_on=plan.spec.power_on,
         )
         self.bmc = Bmc(self.config, reactor, epoch=clock.epoch.timestamp())
+        for seed in bmc_spec.sel:
+            event = SelEvent(
+                seed.sensor_type,
+                seed.sensor_number,
+                seed.offset,
+                seed.asserted,
+                seed.event_type,
+                seed.data2,
+                seed.data3,
+            )
+            self.bmc.sel.seed(event, int(clock.epoch.timestamp() - seed.age))
         self._peer_text: dict[tuple[str, int], str] = {}
         self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self._on_request)
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
