@@ -162,6 +162,7 @@ class BmcConfig:
     max_users: int = 15
     session_limit: int = 16
     session_timeout: float = 60.0  # seconds of inactivity before a session expires
+    handshake_timeout: float = 10.0  # seconds a half-open RMCP+ handshake or 1.5 challenge waits for the console
     sel_capacity: int = 512  # entries
     mc_reset_time: float = 5.0  # seconds a BMC stays silent after mc reset cold/warm
     boot_time: float = 3.0  # seconds from AC power restored until the BMC answers

@@ -4,9 +4,17 @@
 plus an outcome string (``"ok"`` or why it was refused) for the session
 layer's records.  Refusals are answered with a status code so clients fail
 fast (unknown user: RAKP 2 status 0x0D; bad RAKP 3 auth code: RAKP 4 status
-0x0F) and the half-open session is discarded.  A retransmitted request (the
-same bytes again) gets the reply already sent, so a lost reply never costs a
-client its login.
+0x0F) and the half-open session is kept only as that refusal.
+
+Retransmissions are answered as real BMCs do: a request repeating one already
+answered (the same bytes after the message tag, which clients such as FreeIPMI
+count up on every send) gets the same reply again under its own tag, and
+changes nothing.  That holds for an Open Session Request again from the same
+console address and console session ID while that handshake is under way, a
+RAKP 1 again (same session, console random number, role and name), a RAKP 3
+again after it activated the session, and a refused RAKP 1 or RAKP 3 again
+(the same refusal, until the handshake timeout).  So a reply lost or slowed
+down by load costs the client a retransmission, never its login.
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from bmc_sim.rmcpplus import (
     encode_rakp2,
     encode_rakp4,
 )
-from bmc_sim.session_table import ReplayWindow, Session, SessionState, SessionTable
+from bmc_sim.session_table import Exchange, ReplayWindow, Session, SessionState, SessionTable
 from bmc_sim.users import NAME_LENGTH, UserStore
 from bmc_sim.wire import PayloadType
 
@@ -59,6 +67,7 @@ class StepResult:
     user_name: str = ""
     session: Session | None = None
     opened: bool = False
+    repeated: bool = False  # the reply to a retransmission, answered again
 
 
 _AUTH_VALUES = frozenset(a.value for a in AuthAlgorithm)
@@ -122,10 +131,12 @@ class RmcpPlusHandshake:
     def open_session(self, payload: bytes, peer: tuple[str, int], now: float) -> StepResult:
         """Answer an Open Session Request; on success a pending session awaits RAKP 1."""
         request = decode_open_session_request(payload)
-        pending = self._table.find_pending(peer, request.console_session_id)
-        if pending is not None and pending.state == SessionState.AWAIT_RAKP1 and pending.last_request == payload:
-            pending.last_activity = now
-            return StepResult(pending.last_reply, PayloadType.OPEN_SESSION_RESPONSE, "ok", session=pending)
+        earlier = self._table.find_opened(peer, request.console_session_id)
+        if earlier is not None and earlier.state not in _DONE:  # a console reusing its ID later gets a new session
+            again = _answer_again(earlier, "open", payload, now)
+            if again is not None:
+                return StepResult(again, PayloadType.OPEN_SESSION_RESPONSE, "ok", session=earlier, repeated=True)
+            self._table.remove(earlier)  # the console started over with other parameters
 
         def refuse(status: RakpStatus, outcome: str) -> StepResult:
             response = OpenSessionResponse(request.tag, status, 0, request.console_session_id)
@@ -166,7 +177,7 @@ class RmcpPlusHandshake:
             suite.confidentiality,
         )
         reply = encode_open_session_response(response)
-        session.last_request, session.last_reply = payload, reply
+        session.exchanges["open"] = Exchange.of(payload, reply)
         self._table.add_pending(session)
         return StepResult(reply, PayloadType.OPEN_SESSION_RESPONSE, "ok", session=session)
 
@@ -177,15 +188,16 @@ class RmcpPlusHandshake:
         message = decode_rakp1(payload)
         name = _name(message.username)
         session = self._table.get(message.bmc_session_id)
-        if session is None or session.interface != "lanplus" or session.state == SessionState.ACTIVE:
+        if session is not None and session.interface == "lanplus":
+            again = _answer_again(session, "rakp1", payload, now)
+            if again is not None:
+                return StepResult(again, PayloadType.RAKP2, _outcome_again(session), name, session, repeated=True)
+        if session is None or session.interface != "lanplus" or session.state in _DONE:
             reply = encode_rakp2(Rakp2(message.tag, RakpStatus.INVALID_SESSION_ID, 0))
             return StepResult(reply, PayloadType.RAKP2, "invalid-session", name)
-        if session.state == SessionState.AWAIT_RAKP3 and session.last_request == payload:
-            session.last_activity = now
-            return StepResult(session.last_reply, PayloadType.RAKP2, "ok", name, session)
 
         def refuse(status: RakpStatus, outcome: str) -> StepResult:
-            return self._refuse(pending, PayloadType.RAKP2, message.tag, status, outcome, name)
+            return self._refuse(pending, "rakp1", payload, now, status, outcome, name)
 
         pending = session
         assert session.suite is not None
@@ -226,7 +238,7 @@ class RmcpPlusHandshake:
         session.user_id, session.user_name = user.user_id, name
         session.max_privilege = Privilege(role_privilege)
         session.last_activity = now
-        session.last_request, session.last_reply = payload, reply
+        session.exchanges["rakp1"] = Exchange.of(payload, reply)
         return StepResult(reply, PayloadType.RAKP2, "ok", name, session)
 
     # ------------------------------------------------------------------ RAKP 3 -> 4
@@ -239,14 +251,15 @@ class RmcpPlusHandshake:
             reply = encode_rakp4(Rakp4(message.tag, RakpStatus.INVALID_SESSION_ID, 0))
             return StepResult(reply, PayloadType.RAKP4, "invalid-session")
         name = session.user_name
-        if session.state == SessionState.ACTIVE:
-            if session.last_request == payload:
-                return StepResult(session.last_reply, PayloadType.RAKP4, "ok", name, session)
+        again = _answer_again(session, "rakp3", payload, now)
+        if again is not None:
+            return StepResult(again, PayloadType.RAKP4, _outcome_again(session), name, session, repeated=True)
+        if session.state in _DONE:
             reply = encode_rakp4(Rakp4(message.tag, RakpStatus.INVALID_SESSION_ID, session.console_session_id))
             return StepResult(reply, PayloadType.RAKP4, "invalid-session", name)
 
         def refuse(status: RakpStatus, outcome: str) -> StepResult:
-            return self._refuse(pending, PayloadType.RAKP4, message.tag, status, outcome, name)
+            return self._refuse(pending, "rakp3", payload, now, status, outcome, name)
 
         pending = session
         if session.state != SessionState.AWAIT_RAKP3:
@@ -288,17 +301,44 @@ class RmcpPlusHandshake:
         session.privilege = min(Privilege.USER, session.max_privilege)
         session.inbound = ReplayWindow()
         session.last_activity = now
-        session.last_request, session.last_reply = payload, reply
+        session.exchanges["rakp3"] = Exchange.of(payload, reply)
         self._table.activate(session)
         return StepResult(reply, PayloadType.RAKP4, "ok", name, session, opened=True)
 
     def _refuse(
-        self, session: Session, reply_type: PayloadType, tag: int, status: RakpStatus, outcome: str, name: str
+        self, session: Session, step: str, payload: bytes, now: float, status: RakpStatus, outcome: str, name: str
     ) -> StepResult:
-        """Discard the half-open ``session`` and answer with the short error form of RAKP 2 or 4."""
-        self._table.remove(session)
-        if reply_type == PayloadType.RAKP2:
-            reply = encode_rakp2(Rakp2(tag, status, session.console_session_id))
+        """Answer ``step`` ("rakp1" or "rakp3") with the short error form of RAKP 2 or 4.
+
+        The half-open ``session`` becomes a refusal: it can never become active,
+        and a retransmission of ``payload`` gets this answer again until the
+        handshake timeout drops it.
+        """
+        tag = payload[0]
+        if step == "rakp1":
+            reply_type, reply = PayloadType.RAKP2, encode_rakp2(Rakp2(tag, status, session.console_session_id))
         else:
-            reply = encode_rakp4(Rakp4(tag, status, session.console_session_id))
-        return StepResult(reply, reply_type, outcome, name)
+            reply_type, reply = PayloadType.RAKP4, encode_rakp4(Rakp4(tag, status, session.console_session_id))
+        session.state = SessionState.REFUSED
+        session.refused_as = outcome
+        session.last_activity = now
+        session.exchanges[step] = Exchange.of(payload, reply)
+        return StepResult(reply, reply_type, outcome, name, session)
+
+
+_DONE = frozenset({SessionState.ACTIVE, SessionState.REFUSED})
+
+
+def _answer_again(session: Session, step: str, payload: bytes, now: float) -> bytes | None:
+    """The reply ``session`` already gave to ``step`` if ``payload`` repeats that request (it counts as activity)."""
+    exchange = session.exchanges.get(step)
+    if exchange is None:
+        return None
+    again = exchange.answer(payload)
+    if again is not None:
+        session.last_activity = now
+    return again
+
+
+def _outcome_again(session: Session) -> str:
+    return session.refused_as if session.state == SessionState.REFUSED else "ok"

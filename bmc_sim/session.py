@@ -11,7 +11,9 @@ Every handled request produces one :class:`~bmc_sim.message.RequestRecord`
 for the observer; refused handshakes and dropped in-session packets produce
 records with an ``outcome`` and no completion code.  Passwords and keys never
 reach records or logs.  Sessions idle for ``config.session_timeout`` seconds
-expire, checked lazily whenever a datagram arrives.
+expire, half-open handshakes after ``config.handshake_timeout``, checked
+lazily whenever a datagram arrives.  Handshake retransmissions are answered
+again (see :mod:`bmc_sim.handshake`), counted, and not recorded twice.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ class EndpointStats:
     sessions_closed: int = 0
     sessions_expired: int = 0
     handshakes_abandoned: int = 0
+    handshake_retransmits: int = 0
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -147,7 +150,9 @@ class BmcEndpoint:
         self.device = device
         self.stats = EndpointStats()
         config = device.config
-        self.sessions = SessionTable(config.session_limit, config.session_timeout)
+        self.sessions = SessionTable(
+            config.session_limit, config.session_timeout, handshake_timeout=config.handshake_timeout
+        )
         self._clock = clock
         self._observer = observer
         self._random = random_bytes
@@ -266,7 +271,9 @@ class BmcEndpoint:
             PayloadType.RAKP3: self._handshake.rakp3,
         }
         step = steps[packet.payload_type](packet.payload, peer, now)
-        if step.outcome != "ok":
+        if step.repeated:  # answered again as before; the first answer was counted and recorded
+            self.stats.handshake_retransmits += 1
+        elif step.outcome != "ok":
             self.stats.handshake_refusals += 1
             if step.outcome in AUTH_FAILURES:
                 self.stats.auth_failures += 1

@@ -62,6 +62,34 @@ class SessionState(enum.Enum):
     AWAIT_RAKP1 = "await-rakp1"
     AWAIT_RAKP3 = "await-rakp3"
     ACTIVE = "active"
+    # A handshake answered with an error status, kept until the handshake timeout so that the
+    # client's retransmissions get the same refusal (not "invalid session ID").
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One handshake request (its bytes after the message tag) and the reply the BMC sent for it.
+
+    Clients retransmit Open Session, RAKP 1 and RAKP 3 with a new message tag
+    (FreeIPMI counts the tag up on every send), so a retransmission is the same
+    request with any tag; it is answered with the same reply under its own tag
+    (IPMI 2.0 section 13.17: the BMC echoes the tag so the console can match
+    replies to requests).  Every handshake payload starts with the tag.
+    """
+
+    request: bytes
+    reply: bytes
+
+    @classmethod
+    def of(cls, payload: bytes, reply: bytes) -> Exchange:
+        return cls(payload[1:], reply)
+
+    def answer(self, payload: bytes) -> bytes | None:
+        """The reply again, under ``payload``'s tag, if ``payload`` repeats this request; else None."""
+        if payload[1:] != self.request:
+            return None
+        return payload[:1] + self.reply[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +131,9 @@ class Session:
     keys: SessionKeys | None = field(default=None, repr=False)
     inbound: ReplayWindow = field(default_factory=ReplayWindow, repr=False)
     outbound_sequence: int = 0
-    # Last handshake request and the reply sent for it, to answer retransmissions identically.
-    last_request: bytes = field(default=b"", repr=False)
-    last_reply: bytes = field(default=b"", repr=False)
+    # Each handshake step's request and reply ("open", "rakp1", "rakp3"), to answer retransmissions alike.
+    exchanges: dict[str, Exchange] = field(default_factory=dict, repr=False)
+    refused_as: str = ""  # the outcome a REFUSED handshake was answered with
     activation: Activation | None = field(default=None, repr=False)
     # Per-session caches of the request path (rebuilt when what they derive from changes).
     _crypto: tuple[SessionKeys, SessionCrypto] | None = field(default=None, init=False, repr=False)
@@ -148,24 +176,41 @@ def _random_session_id() -> int:
 class SessionTable:
     """Active sessions (at most ``limit``), pending handshakes and 1.5 challenges of one BMC.
 
-    Pending handshakes and challenges are kept apart from the limit but capped
-    at ``limit`` each (the oldest is dropped), so stale half-open logins never
-    lock users out.  Everything idle for ``timeout`` seconds expires.
+    Pending handshakes (and refused ones kept for retransmissions) are kept
+    apart from the limit but capped at ``pending_limit`` (default twice
+    ``limit``; the least recently used is dropped), and challenges at ``limit``,
+    so stale half-open logins never lock users out.  Active sessions expire
+    after ``timeout`` seconds idle; handshakes and challenges after
+    ``handshake_timeout`` (default ``timeout``), as real BMCs time out a
+    session setup sooner than a session.
 
     Sessions' ``last_activity`` may only be set to the ``now`` of the latest
     :meth:`expire` call or later (the session layer calls ``expire(now)`` first
-    for every datagram): the table keeps a lower bound of those times so that
-    :meth:`expire` looks at the sessions only when one of them can be due.
+    for every datagram): the table keeps a lower bound of the times when
+    something can be due so that :meth:`expire` looks at the sessions only then.
     """
 
-    def __init__(self, limit: int, timeout: float, id_source: Callable[[], int] = _random_session_id) -> None:
+    def __init__(
+        self,
+        limit: int,
+        timeout: float,
+        id_source: Callable[[], int] = _random_session_id,
+        *,
+        handshake_timeout: float | None = None,
+        pending_limit: int | None = None,
+    ) -> None:
         self.limit = limit
         self.timeout = timeout
+        self.handshake_timeout = timeout if handshake_timeout is None else handshake_timeout
+        self.pending_limit = 2 * limit if pending_limit is None else pending_limit
+        self._shortest = min(self.timeout, self.handshake_timeout)
         self._id_source = id_source
         self._sessions: dict[int, Session] = {}
         self._challenges: dict[int, Challenge] = {}
         self._next_handle = 1
-        self._oldest = math.inf  # at most every session's last_activity and every challenge's created time
+        # lower bounds of the last_activity of active sessions, and of pending handshakes' and challenges' times
+        self._oldest_active = math.inf
+        self._oldest_handshake = math.inf
 
     # ------------------------------------------------------------------ ids
 
@@ -187,20 +232,20 @@ class SessionTable:
     # ------------------------------------------------------------------ sessions
 
     def add_pending(self, session: Session) -> None:
-        """Add a session still in its handshake, evicting the oldest pending one if at the cap."""
+        """Add a session still in its handshake, evicting the least recently used pending one if at the cap."""
         pending = [s for s in self._sessions.values() if s.state != SessionState.ACTIVE]
-        if len(pending) >= self.limit:
+        if len(pending) >= self.pending_limit:
             oldest = min(pending, key=lambda s: s.last_activity)
             del self._sessions[oldest.bmc_session_id]
         self._sessions[session.bmc_session_id] = session
-        self._oldest = min(self._oldest, session.last_activity)
+        self._oldest_handshake = min(self._oldest_handshake, session.last_activity)
 
     def activate(self, session: Session) -> None:
         """Mark ``session`` active (it must already be in the table or is added) and give it a handle."""
         session.state = SessionState.ACTIVE
         session.handle = self._new_handle()
         self._sessions[session.bmc_session_id] = session
-        self._oldest = min(self._oldest, session.last_activity)
+        self._oldest_active = min(self._oldest_active, session.last_activity)
 
     def get(self, session_id: int) -> Session | None:
         return self._sessions.get(session_id)
@@ -215,16 +260,18 @@ class SessionTable:
         self._challenges.clear()
         return dropped
 
-    def find_pending(self, peer: tuple[str, int], console_session_id: int) -> Session | None:
-        """The pending handshake from ``peer`` with ``console_session_id``, if any."""
+    def find_opened(self, peer: tuple[str, int], console_session_id: int) -> Session | None:
+        """The newest RMCP+ session or handshake that ``peer`` opened with ``console_session_id``, if any."""
+        found: Session | None = None
         for session in self._sessions.values():
             if (
-                session.state != SessionState.ACTIVE
+                session.console_session_id == console_session_id
                 and session.peer == peer
-                and session.console_session_id == console_session_id
+                and session.interface == "lanplus"
+                and (found is None or session.created >= found.created)
             ):
-                return session
-        return None
+                found = session
+        return found
 
     def active(self) -> list[Session]:
         """Active sessions ordered by handle."""
@@ -246,7 +293,7 @@ class SessionTable:
             oldest = min(self._challenges.values(), key=lambda c: c.created)
             del self._challenges[oldest.session_id]
         self._challenges[challenge.session_id] = challenge
-        self._oldest = min(self._oldest, challenge.created)
+        self._oldest_handshake = min(self._oldest_handshake, challenge.created)
 
     def challenge(self, session_id: int) -> Challenge | None:
         return self._challenges.get(session_id)
@@ -257,24 +304,30 @@ class SessionTable:
     # ------------------------------------------------------------------ expiry
 
     def expire(self, now: float) -> tuple[list[Session], int]:
-        """Drop everything idle for ``timeout``; returns expired active sessions and dropped pending count.
+        """Drop what is idle too long; returns expired active sessions and the count of dropped handshakes.
 
         Looks at the sessions only when the oldest activity time it knows of is
         due, so a datagram costs O(1) here in the common case.
         """
-        limit = now - self.timeout
-        if self._oldest > limit:
-            self._oldest = min(self._oldest, now)  # times set until the next call are at least ``now``
+        active_limit, handshake_limit = now - self.timeout, now - self.handshake_timeout
+        if self._oldest_active > active_limit and self._oldest_handshake > handshake_limit:
+            # times set until the next call are at least ``now``
+            self._oldest_active = min(self._oldest_active, now)
+            self._oldest_handshake = min(self._oldest_handshake, now)
             return [], 0
-        expired = [s for s in self._sessions.values() if s.last_activity <= limit]
+        expired = [
+            s
+            for s in self._sessions.values()
+            if s.last_activity <= (active_limit if s.state == SessionState.ACTIVE else handshake_limit)
+        ]
         for session in expired:
             del self._sessions[session.bmc_session_id]
-        for challenge in [c for c in self._challenges.values() if c.created <= limit]:
+        for challenge in [c for c in self._challenges.values() if c.created <= handshake_limit]:
             del self._challenges[challenge.session_id]
-        self._oldest = min(
-            now,
-            min((s.last_activity for s in self._sessions.values()), default=now),
-            min((c.created for c in self._challenges.values()), default=now),
-        )
+        active_times = [s.last_activity for s in self._sessions.values() if s.state == SessionState.ACTIVE]
+        handshake_times = [s.last_activity for s in self._sessions.values() if s.state != SessionState.ACTIVE]
+        handshake_times += [c.created for c in self._challenges.values()]
+        self._oldest_active = min(now, min(active_times, default=now))
+        self._oldest_handshake = min(now, min(handshake_times, default=now))
         active = [s for s in expired if s.state == SessionState.ACTIVE]
         return active, len(expired) - len(active)

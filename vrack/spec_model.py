@@ -74,6 +74,9 @@ class BmcSpec(_Model):
     ipmi15_auth: tuple[Literal["none", "md2", "md5", "password"], ...] = ("md5", "password")
     session_limit: int = Field(default=16, ge=1, le=64)
     session_timeout: float = Field(default=60.0, gt=0, description="seconds of inactivity")
+    handshake_timeout: float = Field(
+        default=10.0, gt=0, description="seconds a half-open session login waits for the console's next message"
+    )
     boot_time: float = Field(default=3.0, ge=0, description="seconds from AC restored until the BMC answers")
     mc_reset_time: float = Field(default=5.0, ge=0, description="seconds the BMC is silent after mc reset")
     sel: tuple[SelSeedSpec, ...] = Field(

@@ -52,6 +52,7 @@ PASSTHROUGH = frozenset(
         "max_users",
         "session_limit",
         "session_timeout",
+        "handshake_timeout",
         "sel_capacity",
         "mc_reset_time",
         "boot_time",

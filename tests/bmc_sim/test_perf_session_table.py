@@ -17,18 +17,23 @@ def _session(sid: int, state: SessionState, at: float) -> Session:
 class FullScan:
     """The reference: every call looks at every session and challenge (what expire did before the bound)."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, handshake_timeout: float) -> None:
         self.timeout = timeout
+        self.handshake_timeout = handshake_timeout
         self.sessions: dict[int, tuple[Session, bool]] = {}  # id -> (session, active)
         self.challenges: dict[int, float] = {}
 
     def expire(self, now: float) -> tuple[set[int], int]:
-        limit = now - self.timeout
-        gone = {sid for sid, (s, _) in self.sessions.items() if s.last_activity <= limit}
+        limit, handshake_limit = now - self.timeout, now - self.handshake_timeout
+        gone = {
+            sid
+            for sid, (s, active) in self.sessions.items()
+            if s.last_activity <= (limit if active else handshake_limit)
+        }
         active = {sid for sid in gone if self.sessions[sid][1]}
         for sid in gone:
             del self.sessions[sid]
-        for cid in [cid for cid, created in self.challenges.items() if created <= limit]:
+        for cid in [cid for cid, created in self.challenges.items() if created <= handshake_limit]:
             del self.challenges[cid]
         return active, len(gone) - len(active)
 
@@ -39,7 +44,9 @@ def test_expire_matches_a_full_scan_under_random_traffic(seed: int) -> None:
     but sometimes back (wall-clock reactor time may jump): every expire call returns what a full scan returns."""
     rng = random.Random(seed)
     timeout = rng.choice([1.0, 5.0, 60.0])
-    table, reference = SessionTable(64, timeout), FullScan(timeout)
+    handshake_timeout = rng.choice([timeout, timeout / 6, 10.0])
+    table = SessionTable(64, timeout, handshake_timeout=handshake_timeout, pending_limit=10_000)
+    reference = FullScan(timeout, handshake_timeout)
     mirror: dict[int, Session] = {}  # the reference's own copies
     now, next_id = 1000.0, 1
     for _ in range(3000):

@@ -101,6 +101,9 @@ def test_wrong_password_gets_rakp4_status_0x0f_and_the_session_is_discarded(rig:
     assert c.rakp1(verify=False).status == 0
     rakp4 = c.rakp3()
     assert rakp4 is not None and rakp4.status == RakpStatus.INVALID_INTEGRITY_CHECK_VALUE
+    assert rig.endpoint.sessions.active_count() == 0
+    rig.clock.advance(rig.device.config.handshake_timeout)
+    rig.endpoint.datagram_received(b"", ("127.20.0.9", 40000))  # expiry runs when a datagram arrives
     assert rig.endpoint.sessions.get(c.bmc_session_id) is None
     assert rig.outcomes() == ["bad-password"] and rig.records[-1].completion_code is None
     assert rig.records[-1].user_name == "admin" and rig.endpoint.stats.auth_failures == 1
@@ -111,7 +114,7 @@ def test_unknown_user_gets_rakp2_status_0x0d(rig: Rig) -> None:
     c.open_session()
     rakp2 = c.rakp1()
     assert rakp2.status == RakpStatus.UNAUTHORIZED_NAME and rakp2.console_session_id == c.console_session_id
-    assert rig.endpoint.sessions.get(c.bmc_session_id) is None
+    assert rig.endpoint.sessions.active_count() == 0
     assert rig.outcomes() == ["unknown-user"] and rig.records[-1].command == "rmcpplus.rakp1"
 
 

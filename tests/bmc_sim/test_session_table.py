@@ -52,12 +52,33 @@ def test_new_session_ids_are_non_zero_and_unused() -> None:
 
 
 def test_pending_handshakes_are_capped_without_touching_active_sessions() -> None:
-    table = SessionTable(2, 60.0)
+    table = SessionTable(2, 60.0, pending_limit=2)
     table.activate(_session(1))
     for sid, at in ((2, 1.0), (3, 2.0), (4, 3.0)):
         table.add_pending(_session(sid, SessionState.AWAIT_RAKP1, at))
     assert table.get(2) is None and table.get(3) is not None and table.get(4) is not None
     assert table.active_count() == 1 and not table.is_full()
+
+
+def test_pending_handshakes_are_capped_at_twice_the_session_limit_by_default() -> None:
+    table = SessionTable(2, 60.0)
+    for sid in range(1, 6):
+        table.add_pending(_session(sid, SessionState.AWAIT_RAKP3, float(sid)))
+    assert [s.bmc_session_id for s in table] == [2, 3, 4, 5]
+
+
+def test_handshakes_and_challenges_expire_after_the_handshake_timeout_sessions_after_theirs() -> None:
+    table = SessionTable(4, 60.0, handshake_timeout=5.0)
+    table.activate(_session(1, at=0.0))
+    table.add_pending(_session(2, SessionState.AWAIT_RAKP1, at=0.0))
+    refused = _session(3, SessionState.REFUSED, at=1.0)
+    table.add_pending(refused)
+    table.add_challenge(Challenge(9, b"c" * 16, 2, 2, "admin", ("127.20.0.9", 1), 0.0))  # type: ignore[arg-type]
+    assert table.expire(4.9) == ([], 0)
+    assert table.expire(5.0) == ([], 1) and table.challenge(9) is None and table.get(3) is refused
+    assert table.expire(6.0) == ([], 1) and [s.bmc_session_id for s in table] == [1]
+    expired, abandoned = table.expire(60.0)
+    assert [s.bmc_session_id for s in expired] == [1] and abandoned == 0
 
 
 def test_active_sessions_get_distinct_handles() -> None:

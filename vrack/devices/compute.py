@@ -97,6 +97,7 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
             auth_types_15=tuple(bmc_spec.ipmi15_auth),
             session_limit=bmc_spec.session_limit,
             session_timeout=bmc_spec.session_timeout,
+            handshake_timeout=bmc_spec.handshake_timeout,
             boot_time=bmc_spec.boot_time,
             mc_reset_time=bmc_spec.mc_reset_time,
             power_restore_policy=plan.spec.power_restore_policy,
