@@ -34,6 +34,7 @@ def make_config(
     auth_types_15: tuple[int, ...] = (2, 4),
     session_limit: int = 16,
     session_timeout: float = 60.0,
+    handshake_timeout: float = 10.0,
 ) -> BmcConfig:
     """A BMC configuration with an ``admin``/``admin`` administrator unless ``users`` is given."""
     if users is None:
@@ -52,6 +53,7 @@ def make_config(
         cipher_suites=cipher_suites,
         auth_types_15=tuple(AuthType15(t) for t in auth_types_15),
         session_limit=session_limit,
+        handshake_timeout=handshake_timeout,
         session_timeout=session_timeout,
     )
 
