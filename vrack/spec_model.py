@@ -82,6 +82,12 @@ class BmcSpec(_Model):
     sel: tuple[SelSeedSpec, ...] = Field(
         default=(), max_length=512, description="system events in the SEL when the rack starts, oldest first"
     )
+    sel_history: float = Field(
+        default=0,
+        ge=0,
+        le=3650,
+        description="days of the model's typical SEL entries (boots, AC losses, ECC) before the epoch; 0 = none",
+    )
 
     @model_validator(mode="after")
     def _check_users(self) -> BmcSpec:

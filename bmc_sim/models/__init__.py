@@ -1,8 +1,9 @@
 """Hardware personalities as data: ``bmc_sim/models/<name>.json``.
 
 A model file holds what every node of that hardware model shares: Get Device
-ID answers, the FRU template (manufacturer, product and part numbers) and the
-sensor list.  :func:`build_config` adds the per-node values (name, LAN
+ID answers, the FRU template (manufacturer, product and part numbers), the
+sensor list and the SEL history such a server typically has
+(:mod:`bmc_sim.sel_history`).  :func:`build_config` adds the per-node values (name, LAN
 settings, users, serial numbers, GUIDs) and returns a ready :class:`BmcConfig`.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -27,6 +28,7 @@ from bmc_sim.config import (
     Thresholds,
     UserConfig,
 )
+from bmc_sim.sel_history import SelHistory, parse_history
 
 THRESHOLD_KEYS = {
     "lnr": "lower_non_recoverable",
@@ -64,13 +66,14 @@ PASSTHROUGH = frozenset(
 
 @dataclass(frozen=True)
 class ModelData:
-    """One hardware model: identity, FRU template (serials empty) and sensors."""
+    """One hardware model: identity, FRU template (serials empty), sensors and typical SEL history."""
 
     name: str
     description: str
     identity: DeviceIdentity
     fru: FruConfig
     sensors: tuple[SensorConfig, ...]
+    sel_history: SelHistory = field(default_factory=SelHistory)
 
 
 def model_names() -> list[str]:
@@ -109,7 +112,8 @@ def _parse(raw: dict[str, Any]) -> ModelData:
     )
     fru = FruConfig(**raw["fru"])
     sensors = tuple(_sensor(s) for s in raw["sensors"])
-    return ModelData(raw["name"], raw["description"], identity, fru, sensors)
+    history = parse_history(raw.get("sel_history"), f"{raw['name']}.json: sel_history")
+    return ModelData(raw["name"], raw["description"], identity, fru, sensors, history)
 
 
 def _sensor(raw: dict[str, Any]) -> SensorConfig:

@@ -17,12 +17,12 @@ from bmc_sim.device import Bmc
 from bmc_sim.message import IpmiRequest, RequestContext, RequestRecord
 from bmc_sim.models import build_config
 from bmc_sim.protocol import BmcService
-from bmc_sim.sel import SelEvent
 from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend
+from vrack.devices.initial_sel import initial_sel
 from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.nodes.base import effective_boot
 from vrack.plan import NodePlan, RackPlan
@@ -104,17 +104,11 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
             initial_power_on=plan.spec.power_on,
         )
         self.bmc = Bmc(self.config, reactor, epoch=clock.epoch.timestamp())
-        for seed in bmc_spec.sel:
-            event = SelEvent(
-                seed.sensor_type,
-                seed.sensor_number,
-                seed.offset,
-                seed.asserted,
-                seed.event_type,
-                seed.data2,
-                seed.data3,
-            )
-            self.bmc.sel.seed(event, int(clock.epoch.timestamp() - seed.age))
+        epoch = clock.epoch.timestamp()
+        for event, timestamp in initial_sel(
+            bmc_spec, plan.spec.model, rack.spec.identity_seed, plan.name, epoch, self.config.sel_capacity
+        ):
+            self.bmc.sel.seed(event, timestamp)
         self._peer_text: dict[tuple[str, int], str] = {}
         self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self._on_request)
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
