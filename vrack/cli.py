@@ -196,7 +196,9 @@ def _device_line(device: dict[str, Any]) -> str:
         bmc = device["bmc"]
         state = "on" if device["power"] else "off"
         reach = "answering" if bmc["responsive"] else "silent"
-        return f"{device['name']:<16} compute  power {state:<3}  BMC {bmc['address']}:{bmc['port']} {reach}"
+        users = ",".join(bmc["users"]) or "none"
+        where = f"BMC {bmc['address']}:{bmc['port']} {reach}"
+        return f"{device['name']:<16} compute  power {state:<3}  {where}  users {users}"
     if kind == "pdu":
         on = sum(1 for o in device["outlets"] if o["on"])
         where = f"SNMP {device['address']}:{device['port']}"

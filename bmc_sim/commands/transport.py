@@ -3,8 +3,9 @@
 :class:`LanParameters` holds the parameter table, initialised from
 ``config.lan``, ``config.cipher_suites`` and ``config.auth_types_15``.  Set
 LAN Configuration Parameters changes what is reported (not the address the
-BMC is bound to).  Unsupported parameters answer 0x80, read-only ones 0x82,
-channels other than the LAN channel 0xCC.
+BMC is bound to).  The MAC address is read-only, as on most server BMCs: it
+is the one the BMC answers ARP with.  Unsupported parameters answer 0x80,
+read-only ones 0x82, channels other than the LAN channel 0xCC.
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ CIPHER_SUITES = 23
 CIPHER_SUITE_PRIVILEGES = 24
 BAD_PASSWORD_THRESHOLD = 26
 
-READ_ONLY = frozenset({AUTH_TYPE_SUPPORT, DESTINATION_COUNT, CIPHER_SUITE_COUNT, CIPHER_SUITES})
+READ_ONLY = frozenset({AUTH_TYPE_SUPPORT, MAC_ADDRESS, DESTINATION_COUNT, CIPHER_SUITE_COUNT, CIPHER_SUITES})
 SELECTED = frozenset({DESTINATION_TYPE, DESTINATION_ADDRESS})  # indexed by set selector
 IP_SOURCES = {"static": 1, "dhcp": 2}
+IP_SOURCE_NAMES = {0: "unspecified", 1: "static", 2: "dhcp", 3: "bios", 4: "other"}
 
 
 def mac_bytes(mac: str) -> bytes:
@@ -123,6 +125,17 @@ class LanParameters:
         if param not in self._params:
             raise ParameterNotSupported(f"LAN parameter {param}")
         return self._params[param]
+
+    def reported(self) -> dict[str, str]:
+        """What ``lan print`` shows now (the live table, after any Set LAN Configuration Parameters)."""
+        p = self._params
+        return {
+            "ip_address": str(ipaddress.IPv4Address(p[IP_ADDRESS])),
+            "netmask": str(ipaddress.IPv4Address(p[SUBNET_MASK])),
+            "gateway": str(ipaddress.IPv4Address(p[GATEWAY_IP])),
+            "ip_source": IP_SOURCE_NAMES.get(p[IP_SOURCE][0] & 0x0F, "other"),
+            "mac_address": ":".join(f"{b:02x}" for b in p[MAC_ADDRESS]),
+        }
 
     def set(self, param: int, data: bytes) -> None:
         """Store a parameter; lengths must match the current value's."""
