@@ -20,6 +20,7 @@ from bmc_sim.commands.channel import Channels
 from bmc_sim.commands.transport import LanParameters
 from bmc_sim.commands.watchdog import Watchdog
 from bmc_sim.config import BmcConfig
+from bmc_sim.console import HostConsole
 from bmc_sim.errors import (
     InsufficientPrivilege,
     InvalidCommand,
@@ -33,6 +34,7 @@ from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
 from bmc_sim.sdr import SdrRepository, records_for
 from bmc_sim.sel import DEFAULT_EPOCH, Clock, DelayedCall, Sel, SelEvent
 from bmc_sim.sensors import THRESHOLD_READING, SensorSet, build_sensors, threshold_events
+from bmc_sim.sol_config import SolConfig
 from bmc_sim.users import UserStore
 
 DEFAULT_GLOBAL_ENABLES = 0x0C  # SEL logging and event message buffer on
@@ -61,6 +63,10 @@ class Bmc:
         self.sdr = SdrRepository(records_for(self.sensors), self.sel.now())
         self.fru = FruDevice(fru_image(config.fru))
         self.lan = LanParameters(config)
+        self.sol_config = SolConfig(config.channel)
+        # The host's serial port behind SOL (``bmc_sim.console.HostConsole``); None: no serial port, and
+        # SOL activation answers "payload type disabled".  Whoever runs the host sets it.
+        self.console: HostConsole | None = None
         self._session_count: Callable[[], int] = lambda: 0
         self.channels = Channels(config.channel, lambda: self._session_count())
         self.watchdog = Watchdog(clock, self.chassis, self.sel)

@@ -16,12 +16,14 @@ from bmc_sim.session_table import Session
 from bmc_sim.wire import PayloadType, RmcpClass, RmcpPlusPacket, encode_rmcp, encode_rmcpplus, split_integrity_trailer
 
 
-def open_packet(session: Session, body: bytes, packet: RmcpPlusPacket) -> bytes | str:
+def open_packet(session: Session, body: bytes, packet: RmcpPlusPacket, encrypted: bool | None = None) -> bytes | str:
     """The plaintext payload of an in-session packet, or why it must be dropped.
 
     The reason is ``"bad-integrity"`` (missing, unexpected or wrong AuthCode),
     ``"unencrypted"`` (plaintext in an encrypted session) or ``"replayed"``.
     A malformed trailer or confidentiality pad raises ``MalformedPacket``.
+    ``encrypted`` overrides whether the payload must be encrypted (an SOL
+    payload activated without encryption in an encrypted session).
     """
     crypto = session.crypto
     length = crypto.auth_code_length
@@ -33,19 +35,30 @@ def open_packet(session: Session, body: bytes, packet: RmcpPlusPacket) -> bytes 
             return "bad-integrity"
     elif packet.authenticated:
         return "bad-integrity"
-    if packet.encrypted != crypto.encrypted:
-        return "unencrypted" if crypto.encrypted else "bad-integrity"
+    expected = crypto.encrypted if encrypted is None else encrypted and crypto.encrypted
+    if packet.encrypted != expected:
+        return "unencrypted" if expected else "bad-integrity"
     if not session.inbound.accept(packet.sequence):
         return "replayed"
     return crypto.decrypt(packet.payload) if packet.encrypted else packet.payload
 
 
-def frame(session: Session, message: bytes, iv: bytes) -> bytes:
-    """A reply datagram carrying ``message`` in ``session``: encrypted with ``iv`` and signed as negotiated."""
+def frame(
+    session: Session,
+    message: bytes,
+    iv: bytes,
+    *,
+    payload_type: PayloadType = PayloadType.IPMI,
+    encrypted: bool | None = None,
+) -> bytes:
+    """A datagram carrying ``message`` in ``session``: encrypted with ``iv`` and signed as negotiated.
+
+    ``encrypted=False`` sends it in the clear in an encrypted session (an SOL payload activated so).
+    """
     crypto = session.crypto
-    encrypted = crypto.encrypted
+    encrypted = crypto.encrypted if encrypted is None else encrypted and crypto.encrypted
     body = encode_rmcpplus(
-        PayloadType.IPMI,
+        payload_type,
         session.console_session_id,
         session.next_outbound_sequence(),
         crypto.encrypt(message, iv) if encrypted else message,

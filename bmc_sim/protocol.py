@@ -67,9 +67,24 @@ class BmcProtocol(protocol.DatagramProtocol):
     def startProtocol(self) -> None:
         sock = getattr(self.transport, "socket", None)
         self._sendto = sock.sendto if isinstance(sock, socket.socket) else None
+        self.endpoint.sender = self.send
 
     def stopProtocol(self) -> None:
         self._sendto = None
+        self.endpoint.sender = None
+
+    def send(self, datagram: bytes, peer: tuple[str, int]) -> None:
+        """Send a datagram the BMC produced on its own (SOL output) to ``peer``."""
+        sendto = self._sendto
+        if sendto is not None:
+            try:
+                sendto(datagram, peer)
+                return
+            except OSError:
+                pass
+        transport: Any = self.transport
+        if transport is not None:
+            transport.write(datagram, peer)
 
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
         peer = (str(addr[0]), int(addr[1]))

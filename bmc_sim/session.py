@@ -22,10 +22,11 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from bmc_sim import lanplus
 from bmc_sim.config import BmcConfig
+from bmc_sim.console import HostConsole
 from bmc_sim.crypto import (
     AES_BLOCK,
 )
@@ -47,6 +48,9 @@ from bmc_sim.session_commands import (
     session_command,
 )
 from bmc_sim.session_table import Session, SessionState, SessionTable
+from bmc_sim.sol import COMMAND_NAMES as SOL_COMMAND_NAMES
+from bmc_sim.sol import SolManager
+from bmc_sim.sol_config import SolConfig
 from bmc_sim.users import UserStore
 from bmc_sim.wire import (
     ASF_IANA,
@@ -106,9 +110,19 @@ class Device(Protocol):
 
 
 class Clock(Protocol):
-    """The part of ``IReactorTime`` the session layer uses."""
+    """The part of ``IReactorTime`` the session layer uses (timers: the SOL payload's)."""
 
     def seconds(self) -> float: ...
+
+    def callLater(self, delay: float, callable: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
+
+
+class _NoSerialPort:
+    """For devices without SOL support: SOL disabled, no console."""
+
+    def __init__(self, channel: int) -> None:
+        self.sol_config = SolConfig(channel)
+        self.console: HostConsole | None = None
 
 
 @dataclasses.dataclass
@@ -159,6 +173,10 @@ class BmcEndpoint:
         self._handshake = RmcpPlusHandshake(config, device.users, self.sessions, random_bytes)
         self._command_names: dict[tuple[int, int], str] = {}  # at most 64 netFns x 256 commands
         self._lan15 = Lan15(config, device.users, self.sessions, random_bytes)
+        # Where datagrams the BMC sends on its own (SOL output) go; the transport sets it when bound.
+        self.sender: Callable[[bytes, tuple[str, int]], None] | None = None
+        serial = device if hasattr(device, "sol_config") else _NoSerialPort(config.channel)
+        self.sol = SolManager(serial, clock, self._send, random_bytes)  # type: ignore[arg-type]
         register_reset = getattr(device, "add_reset_listener", None)
         if register_reset is not None:  # a restarting BMC forgets its sessions
             register_reset(self._device_reset)
@@ -169,7 +187,13 @@ class BmcEndpoint:
 
     def _device_reset(self, kind: str) -> None:
         """The BMC restarted (``mc reset cold|warm`` or AC loss): every session is gone."""
+        self.sol.deactivate()
         self.stats.sessions_expired += self.sessions.clear()
+
+    def _send(self, datagram: bytes, peer: tuple[str, int]) -> None:
+        sender = self.sender
+        if sender is not None:
+            sender(datagram, peer)
 
     def datagram_received(self, data: bytes, peer: tuple[str, int]) -> list[bytes]:
         """Handle one datagram from ``peer``; malformed packets are counted and dropped."""
@@ -217,6 +241,8 @@ class BmcEndpoint:
         packet = decode_rmcpplus(body)
         if packet.payload_type in HANDSHAKE_NAMES:
             return self._handshake_step(packet, peer, now)
+        if packet.payload_type == PayloadType.SOL:
+            return self._sol_packet(body, packet, peer, now)
         if packet.payload_type != PayloadType.IPMI:
             self.stats.unsupported += 1
             return []
@@ -234,6 +260,20 @@ class BmcEndpoint:
             self._drop(session, peer, now, payload)
             return []
         return self._in_session(session, decode_lan_message(payload), peer, now)
+
+    def _sol_packet(self, body: bytes, packet: RmcpPlusPacket, peer: tuple[str, int], now: float) -> list[bytes]:
+        """An SOL packet: verified like any in-session packet, then handed to the SOL payload."""
+        session = self.sessions.get(packet.session_id)
+        active = self.sol.active
+        if session is None or active is None or active.session is not session:
+            self.stats.unknown_session += 1
+            return []
+        payload = lanplus.open_packet(session, body, packet, encrypted=active.encrypted)
+        if isinstance(payload, str):
+            self._drop(session, peer, now, payload)
+            return []
+        ack = self.sol.packet_received(session, payload, now)
+        return [] if ack is None else [ack]
 
     def _ipmi15(self, body: bytes, peer: tuple[str, int], now: float) -> list[bytes]:
         header, raw_message = decode_session15(body)
@@ -353,6 +393,8 @@ class BmcEndpoint:
             code, reply, closing = session_command(
                 session, self.sessions, config, users, self._handshake.suites, request
             )
+        elif request.netfn == APP and request.cmd in SOL_COMMAND_NAMES and session.interface == "lanplus":
+            code, reply = self.sol.command(session, request.cmd, request.data)
         else:
             ctx = session.context
             if ctx is None or ctx.peer != peer or ctx.privilege != session.privilege or ctx.channel != config.channel:
@@ -381,6 +423,7 @@ class BmcEndpoint:
         else:
             datagram = lanplus.frame(session, encode_response(request, code, reply), self._random(AES_BLOCK))
         if closing is not None:
+            self.sol.session_gone(closing)
             self.sessions.remove(closing)
             self.stats.sessions_closed += 1
         return [datagram]
@@ -397,6 +440,8 @@ class BmcEndpoint:
 
     def _expire(self, now: float) -> None:
         expired, abandoned = self.sessions.expire(now)
+        for session in expired:
+            self.sol.session_gone(session)
         self.stats.sessions_expired += len(expired)
         self.stats.handshakes_abandoned += abandoned
 
@@ -448,6 +493,8 @@ class BmcEndpoint:
         """The command's name from the session commands or the device, remembered per (netFn, command)."""
         if netfn == APP and cmd in COMMAND_NAMES:
             name = COMMAND_NAMES[cmd]
+        elif netfn == APP and cmd in SOL_COMMAND_NAMES:
+            name = SOL_COMMAND_NAMES[cmd]
         else:
             try:
                 name = self.device.command_name(netfn, cmd)

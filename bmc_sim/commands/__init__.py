@@ -5,7 +5,7 @@ Importing this package imports every area module, which fills
 decorator.  :mod:`bmc_sim.device` dispatches through that table.
 """
 
-from bmc_sim.commands import app, channel, chassis, sensor, storage, transport, user, watchdog
+from bmc_sim.commands import app, channel, chassis, sensor, sol, storage, transport, user, watchdog
 from bmc_sim.commands.registry import COMMANDS, CommandSpec, command, command_name, lookup
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "command_name",
     "lookup",
     "sensor",
+    "sol",
     "storage",
     "transport",
     "user",

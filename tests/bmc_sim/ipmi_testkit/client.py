@@ -234,6 +234,37 @@ class LanplusClient:
     def command(self, netfn: int, cmd: int, data: bytes = b"") -> tuple[int, bytes]:
         return self.parse(_one(self.send(self.packet(netfn, cmd, data))), netfn, cmd)
 
+    def sol_packet(self, payload: bytes, *, encrypted: bool = True) -> bytes:
+        """An SOL payload datagram in this session (signed as negotiated; encrypted if asked and negotiated)."""
+        assert self.keys is not None
+        suite = self.suite
+        self.sequence += 1
+        encrypted = encrypted and suite.confidentiality != crypto.ConfidentialityAlgorithm.NONE
+        if encrypted:
+            payload = crypto.aes_encrypt_payload(self.keys.aes_key, payload, os.urandom(16))
+        integrity = None
+        if suite.integrity != crypto.IntegrityAlgorithm.NONE:
+            integrity = functools.partial(crypto.integrity_auth_code, suite.integrity, self.keys.k1)
+        body = wire.encode_rmcpplus(
+            wire.PayloadType.SOL, self.bmc_session_id, self.sequence, payload, encrypted=encrypted, integrity=integrity
+        )
+        return wire.encode_rmcp(wire.RmcpClass.IPMI, body)
+
+    def open_sol(self, datagram: bytes) -> bytes:
+        """The SOL payload of a datagram from the BMC, its session ID and AuthCode checked."""
+        assert self.keys is not None
+        suite = self.suite
+        body = wire.decode_rmcp(datagram)[1]
+        packet = wire.decode_rmcpplus(body)
+        assert packet.payload_type == wire.PayloadType.SOL and packet.session_id == self.console_session_id
+        if suite.integrity != crypto.IntegrityAlgorithm.NONE:
+            length = crypto.integrity_code_length(suite.integrity)
+            signed, code = wire.split_integrity_trailer(body, packet.payload_end, length)
+            assert code == crypto.integrity_auth_code(suite.integrity, self.keys.k1, signed), "bad SOL AuthCode"
+        if packet.encrypted:
+            return crypto.aes_decrypt_payload(self.keys.aes_key, packet.payload)
+        return packet.payload
+
 
 @dataclass
 class Lan15Client:
