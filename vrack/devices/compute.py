@@ -21,7 +21,7 @@ from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
-from vrack.devices.compute_backends import node_backend
+from vrack.devices.compute_backends import node_backend, node_console
 from vrack.devices.initial_sel import initial_sel
 from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.nodes.base import effective_boot
@@ -114,7 +114,10 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
+        self.console = node_console(plan, context)
+        self.bmc.console = self.console
         self.backend = node_backend(self, context)
+        self.backend.console = self.console
 
     # ------------------------------------------------------------------ journal
 
@@ -142,8 +145,11 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
         if on:
             selection = self.bmc.chassis.current_boot
-            self.backend.host_on(effective_boot(selection.device if selection else "default"), cause)
+            boot = effective_boot(selection.device if selection else "default")
+            self.console.power_on(boot)
+            self.backend.host_on(boot, cause)
         else:
+            self.console.power_off()
             self.backend.host_off(cause)
         for listener in list(self._host_listeners):
             listener(on, cause)
@@ -337,6 +343,7 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
 
     def stopService(self) -> Any:
         """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
+        self.console.close()
         d = super().stopService()
         return self.backend.shutdown() if d is None else d.addBoth(lambda _: self.backend.shutdown())
 

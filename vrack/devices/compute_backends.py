@@ -13,7 +13,9 @@ from vrack.devices import RackContext
 from vrack.nodes.base import NodeBackend, NoNetworkBackend
 
 if TYPE_CHECKING:
+    from node_sim.console import NodeConsole
     from vrack.devices.compute import ComputeDevice
+    from vrack.plan import NodePlan
 
 CHASSIS_RESET = bytes([0x03])
 
@@ -67,6 +69,16 @@ def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
 
 
 BACKENDS: dict[str, Callable[[ComputeDevice, RackContext], NodeBackend]] = {"vm": _vm_backend, "sim": _sim_backend}
+
+
+def node_console(plan: NodePlan, context: RackContext) -> NodeConsole:
+    """The node's serial console (what SOL shows), kept in ``<state>/<node>.console.log`` when the rack has a
+    state directory."""
+    from node_sim.console import NodeConsole
+    from node_sim.hardware import load_hardware
+
+    log = context.state_path / f"{plan.name}.console.log" if context.state_path is not None else None
+    return NodeConsole(plan.name, load_hardware(plan.spec.model), context.reactor, log, tuple(plan.nic_macs))
 
 
 def node_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:

@@ -14,6 +14,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
 
+from node_sim.console import NodeConsole
 from vrack.journal import Journal
 from vrack.roles import NeighborSource
 
@@ -37,6 +38,7 @@ class NodeBackend(ABC):
         self.journal = journal
         self.running = False
         self.neighbor_source: NeighborSource = lambda: ()
+        self.console: NodeConsole | None = None  # the node's serial console, told what the host does
 
     def set_neighbor_source(self, source: NeighborSource) -> None:
         """What the host hears over LLDP (the rack's cabling); backends that run an LLDP agent read it."""
@@ -68,6 +70,8 @@ class NoNetworkBackend(NodeBackend):
         self.journal.append(
             self.node, "host", "boot", boot_device=boot, result="no provisioning network (loopback mode)", cause=cause
         )
+        if self.console is not None:
+            self.console.no_network()
 
     def host_off(self, cause: str) -> None:
         self.running = False

@@ -177,6 +177,8 @@ class SimBackend(NodeBackend):
     def _on_boot_event(self, event: Any) -> None:
         """node_sim's BootEvent (already redacted) -> one journal entry per boot step."""
         self.journal.append(self.node, "boot", event.event, **_fields(dict(event.fields)))
+        if self.console is not None:
+            self.console.boot_event(event.event, dict(event.fields))
 
     def _on_microkernel_event(self, event: Any) -> None:
         """node_sim's MicrokernelEvent (never carries credentials) -> one journal entry per task step."""
@@ -204,12 +206,21 @@ class SimBackend(NodeBackend):
     def _booted(self, outcome: BootOutcome) -> None:
         self.last_outcome = outcome
         self.journal.append(self.node, "host", "boot-outcome", **_fields(outcome.as_dict()))
+        console = self.console
         if outcome.kind != "kernel" or not self.running:
+            if console is not None and self.running and outcome.kind in ("failed", "local"):
+                console.boot_failed(outcome.reason)
             return
+        if console is not None:
+            console.kernel(outcome.kernel or "", outcome.args)
         southbound = southbound_from_args(outcome.args)
         if southbound is None or outcome.nic is None or outcome.ip is None:
             self.journal.append(self.node, "host", "os-running", kernel=outcome.kernel, microkernel=False)
+            if console is not None:
+                console.os_running(self.node, "Linux")
             return
+        if console is not None:
+            console.os_running("monorail-micro", "RancherOS (RackHD microkernel)")
         server, cloud_config = southbound
         context = NodeContext(
             hardware=self.hardware,
