@@ -36,7 +36,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from vrack.netns import NETNS_RUN_DIR, RackNetwork, cleanup_stale, in_netns
+from vrack.netns import NETNS_RUN_DIR, RackNetwork, in_netns
+from vrack.netns_cleanup import cleanup_stale
 
 PREFIX = "vrt-pxe-"
 MANAGEMENT = ipaddress.IPv4Network("10.235.0.0/24")
@@ -90,7 +91,7 @@ def _kill_all_in(name: str, grace: float = 5.0) -> None:
 def sweep_stale() -> list[str]:
     """Delete every ``vrt-pxe-*`` namespace whose owner process is gone (a killed run); return their names.
 
-    Rack namespaces go through :func:`vrack.netns.cleanup_stale` (their state files name the owner);
+    Rack namespaces go through :func:`vrack.netns_cleanup.cleanup_stale` (their state files name the owner);
     the others carry the owner's pid in their name.  Processes left inside (dnsmasq, libvirtd, qemu)
     are stopped first.
     """

@@ -13,6 +13,7 @@ import http.client
 import importlib.metadata
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +26,8 @@ from typing import Any
 from vrack.statedir import RackDir, rack_dir, running_racks, state_root
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NO_RACK, EXIT_REFUSED, EXIT_UNAUTHORIZED = 0, 1, 2, 3, 4, 5
+# A rack name, as vrack.spec_model.NAME_PATTERN says (not imported: pydantic is slow to load for a CLI).
+RACK_NAME = r"[a-z][a-z0-9-]*"
 # The control API's statuses as exit codes, in one place: bad input 2, refused by the device's state 4.
 EXIT_FOR_STATUS = {400: EXIT_USAGE, 404: EXIT_USAGE, 413: EXIT_USAGE, 409: EXIT_REFUSED, 401: EXIT_UNAUTHORIZED}
 
@@ -229,25 +232,35 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    """Crash recovery: remove rack networks whose vrack process is gone, and stale control files."""
-    from vrack.netns import cleanup_stale
+    """Crash recovery: remove rack networks whose vrack process is gone, and stale control files.
 
-    removed = cleanup_stale()
+    By default only the racks of the state directory (``--rack NAME``: that one); ``--all`` also
+    sweeps every stale vrack network on the host, whoever started it.
+    """
+    from vrack.netns_cleanup import cleanup_stale
+
     root = state_root(args.state_dir)
+    if args.rack is not None:
+        if not re.fullmatch(RACK_NAME, args.rack):
+            raise CliError(f"--rack {args.rack!r} is not a rack name (lower case letters, digits, '-')", EXIT_USAGE)
+        rack_dirs = [root / args.rack]
+    else:
+        rack_dirs = sorted(child for child in root.iterdir() if child.is_dir()) if root.is_dir() else []
+    removed = cleanup_stale(rack_dirs=None if args.all else rack_dirs)
     alive = {name for name, _ in running_racks(root)}
     stale = []
-    if root.is_dir():
-        for child in sorted(root.iterdir()):
-            rdir = RackDir(child)
-            if child.is_dir() and rdir.control_file.exists() and child.name not in alive:
-                rdir.remove_control()
-                stale.append(child.name)
+    for child in rack_dirs:
+        rdir = RackDir(child)
+        if rdir.control_file.exists() and child.name not in alive:
+            rdir.remove_control()
+            stale.append(child.name)
     for name in removed:
         print(f"removed rack network {name}")
     for name in stale:
         print(f"removed stale control file of rack {name}")
     if not removed and not stale:
-        print("nothing to clean up")
+        scope = "on this host" if args.all else f"for rack {args.rack}" if args.rack else f"in {root}"
+        print(f"nothing to clean up {scope}")
     return EXIT_OK
 
 
@@ -388,7 +401,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("down", cmd_down, "stop the running rack", rack=True)
     p.add_argument("--timeout", type=float, default=30.0)
-    add("cleanup", cmd_cleanup, "remove what a crashed rack left behind (namespaces, veths, control files)")
+    p = add(
+        "cleanup",
+        cmd_cleanup,
+        "remove what crashed racks of the state dir left behind (namespaces, veths, control files)",
+        rack=True,
+    )
+    p.add_argument("--all", action="store_true", help="also every stale vrack network on the host")
     p = add("power", cmd_power, "control a node's power through its BMC", rack=True)
     p.add_argument("node", help="compute node name, e.g. node01")
     p.add_argument("action", choices=["on", "off", "cycle", "reset", "soft", "status"], help="what to do")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 from vrack.plan import RackPlan
@@ -27,16 +28,19 @@ def start_libvirtd(plan: RackPlan, network: Any | None) -> Any | None:
     return daemon
 
 
-def build_network(plan: RackPlan) -> Any | None:
+def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
     """In netns mode, create the rack's namespace and give every device address to ``mgmt0``; with more
     than ``HOST_LIMITS_FROM_NICS`` simulated NICs also raise the host-wide limits they need
-    (:func:`vrack.netns.raise_host_limits`: raised, never lowered)."""
+    (:func:`vrack.netns.raise_host_limits`: raised, never lowered).  ``rack_dir`` (the rack's state
+    directory) is recorded with the network, so ``vrack cleanup`` can keep to its own racks."""
     spec = plan.spec
     if spec.mode != "netns":
         return None
     from vrack.netns import RackNetwork, raise_host_limits
 
-    network = RackNetwork(spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink)
+    network = RackNetwork(
+        spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink, rack_dir=rack_dir
+    )
     network.create()
     try:
         addresses = [n.bmc_address for n in plan.nodes] + [d.address for d in (*plan.pdus, *plan.switches)]

@@ -17,7 +17,7 @@ the 2-core CI machine).  :func:`in_netns` switches the calling thread into the n
 from the root-namespace process; a socket keeps its namespace after the thread switches back.
 
 Crash recovery: :meth:`RackNetwork.create` first writes ``/run/vrack/netns/<netns>.json`` (owner pid and
-its start time); :func:`cleanup_stale` tears down every namespace whose owner is gone.
+its start time); :func:`vrack.netns_cleanup.cleanup_stale` tears down every namespace whose owner is gone.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def _start_time(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
-def _owner_alive(state: dict[str, object]) -> bool:
+def owner_alive(state: dict[str, object]) -> bool:
     pid, started = state.get("owner_pid"), state.get("owner_start")
     return isinstance(pid, int) and _start_time(pid) == started and not _is_zombie(pid)
 
@@ -215,7 +215,7 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
-def _teardown(netns: str, uplink_netns: str | None) -> None:
+def teardown_network(netns: str, uplink_netns: str | None) -> None:
     """Remove the uplink veths, the processes left in ``netns`` and the namespace; missing parts are fine."""
     gone = ("Cannot find device", "No such file", "does not exist")
     if uplink_netns is None or (NETNS_RUN_DIR / uplink_netns).exists():
@@ -245,6 +245,7 @@ class RackNetwork:
         *,
         prefix: str = "vrack-",
         state_dir: Path = STATE_DIR,
+        rack_dir: Path | None = None,
     ) -> None:
         if uplink != "host" and not uplink.startswith("netns:"):
             raise ValueError(f"uplink must be 'host' or 'netns:<name>', not {uplink!r}")
@@ -256,6 +257,7 @@ class RackNetwork:
         self.networks: dict[Bridge, ipaddress.IPv4Network] = {"mgmt0": management, "prov0": provisioning}
         self.uplink_netns: str | None = None if uplink == "host" else uplink.removeprefix("netns:")
         self.state_file = state_dir / f"{self.netns}.json"
+        self.rack_dir = rack_dir.resolve() if rack_dir is not None else None
         self._node_ifs: dict[str, tuple[str, str]] = {}
 
     # -- addressing
@@ -286,7 +288,7 @@ class RackNetwork:
         Raises :class:`NetnsError` if the namespace already exists or the uplink namespace does not.
         """
         if self.exists():
-            raise NetnsError(f"network namespace {self.netns} already exists (destroy it or run cleanup_stale)")
+            raise NetnsError(f"network namespace {self.netns} already exists (destroy it or run `vrack cleanup`)")
         if self.uplink_netns is not None and not (NETNS_RUN_DIR / self.uplink_netns).exists():
             raise NetnsError(f"uplink namespace {self.uplink_netns} does not exist")
         self._write_state()
@@ -299,6 +301,8 @@ class RackNetwork:
     def _write_state(self) -> None:
         state = {
             "netns": self.netns,
+            "rack": self.rack,
+            "rack_dir": str(self.rack_dir) if self.rack_dir is not None else None,
             "uplink_netns": self.uplink_netns,
             "owner_pid": os.getpid(),
             "owner_start": _start_time(os.getpid()),
@@ -348,7 +352,7 @@ class RackNetwork:
         Idempotent.  Sockets this process opened inside keep the (then nameless) namespace alive until
         they are closed; the uplink veths are removed regardless, so the host sees nothing of it.
         """
-        _teardown(self.netns, self.uplink_netns)
+        teardown_network(self.netns, self.uplink_netns)
         self.state_file.unlink(missing_ok=True)
         self.state_file.with_suffix(".tmp").unlink(missing_ok=True)
         self._node_ifs.clear()
@@ -417,25 +421,3 @@ class RackNetwork:
     def bind_in_netns(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """:func:`bind_in_netns` for this rack's namespace."""
         return bind_in_netns(self.netns, fn, *args, **kwargs)
-
-
-def cleanup_stale(prefix: str = "vrack-", state_dir: Path = STATE_DIR) -> list[str]:
-    """Tear down every rack network named ``<prefix>...`` whose owner process is gone; return their names.
-
-    Only namespaces with a state file are considered (``create`` writes it before building anything), so
-    namespaces made by others, e.g. an uplink namespace, are never touched.
-    """
-    removed: list[str] = []
-    for path in sorted(state_dir.glob(f"{prefix}*.json")):
-        try:
-            state = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        netns = state.get("netns")
-        if not isinstance(netns, str) or not netns.startswith(prefix) or _owner_alive(state):
-            continue
-        uplink = state.get("uplink_netns")
-        _teardown(netns, uplink if isinstance(uplink, str) else None)
-        path.unlink(missing_ok=True)
-        removed.append(netns)
-    return removed

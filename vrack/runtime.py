@@ -89,7 +89,7 @@ class RackRuntime:
         )
         try:
             try:
-                self.network = build_network(self.plan)
+                self.network = build_network(self.plan, self.rack_dir.path)
             except Exception as exc:
                 raise RackStartFailure(f"cannot build the rack network: {exc}") from exc
             try:

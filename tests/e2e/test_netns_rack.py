@@ -42,8 +42,13 @@ def in_sut(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["ip", "netns", "exec", SUT, *argv], capture_output=True, text=True, timeout=60, check=False)
 
 
+def vrack(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "vrack", "--state-dir", str(state), *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+
+
 @pytest.fixture
-def sut() -> Iterator[str]:
+def sut(tmp_path: Path) -> Iterator[str]:
     subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
     run(["ip", "netns", "add", SUT]).ok()
     run(["ip", "-n", SUT, "link", "set", "lo", "up"]).ok()
@@ -51,7 +56,8 @@ def sut() -> Iterator[str]:
         yield SUT
     finally:
         subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
-        subprocess.run([sys.executable, "-m", "vrack", "cleanup"], capture_output=True, check=False, cwd=ROOT)
+        for state in tmp_path.glob("state*"):
+            vrack(state, "cleanup")
 
 
 def test_netns_rack_is_reached_from_the_uplink_namespace_and_leaves_nothing(sut: str, tmp_path: Path) -> None:
@@ -111,3 +117,40 @@ def test_cleanup_after_a_crash_removes_the_rack_network(sut: str, tmp_path: Path
     assert "removed rack network vrack-vrt-e2e" in result.stdout
     assert "removed stale control file of rack vrt-e2e" in result.stdout
     assert "vrack-vrt-e2e" not in netns_list()  # ... and cleanup removes it
+
+
+def test_cleanup_keeps_to_the_state_dirs_racks_unless_all(sut: str, tmp_path: Path) -> None:
+    """`vrack cleanup` removes what the crashed racks of its state dir left (or of `--rack NAME`), never
+    another state dir's; `--all` sweeps every stale vrack network on the host."""
+    racks = {}
+    for name, octet in [("wire-cla", 1), ("wire-clb", 3)]:
+        spec = tmp_path / f"{name}.yaml"
+        spec.write_text(
+            f'rack: {name}\nmode: netns\nnetns: {{uplink: "netns:{SUT}"}}\n'
+            f"networks: {{management: 10.164.{octet}.0/24, provisioning: 10.164.{octet + 1}.0/24}}\n"
+            "devices:\n  - {name: n1, kind: compute}\n"
+        )
+        racks[name] = RackProcess(spec, tmp_path / f"state-{name}", name).start()
+        racks[name].stop(signal.SIGKILL)
+    state_a, state_b = tmp_path / "state-wire-cla", tmp_path / "state-wire-clb"
+    assert {"vrack-wire-cla", "vrack-wire-clb"} <= set(netns_list().split())
+
+    other = vrack(state_b, "cleanup", "--rack", "wire-cla")
+    assert other.returncode == 0 and other.stdout == "nothing to clean up for rack wire-cla\n"
+    assert "vrack-wire-cla" in netns_list()  # another state dir's rack: not touched
+
+    own = vrack(state_a, "cleanup")
+    assert own.returncode == 0, own.stderr
+    assert own.stdout.splitlines() == [
+        "removed rack network vrack-wire-cla",
+        "removed stale control file of rack wire-cla",
+    ]
+    assert "vrack-wire-cla" not in netns_list() and "vrack-wire-clb" in netns_list()
+
+    sweep = vrack(state_a, "cleanup", "--all")
+    assert "removed rack network vrack-wire-clb" in sweep.stdout and "vrack-wire-clb" not in netns_list()
+    assert racks["wire-clb"].control_file.exists()  # B's own control file is B's state dir's business
+    assert vrack(state_b, "cleanup").stdout == "removed stale control file of rack wire-clb\n"
+
+    bad = vrack(state_b, "cleanup", "--rack", "../etc")
+    assert bad.returncode == 2 and "'../etc' is not a rack name" in bad.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from tests.netns.conftest import TEST_PREFIX, RackFactory
 from tests.netns.nstools import link_names, netns_names, uplink_namespace
-from vrack.netns import RackNetwork, cleanup_stale
+from vrack.netns import RackNetwork
+from vrack.netns_cleanup import cleanup_stale
 
 OWNER = """
 import ipaddress, subprocess, sys
@@ -90,3 +92,42 @@ def test_cleanup_ignores_other_prefixes_and_namespaces_without_state(tmp_path: P
     with uplink_namespace("vrt-ns-up7") as up:
         assert cleanup_stale(prefix=TEST_PREFIX, state_dir=state_dir) == []
         assert up in netns_names() and (state_dir / "vrack-someone.json").exists()
+
+
+def _crashed(network: RackNetwork) -> None:
+    """Make ``network``'s owner look gone (as after kill -9) by giving its state file another start time."""
+    state = json.loads(network.state_file.read_text())
+    network.state_file.write_text(json.dumps({**state, "owner_start": -1}))
+
+
+def test_cleanup_keeps_to_the_racks_it_is_given(tmp_path: Path) -> None:
+    """Scoped by rack directories: a network recording another state dir's rack is left alone, an older one
+    without that record is matched by its rack name; no scope sweeps them all."""
+    state_dir = tmp_path / "netns-state"
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    networks = {
+        rack: RackNetwork(
+            rack,
+            ipaddress.IPv4Network(f"10.232.{octet}.0/25"),
+            ipaddress.IPv4Network(f"10.232.{octet}.128/25"),
+            prefix=TEST_PREFIX,
+            state_dir=state_dir,
+            rack_dir=rack_dir,
+        )
+        for rack, octet, rack_dir in [("wa", 164, mine / "wa"), ("wb", 165, other / "wb"), ("wc", 166, None)]
+    }
+    try:
+        for network in networks.values():
+            network.destroy()
+            network.create()
+            _crashed(network)
+        assert json.loads(networks["wa"].state_file.read_text())["rack_dir"] == str((mine / "wa").resolve())
+        scope = [mine / "wa", mine / "wb", mine / "wc"]  # wb has a directory here too, but is another dir's rack
+        assert cleanup_stale(prefix=TEST_PREFIX, state_dir=state_dir, rack_dirs=scope) == ["vrt-ns-wa", "vrt-ns-wc"]
+        assert networks["wb"].exists() and not networks["wa"].exists() and not networks["wc"].exists()
+        assert cleanup_stale(prefix=TEST_PREFIX, state_dir=state_dir, rack_dirs=[]) == []
+        assert cleanup_stale(prefix=TEST_PREFIX, state_dir=state_dir) == ["vrt-ns-wb"]
+        assert not networks["wb"].exists()
+    finally:
+        for network in networks.values():
+            network.destroy()

@@ -151,9 +151,9 @@ class ProcessRunner:
         if info is not None and self._proc is not None and info.get("pid") == self._proc.pid:
             self.rack_dir.remove_control()
         if os.geteuid() == 0 and Path("/run/netns").is_dir():
-            from vrack.netns import cleanup_stale
+            from vrack.netns_cleanup import cleanup_stale
 
-            cleanup_stale()
+            cleanup_stale(rack_dirs=[self.rack_dir.path])
 
     def output(self) -> str:
         return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
