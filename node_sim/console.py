@@ -97,11 +97,15 @@ class NodeConsole(SerialConsole):
 
     # ---------------------------------------------------------------- what the node does
 
-    def power_on(self, boot: str) -> None:
-        """The host powered on or was reset, booting from ``boot``: the POST screen and the boot attempt."""
+    def power_on(self, boot: str, post_seconds: float = 0.0) -> None:
+        """The host powered on or was reset, booting from ``boot``: the POST screen, then (at once, or at
+        :meth:`post_done` when ``post_seconds`` is more than 0) the boot attempt."""
         self._cancel()
         self._boot = boot
         hw = self.hardware
+        if post_seconds > 0:
+            self.state = "post"
+            self.write(f"\nPOST: {post_seconds:g} s (memory test, option ROMs, controller initialisation)")
         cpu = hw.cpu
         self.write(
             f"\n{hw.system.manufacturer} {hw.system.product_name}\n"
@@ -110,7 +114,13 @@ class NodeConsole(SerialConsole):
             f"System memory: {hw.memory_mb} MB OK\n"
             "Press <F2> to enter Setup, <F12> for network boot\n\n"
         )
-        self._attempt_boot()
+        if self.state != "post":
+            self._attempt_boot()
+
+    def post_done(self) -> None:
+        """POST ended: the firmware tries the boot device chosen at power on."""
+        if self.state == "post":
+            self._attempt_boot()
 
     def power_off(self) -> None:
         self._cancel()

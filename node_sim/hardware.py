@@ -204,6 +204,7 @@ class Hardware:
     pci: tuple[PciDevice, ...] = ()
     raid: RaidController | None = None
     kernel: str = "4.4.0-rancher"
+    post_seconds: float = 30.0  # power on to the first boot attempt (memory test, option ROMs)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -243,7 +244,7 @@ def parse_hardware(raw: dict[str, Any], source: str = "<hardware>") -> Hardware:
         raise HardwareError(f"{source}: {type(exc).__name__}: {exc}") from exc
 
 
-_SCALARS = {"str": str, "int": int, "bool": bool, "int | None": int}
+_SCALARS: dict[str, type] = {"str": str, "int": int, "bool": bool, "int | None": int, "float": float}
 
 
 def _make(cls: type[_T], raw: dict[str, Any], renames: dict[str, str] | None = None, **given: Any) -> _T:
@@ -262,6 +263,8 @@ def _make(cls: type[_T], raw: dict[str, Any], renames: dict[str, str] | None = N
             continue
         value, kind = raw[key], _SCALARS.get(str(f.type))
         if kind is not None and value is not None:
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
             if kind is not str and not isinstance(value, kind):
                 raise TypeError(f"{cls.__name__}.{key}: expected {kind.__name__}, got {value!r}")
             value = kind(value)

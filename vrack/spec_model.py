@@ -186,6 +186,13 @@ class ComputeSpec(_DeviceBase):
     nics: int | None = Field(default=None, ge=1, le=8, description="NIC count; default: the model's onboard NICs")
     power_restore_policy: Literal["always-off", "always-on", "previous"] = "previous"
     power_on: bool = Field(default=False, description="host power at rack start")
+    post_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=3600,
+        description="seconds of POST from host power on to the first boot attempt; default: the model's "
+        "(30-90 s); 0 boots at once (fast tests)",
+    )
 
 
 class PduSpec(_DeviceBase):

@@ -52,7 +52,7 @@ mode: netns
 netns: {{uplink: "netns:{SUT}"}}
 networks: {{management: {MANAGEMENT}, provisioning: {PROVISIONING}}}
 devices:
-  - {{name: "node{{n:02d}}", kind: compute, model: quanta-d51, count: 4, bmc: {{boot_time: 0}}}}
+  - {{name: "node{{n:02d}}", kind: compute, model: quanta-d51, count: 4, post_seconds: 0, bmc: {{boot_time: 0}}}}
   - {{name: pdu1, kind: pdu, model: servertech-sentry3, outlets: 8}}
   - {{name: sw1, kind: switch, model: arista-7050, ports: 8}}
 power:

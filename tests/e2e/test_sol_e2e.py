@@ -31,6 +31,7 @@ SPEC = textwrap.dedent(
       - name: node01
         kind: compute
         model: quanta-d51
+        post_seconds: 0
         bmc:
           address: {HOST}
           boot_time: 0

@@ -54,6 +54,15 @@ SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fa
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
 
 
+def post_seconds(plan: NodePlan) -> float:
+    """Seconds of POST after host power on: the spec's ``post_seconds``, else the hardware personality's."""
+    if plan.spec.post_seconds is not None:
+        return plan.spec.post_seconds
+    from node_sim.hardware import load_hardware
+
+    return load_hardware(plan.spec.model).post_seconds
+
+
 def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
     """The spec's users with slots assigned: explicit ids first, others from slot 2 up."""
     taken = {u.id for u in plan.spec.bmc.users if u.id is not None}
@@ -114,6 +123,9 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
+        self._reactor = reactor
+        self.post_seconds = post_seconds(plan)
+        self._post: Any = None  # the pending end of POST (a DelayedCall) while the host is in POST
         self.console = node_console(plan, context)
         self.bmc.console = self.console
         self.backend = node_backend(self, context)
@@ -143,16 +155,30 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
 
     def _on_host_power(self, on: bool, cause: str) -> None:
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
+        if self._post is not None and self._post.active():
+            self._post.cancel()  # off, or a reset during POST: POST starts again
+        self._post = None
         if on:
             selection = self.bmc.chassis.current_boot
             boot = effective_boot(selection.device if selection else "default")
-            self.console.power_on(boot)
-            self.backend.host_on(boot, cause)
+            delay = 0.0 if self.backend.kind == "vm" else self.post_seconds  # a VM's firmware does its own POST
+            self.console.power_on(boot, post_seconds=delay)
+            if delay > 0:
+                self.journal.append(self.device_name, "host", "post", seconds=delay, boot_device=boot, cause=cause)
+                self._post = self._reactor.callLater(delay, self._post_done, boot, cause)
+            else:
+                self.backend.host_on(boot, cause)
         else:
             self.console.power_off()
             self.backend.host_off(cause)
         for listener in list(self._host_listeners):
             listener(on, cause)
+
+    def _post_done(self, boot: str, cause: str) -> None:
+        """POST ended with the host still on: the firmware boots from the device chosen at power on."""
+        self._post = None
+        self.console.post_done()
+        self.backend.host_on(boot, cause)
 
     # ------------------------------------------------------------------ power model hooks
 
@@ -289,12 +315,20 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
                 "sel_entries": len(self.bmc.sel),
             },
             "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(self.plan.nic_macs)],
-            "host": self.backend.describe(),
+            "host": self._host_view(),
             "serial": self.plan.system_serial,
             "uuid": self.plan.system_uuid,
             "stats": self.endpoint.stats.as_dict(),
             "sensors": self.sensor_summary(),
         }
+
+    def _host_view(self) -> dict[str, Any]:
+        """The backend's view of the host, with the POST still to run when the host is in POST."""
+        host = self.backend.describe()
+        host["post_seconds"] = self.post_seconds
+        if self._post is not None and self._post.active():
+            host["in_post"] = round(self._post.getTime() - self._reactor.seconds(), 3)
+        return host
 
     def sensor_summary(self) -> list[dict[str, Any]]:
         """Every threshold sensor's reading now, in engineering units, and its status (ok/warning/critical)."""
