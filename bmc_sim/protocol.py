@@ -19,6 +19,10 @@ from twisted.internet import defer, error, protocol
 
 from bmc_sim.session import BmcEndpoint
 
+Peer = tuple[str, int]
+Gate = Callable[[bytes, Peer, Callable[[bytes, Peer], None]], None]
+"""``gate(datagram, peer, handle)``: calls ``handle(datagram, peer)`` now, later or never."""
+
 log = logging.getLogger(__name__)
 
 _REASONS = {
@@ -63,6 +67,9 @@ class BmcProtocol(protocol.DatagramProtocol):
     def __init__(self, endpoint: BmcEndpoint) -> None:
         self.endpoint = endpoint
         self._sendto: Callable[[bytes, tuple[str, int]], object] | None = None
+        # Whoever owns the network may put a gate in front of the BMC (a lossy or slow link): it gets each
+        # datagram with the function that handles it and calls that now, later or never.
+        self.gate: Gate | None = None
 
     def startProtocol(self) -> None:
         sock = getattr(self.transport, "socket", None)
@@ -88,6 +95,16 @@ class BmcProtocol(protocol.DatagramProtocol):
 
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
         peer = (str(addr[0]), int(addr[1]))
+        gate = self.gate
+        if gate is not None:
+            gate(datagram, peer, self.handle)
+            return
+        self.handle(datagram, peer)
+
+    def handle(self, datagram: bytes, peer: tuple[str, int]) -> None:
+        """Answer one datagram from ``peer`` (after the gate, if any); nothing once the port is closed."""
+        if self.transport is None:
+            return
         try:
             replies = self.endpoint.datagram_received(datagram, peer)
         except Exception:

@@ -200,6 +200,7 @@ class SessionTable:
         pending_limit: int | None = None,
     ) -> None:
         self.limit = limit
+        self.refuse_new = False  # a fault: every slot held elsewhere, new sessions refused
         self.timeout = timeout
         self.handshake_timeout = timeout if handshake_timeout is None else handshake_timeout
         self.pending_limit = 2 * limit if pending_limit is None else pending_limit
@@ -281,7 +282,8 @@ class SessionTable:
         return sum(1 for s in self._sessions.values() if s.state == SessionState.ACTIVE)
 
     def is_full(self) -> bool:
-        return self.active_count() >= self.limit
+        """No slot for another session: the limit is reached, or slots are held elsewhere (``refuse_new``)."""
+        return self.refuse_new or self.active_count() >= self.limit
 
     def __iter__(self) -> Iterator[Session]:
         return iter(list(self._sessions.values()))

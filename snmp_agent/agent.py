@@ -27,7 +27,7 @@ from .config import (
     UsmUserConfig,
 )
 from .controller import DeviceController, Observer
-from .endpoint import AgentEndpoint
+from .endpoint import AgentEndpoint, Gate
 from .hub import AgentBinding, EngineHub, HubPool
 from .reactor import reactor_loop
 from .source import MibSource
@@ -80,6 +80,19 @@ class SnmpAgent:
         self._hub: EngineHub | None = None
         self._domain: tuple[int, ...] | None = None
         self._port: int | None = None
+        self._gate: Gate | None = None
+
+    @property
+    def gate(self) -> Gate | None:
+        """What every datagram passes before it is answered (a lossy or slow link); ``None``: nothing."""
+        return self._gate
+
+    @gate.setter
+    def gate(self, gate: Gate | None) -> None:
+        self._gate = gate
+        endpoint = self.endpoint
+        if endpoint is not None:
+            endpoint.gate = gate
 
     def _validate(self) -> None:
         unknown = self.versions - ALL_VERSIONS
@@ -139,6 +152,9 @@ class SnmpAgent:
             raise
         self._hub = hub
         self._port = sock.getsockname()[1]
+        endpoint = hub.endpoint(self._domain)
+        if endpoint is not None:
+            endpoint.gate = self._gate
 
     def stop(self) -> None:
         """Stop answering and release the port.  Idempotent."""

@@ -28,6 +28,8 @@ _log = Logger()
 
 #: Datagrams read per wake-up before the loop gets a turn for other work.
 READ_BATCH = 32
+Gate = Callable[[bytes, Any, Callable[[bytes, Any], None]], None]
+"""``gate(datagram, peer, answer)``: calls ``answer(datagram, peer)`` now, later or never."""
 #: Largest UDP payload over IPv4.
 MAX_DATAGRAM = 65535
 
@@ -68,6 +70,9 @@ class AgentEndpoint(udp.UdpAsyncioTransport):  # type: ignore[misc]
         self._stats = stats
         self._parse_errors = parse_errors
         self._fast = fast
+        # A gate in front of the agent (a lossy or slow link, set by whoever owns the network): it gets each
+        # datagram with the function that answers it and calls that now, later or never.
+        self.gate: Gate | None = None
 
     def serve(self, sock: socket.socket) -> AgentEndpoint:
         """Start reading the already bound, non-blocking ``sock`` (the endpoint owns it from now on)."""
@@ -98,6 +103,14 @@ class AgentEndpoint(udp.UdpAsyncioTransport):  # type: ignore[misc]
             except OSError as exc:
                 _log.debug("SNMP socket read failed: {error!r}", error=exc)
                 return
+            gate = self.gate
+            if gate is None:
+                self.datagram_received(datagram, peer)
+            else:
+                gate(datagram, peer, self._after_gate)
+
+    def _after_gate(self, datagram: bytes, peer: Any) -> None:
+        if self._sock is not None:  # the agent may have stopped while the datagram was held
             self.datagram_received(datagram, peer)
 
     def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:

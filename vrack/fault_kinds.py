@@ -4,44 +4,22 @@
 through the device's roles (:mod:`vrack.roles`) and returns the function
 that undoes it.  A kind marked ``one_shot`` happens once (a BMC reset) and
 stays in no list of active faults.  Adding a kind means adding one entry to
-:data:`FAULT_KINDS`; the API, CLI, test kit and scenarios pick it up.
+:data:`FAULT_KINDS` (or to a module it merges: :mod:`vrack.fault_kinds_link`); the API, CLI, test kit
+and scenarios pick it up.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from vrack.errors import InvalidArgument
-from vrack.journal import Journal
+from vrack.fault_kind import FaultContext, FaultKind, NoParams, Undo
+from vrack.fault_kinds_link import LINK_KINDS
 
-if TYPE_CHECKING:
-    from vrack.rack import Rack
-
-Undo = Callable[[], None]
-
-
-@dataclass(frozen=True)
-class FaultContext:
-    """What an apply function gets: the rack, its reactor and journal, a seeded RNG and the fault's id."""
-
-    rack: Rack
-    reactor: Any
-    journal: Journal
-    rng: random.Random
-    fault_id: int
-
-    @property
-    def cause(self) -> str:
-        return f"fault {self.fault_id}"
-
-
-class NoParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__all__ = ["FAULT_KINDS", "FaultContext", "FaultKind", "NoParams", "Undo"]
 
 
 class ResetParams(NoParams):
@@ -63,31 +41,6 @@ class PortParams(NoParams):
 class FlapParams(PortParams):
     period: float = Field(default=5.0, gt=0, le=3600, description="seconds between link changes")
     jitter: float = Field(default=0.0, ge=0, lt=1, description="each interval varies by up to this fraction")
-
-
-@dataclass(frozen=True)
-class FaultKind:
-    name: str
-    role: Literal["compute", "pdu", "switch"]
-    description: str
-    params: type[NoParams]
-    apply: Callable[[FaultContext, str, dict[str, Any]], Undo]
-    one_shot: bool = False
-
-    def candidates(self, rack: Rack) -> list[str]:
-        """Names of the devices this kind can target, in rack order."""
-        if self.role == "compute":
-            return list(rack.nodes)
-        return list(rack.pdus if self.role == "pdu" else rack.switches)
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "role": self.role,
-            "description": self.description,
-            "one_shot": self.one_shot,
-            "params": self.params.model_json_schema(),
-        }
 
 
 # --------------------------------------------------------------------------- compute (BMC)
@@ -326,5 +279,6 @@ FAULT_KINDS: dict[str, FaultKind] = {
         ),
         FaultKind("port-down", "switch", "ports lose link whatever the cabling says", PortParams, _port_down),
         FaultKind("port-flap", "switch", "ports go down and up every `period` seconds", FlapParams, _port_flap),
+        *LINK_KINDS,
     )
 }

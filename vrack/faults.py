@@ -144,7 +144,8 @@ class FaultBoard:
                 "target",
                 sorted(candidates),
             )
-        raise UnknownDevice(f"no {kind.role} device matches {target!r}", "target", sorted(candidates))
+        what = "" if kind.role == "any" else f"{kind.role} "
+        raise UnknownDevice(f"no {what}device matches {target!r}", "target", sorted(candidates))
 
 
 def _validated(kind: FaultKind, params: Mapping[str, Any]) -> dict[str, Any]:

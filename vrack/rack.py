@@ -33,6 +33,7 @@ from vrack.roles import (
     OUTLET_ACTIONS,
     POWER_ACTIONS,
     ComputeNode,
+    LinkFaults,
     NetworkSwitch,
     OutletAction,
     PowerDistributionUnit,
@@ -151,6 +152,13 @@ class Rack(MultiService):
 
     def switch(self, name: str) -> NetworkSwitch:
         return self._of_kind(name, self.switches, "switch")
+
+    def link_device(self, name: str) -> LinkFaults:
+        """The device called ``name`` as a management link that faults can slow down or make lossy."""
+        device = self.device(name)
+        if not isinstance(device, LinkFaults):
+            raise WrongKind(f"{name!r} has no management link", "name", sorted(self.devices))
+        return device
 
     def _of_kind(self, name: str, table: dict[str, T], kind: str) -> T:
         found = table.get(name)

@@ -18,11 +18,13 @@ role                      who plays it, and what it gives the rack
 :class:`BmcFaults`        compute nodes: a BMC that hangs, answers busy, resets
 :class:`BmcRecords`       compute nodes: SEL entries and sensor readings
 :class:`RelayFaults`      PDUs: outlet relays that stick or switch late
+:class:`LinkFaults`       every device: a management link that is slow or lossy
 ========================  ===================================================
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -165,7 +167,7 @@ class PortBank(Protocol):
         ...
 
 
-BmcFault = Literal["hang", "busy"]
+BmcFault = Literal["hang", "busy", "sessions-full"]
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,8 @@ class BmcFaults(Protocol):
     """A BMC that can misbehave on purpose (faults)."""
 
     def set_bmc_fault(self, fault: BmcFault, active: bool, cause: str) -> None:
-        """``hang``: silent, as hung firmware; ``busy``: every command answers 0xC0 (node busy)."""
+        """``hang``: silent, as hung firmware; ``busy``: every command answers 0xC0 (node busy);
+        ``sessions-full``: every session slot taken, new logins refused (insufficient resources)."""
         ...
 
     def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
@@ -231,15 +234,32 @@ class RelayFaults(Protocol):
 
 
 @runtime_checkable
-class ComputeNode(RackDevice, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords, Protocol):
+class LinkFaults(Protocol):
+    """A device on the management network whose link can misbehave on purpose (faults)."""
+
+    def set_link_latency(self, latency: float, jitter: float, rng: random.Random | None, cause: str) -> None:
+        """Answer each request ``latency`` ± ``jitter`` seconds late, the jitter drawn from ``rng``."""
+        ...
+
+    def set_link_loss(self, loss: float, rng: random.Random | None, cause: str) -> None:
+        """Drop each request with probability ``loss``, drawn from ``rng``."""
+        ...
+
+    def link_state(self) -> dict[str, float | int]:
+        """The link's conditions and how many requests they delayed and dropped."""
+        ...
+
+
+@runtime_checkable
+class ComputeNode(RackDevice, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords, LinkFaults, Protocol):
     """A compute node as the rack sees it."""
 
 
 @runtime_checkable
-class PowerDistributionUnit(RackDevice, OutletBank, RelayFaults, Protocol):
+class PowerDistributionUnit(RackDevice, OutletBank, RelayFaults, LinkFaults, Protocol):
     """A PDU as the rack sees it."""
 
 
 @runtime_checkable
-class NetworkSwitch(RackDevice, PortBank, Protocol):
+class NetworkSwitch(RackDevice, PortBank, LinkFaults, Protocol):
     """A switch as the rack sees it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,6 +139,41 @@ def test_a_port_held_down_reads_down_over_snmp(rack: RackProcess) -> None:
     finally:
         _clear(rack, fault)
     wait_for(lambda: snmp("snmpget", "-Oqv", SW1, f"{IF_OPER}.1").strip() in ("1", "up"), 5, "port 1 up again")
+
+
+def test_a_lossy_link_loses_snmp_requests_and_a_slow_one_answers_them_late(rack: RackProcess) -> None:
+    sys_name = ".1.3.6.1.2.1.1.5.0"
+    fault = _inject(rack, "net-loss", "pdu1", rate=1.0)
+    try:
+        lost = run(["snmpget", "-v2c", "-c", "public", "-t", "0.5", "-r", "1", PDU1, sys_name])
+        assert lost.returncode != 0 and "Timeout" in lost.stdout + lost.stderr, lost
+        assert rack.api("GET", "/api/v1/devices/pdu1")["link"]["dropped"] == 2  # the request and its retry
+    finally:
+        _clear(rack, fault)
+    fault = _inject(rack, "net-latency", "pdu1", latency=0.6)
+    try:
+        started = time.monotonic()
+        snmp("snmpget", PDU1, sys_name)
+        assert time.monotonic() - started >= 0.6
+    finally:
+        _clear(rack, fault)
+    snmp("snmpget", PDU1, sys_name)
+
+
+def test_a_slow_bmc_link_still_serves_ipmitool_and_a_full_session_table_refuses_it(rack: RackProcess) -> None:
+    fault = _inject(rack, "net-latency", "node02", latency=0.2, jitter=0.1)
+    try:
+        ipmitool(NODE02, "chassis power status").ok()
+        assert rack.api("GET", "/api/v1/devices/node02")["link"]["delayed"] >= 5  # the whole lanplus login
+    finally:
+        _clear(rack, fault)
+    fault = _inject(rack, "bmc-sessions-full", "node02")
+    try:
+        refused = ipmitool(NODE02, "chassis power status", extra="-N 1 -R 1")
+        assert refused.returncode != 0 and "insufficient resources" in (refused.stdout + refused.stderr).lower()
+    finally:
+        _clear(rack, fault)
+    ipmitool(NODE02, "chassis power status").ok()
 
 
 def test_every_fault_is_in_the_journal_with_its_cause(rack: RackProcess, tmp_path: Path) -> None:

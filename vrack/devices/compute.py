@@ -24,6 +24,7 @@ from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
 from vrack.devices.initial_sel import initial_sel
 from vrack.errors import DeviceStateConflict, InvalidArgument
+from vrack.link import GatedLink, LinkGate
 from vrack.nodes.base import effective_boot
 from vrack.plan import NodePlan, RackPlan
 from vrack.roles import (
@@ -33,6 +34,7 @@ from vrack.roles import (
     CabledHost,
     HostPowerListener,
     LinkEnd,
+    LinkFaults,
     ManagedHost,
     NeighborSource,
     PowerAction,
@@ -74,7 +76,7 @@ def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
     return tuple(users)
 
 
-class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords):
+class ComputeDevice(DeviceService, GatedLink, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords, LinkFaults):
     """One node: a BMC service plus power and NIC identity."""
 
     kind = "compute"
@@ -82,6 +84,7 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
     def __init__(self, plan: NodePlan, rack: RackPlan, context: RackContext) -> None:
         super().__init__(plan.name, plan.spec.model)
         reactor, journal, clock = context.reactor, context.journal, context.clock
+        self._reactor = reactor
         self.plan = plan
         self.journal = journal
         self._host_listeners: list[HostPowerListener] = []
@@ -246,11 +249,19 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
 
     # ------------------------------------------------------------------ faults
 
+    def _install_gate(self, gate: LinkGate | None) -> None:
+        self.service.protocol.gate = gate
+
+    def _link_reactor(self) -> Any:
+        return self._reactor
+
     def set_bmc_fault(self, fault: BmcFault, active: bool, cause: str) -> None:
         if fault == "hang":
             self.bmc.hung = active
-        else:
+        elif fault == "busy":
             self.bmc.answers_busy = active
+        else:
+            self.endpoint.sessions.refuse_new = active
 
     def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
         self.bmc.mc_reset(kind)
@@ -320,6 +331,7 @@ class ComputeDevice(DeviceService, PoweredHost, CabledHost, ManagedHost, BmcFaul
             "uuid": self.plan.system_uuid,
             "stats": self.endpoint.stats.as_dict(),
             "sensors": self.sensor_summary(),
+            "link": self.link_state(),
         }
 
     def _host_view(self) -> dict[str, Any]:

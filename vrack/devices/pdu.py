@@ -11,11 +11,11 @@ from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
 from vrack.journal import Journal
 from vrack.plan import RackPlan, SnmpDevicePlan
-from vrack.roles import OutletAction, OutletBank, OutletListener, RelayFaults
+from vrack.roles import LinkFaults, OutletAction, OutletBank, OutletListener, RelayFaults
 from vrack.spec import PduSpec
 
 
-class PduDevice(SnmpDeviceService, OutletBank, RelayFaults):
+class PduDevice(SnmpDeviceService, OutletBank, RelayFaults, LinkFaults):
     """A PDU: its outlets feed node power supplies through the power model."""
 
     kind = "pdu"

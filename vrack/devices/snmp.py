@@ -14,16 +14,18 @@ from snmp_agent.config import CommunityConfig, SnmpRecord, UsmUserConfig
 from snmp_agent.source import MibSource
 from vrack.devices.base import DeviceService
 from vrack.journal import Journal
+from vrack.link import GatedLink, LinkGate
 from vrack.plan import SnmpDevicePlan
 
 
-class SnmpDeviceService(DeviceService):
+class SnmpDeviceService(DeviceService, GatedLink):
     """A device whose management interface is one SNMP agent."""
 
     def __init__(self, plan: SnmpDevicePlan, source: MibSource, reactor: Any, journal: Journal) -> None:
         super().__init__(plan.name, plan.spec.model)
         self.plan = plan
         self.journal = journal
+        self._reactor = reactor
         snmp = plan.spec.snmp
         self._access = {c.name: c.access for c in snmp.communities}
         self.agent = SnmpAgent(
@@ -92,4 +94,11 @@ class SnmpDeviceService(DeviceService):
                 "answered": self.agent.stats.answered,
                 "malformed": self.agent.stats.malformed,
             },
+            "link": self.link_state(),
         }
+
+    def _install_gate(self, gate: LinkGate | None) -> None:
+        self.agent.gate = gate
+
+    def _link_reactor(self) -> Any:
+        return self._reactor

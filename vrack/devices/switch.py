@@ -13,11 +13,11 @@ from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
 from vrack.journal import Journal
 from vrack.plan import RackPlan, SnmpDevicePlan
-from vrack.roles import LinkEnd, PortBank
+from vrack.roles import LinkEnd, LinkFaults, PortBank
 from vrack.spec import SwitchSpec
 
 
-class SwitchDevice(SnmpDeviceService, PortBank):
+class SwitchDevice(SnmpDeviceService, PortBank, LinkFaults):
     """A switch: port links follow the cabling model; it advertises itself over LLDP on every port."""
 
     kind = "switch"
