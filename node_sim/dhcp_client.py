@@ -75,6 +75,14 @@ class Lease:
     def netmask(self) -> str:
         return str(ipaddress.IPv4Network(f"0.0.0.0/{self.prefixlen}").netmask)
 
+    @property
+    def lease_seconds(self) -> int | None:
+        """The lease time the server's ACK gave (option 51), None when it gave none (infinite)."""
+        value = self.ack.options.get(51) if self.ack is not None else None
+        if value is None or len(value) != 4 or value == b"\xff\xff\xff\xff":
+            return None
+        return int.from_bytes(value, "big")
+
 
 @dataclass
 class ClientStats:

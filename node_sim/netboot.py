@@ -68,6 +68,7 @@ class BootOutcome:
     prefixlen: int | None = None
     gateway: str | None = None
     server: str | None = None
+    lease_seconds: int | None = None
     reason: str = ""
     kernel_size: int = 0
 
@@ -233,6 +234,7 @@ class NetbootNode:
             "prefixlen": lease.prefixlen if lease else None,
             "gateway": lease.gateway if lease else None,
             "server": lease.server_id if lease else None,
+            "lease_seconds": lease.lease_seconds if lease else None,
         }
         if result.kind == "kernel" and result.kernel is not None:
             initrds = tuple(i.url for i in result.initrds)

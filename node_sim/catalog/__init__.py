@@ -8,7 +8,14 @@ prints.  Downloaded scripts (``get_smart.sh``, ``get_driveid.js``,
 and content and their effect is emulated.
 """
 
-from node_sim.catalog.context import CommandResult, IpmiCall, LldpNeighbor, NodeContext, StaticAddress
+from node_sim.catalog.context import (
+    CommandResult,
+    DhcpAddress,
+    IpmiCall,
+    LldpNeighbor,
+    NodeContext,
+    StaticAddress,
+)
 from node_sim.catalog.ipmi_client import bmc_ipmi
 from node_sim.catalog.programs import PROGRAMS, programs_for
 from node_sim.catalog.shell import run_shell
@@ -22,6 +29,7 @@ def run_command(cmd: str, node: NodeContext) -> CommandResult:
 __all__ = [
     "PROGRAMS",
     "CommandResult",
+    "DhcpAddress",
     "IpmiCall",
     "LldpNeighbor",
     "NodeContext",

@@ -2,7 +2,7 @@
 
 :class:`NodeContext` is the node's hardware, identity, in-band BMC, LLDP
 neighbours and the mutable bits a command can change (downloaded files,
-static addresses set by ``set_interfaces.py``).  Commands return a
+static addresses set by ``set_interfaces.py``, the addresses its OS got by DHCP).  Commands return a
 :class:`CommandResult` like a finished process.
 """
 
@@ -73,6 +73,17 @@ class StaticAddress:
     gateway: str | None
 
 
+@dataclass(frozen=True)
+class DhcpAddress:
+    """An address the OS holds on an interface: a DHCP lease (``lease_seconds`` from the server, counted
+    from boot) or, with ``lease_seconds`` None, one that never expires."""
+
+    interface: str
+    address: str
+    prefixlen: int
+    lease_seconds: int | None = None
+
+
 @dataclass
 class NodeContext:
     """Everything a command may read or change on one node.
@@ -91,6 +102,7 @@ class NodeContext:
     neighbors: tuple[LldpNeighbor, ...] | Callable[[], tuple[LldpNeighbor, ...]] = ()
     files: dict[str, bytes] = field(default_factory=dict)
     static_addresses: list[StaticAddress] = field(default_factory=list)
+    dhcp_addresses: list[DhcpAddress] = field(default_factory=list)
     uptime: Callable[[], float] = lambda: 0.0
     now: Callable[[], float] = lambda: 1_704_067_200.0
     hostname: str = "monorail-micro"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from node_sim.catalog.context import NodeContext
 from node_sim.catalog.dmidecode import dmidecode
 from node_sim.catalog.ipmitool import run_ipmitool
+from node_sim.catalog.iproute import ip
 from node_sim.catalog.lldp import lldpcli
 from node_sim.catalog.lsblk import lsblk, lsscsi
 from node_sim.catalog.lshw import lshw
@@ -30,6 +31,8 @@ PROGRAMS: dict[str, Program] = {
     "lsscsi": lsscsi,
     "smartctl": smartctl,
     "lldpcli": lldpcli,
+    "ip": ip,
+    "/sbin/ip": ip,
     "/usr/sbin/lldpcli": lldpcli,
     "bash": bash,
     "sh": bash,

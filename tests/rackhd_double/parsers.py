@@ -206,6 +206,47 @@ def lshw(task: dict[str, Any]) -> Parsed:
     return Parsed("lshw", tree, lookups=[{"mac": m} for m in macs])
 
 
+def ip_catalog(task: dict[str, Any]) -> Parsed:
+    """``sudo ip -d addr show; sudo ip -d link show`` as command-parser.js reads it: a new interface at each line
+    whose second character is ``:`` (so only one-digit interface indexes), words taken in pairs (an odd last
+    word joins the one before), first value wins; every interface but ``lo`` (and VLANs) must have an
+    ``inet`` for the IP/MAC lookups, else the whole parse fails as RackHD's does."""
+    stdout = task.get("stdout") or ""
+    if not stdout:
+        return Parsed("ip", error="No data")
+    blocks: list[list[str]] = []
+    for line in stdout.split("\n"):
+        if line[1:2] == ":":
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    parsed: dict[str, dict[str, Any]] = {}
+    for info in blocks:
+        name, _, rest = info[0][3:].partition(": ")
+        first, *others = rest.split(" ")
+        entry = parsed.setdefault(name, {})
+        entry.setdefault("flags", first.replace("<", "").replace(">", "").split(","))
+        for line in [" ".join(others), *info[1:]]:
+            words = [w for w in line.split(" ") if w]
+            if not words:
+                continue
+            if "vlan" in words[0]:
+                pairs = words[1:-1]
+                entry.setdefault("vlan", dict(zip(pairs[::2], pairs[1::2], strict=False)))
+                continue
+            if len(words) % 2:
+                last = words.pop()
+                words[-1] = f"{words[-1]} {last}"
+            for key, value in zip(words[::2], words[1::2], strict=True):
+                entry.setdefault(key, value)
+    lookups = [
+        {"ip": str(entry["inet"]).split("/")[0], "mac": str(entry.get("link/ether"))}
+        for name, entry in parsed.items()
+        if name != "lo" and "vlan" not in entry
+    ]
+    return Parsed("ip", parsed, lookups=lookups)
+
+
 def _json(source: str) -> Callable[[dict[str, Any]], Parsed]:
     def parse(task: dict[str, Any]) -> Parsed:
         return Parsed(source, json.loads(task["stdout"]))
@@ -230,6 +271,7 @@ EXACT: dict[str, Callable[[dict[str, Any]], Parsed]] = {
     "sudo bash get_smart.sh": _raw("smart"),
     "sudo node get_driveid.js": _json("driveId"),
     "sudo /usr/sbin/lldpcli show neighbor -f keyvalue": lldp,
+    "sudo ip -d addr show; sudo ip -d link show": ip_catalog,
     f"{STORCLI} show ctrlcount J": _json("megaraid-controller-count"),
     f"{STORCLI} /c0 show all J": _json("megaraid-controllers"),
     f"{STORCLI} /c0 /eall /sall show all J": _json("megaraid-physical-drives"),

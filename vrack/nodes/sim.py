@@ -25,7 +25,7 @@ from twisted.internet.defer import Deferred
 from twisted.web.client import Agent, HTTPConnectionPool, readBody
 from twisted.web.http_headers import Headers
 
-from node_sim.catalog import NodeContext
+from node_sim.catalog import DhcpAddress, NodeContext
 from node_sim.catalog.context import LldpNeighbor
 from node_sim.catalog.ipmi_client import bmc_ipmi
 from node_sim.hardware import load_hardware
@@ -228,6 +228,7 @@ class SimBackend(NodeBackend):
             ipmi=bmc_ipmi(self.bmc),
             neighbors=self.lldp_neighbors,
             uptime=lambda: self.reactor.seconds() - self._booted_at,
+            dhcp_addresses=self._os_addresses(outcome),
         )
         fetcher = NetnsFetcher(self.reactor, self.io, outcome.nic.interface, outcome.ip)
         self.microkernel = Microkernel(
@@ -241,6 +242,16 @@ class SimBackend(NodeBackend):
             poll_interval=self.poll_interval,
         )
         self.microkernel.start(cloud_config)
+
+    def _os_addresses(self, outcome: BootOutcome) -> list[DhcpAddress]:
+        """The lease the OS holds: the boot NIC's, on ``ethN`` by the NIC's place among the node's MACs."""
+        if outcome.nic is None or outcome.ip is None or outcome.prefixlen is None:
+            return []
+        macs = [mac.lower() for mac in self.identity.nic_macs]
+        mac = outcome.nic.mac.lower()
+        if mac not in macs:
+            return []
+        return [DhcpAddress(f"eth{macs.index(mac)}", outcome.ip, outcome.prefixlen, outcome.lease_seconds)]
 
     def _microkernel_exit(self, code: int) -> None:
         from node_sim.microkernel import ExitAction, exit_action
