@@ -37,8 +37,10 @@ class Smoke(RackHDTestCase):
         """The southbound endpoint nodes are sent to is set, and the IPMI OBM service is defined."""
         config = self.session.rackhd_config
         self.assertTrue(config.get("apiServerPort") or config.get("taskGraphEndpoint"), "no apiServerPort in /config")
-        services = {d.get("service") for d in self.rackhd.get("/obms/definitions")} | {
-            str(d) for d in self.rackhd.get("/obms/definitions") if isinstance(d, str)
+        # RackHD 2.60 lists the definitions as paths (".../obms/definitions/ipmi-obm-service.json");
+        # older or other servers may give the definition objects themselves.
+        services = {
+            str(d.get("service")) if isinstance(d, dict) else str(d) for d in self.rackhd.get("/obms/definitions")
         }
         self.assertTrue(
             any("ipmi-obm-service" in str(s) for s in services),

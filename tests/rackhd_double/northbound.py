@@ -29,9 +29,10 @@ GRAPH_NAMES = (
     "Graph.SKU.Discovery",
     "Graph.Service.Poller",
 )
+# RackHD 2.60.7 answers GET /api/2.0/obms/definitions with the definitions' paths, not the objects.
 OBM_DEFINITIONS = [
-    {"service": "ipmi-obm-service", "config": {"host": {"default": "localhost"}, "user": {}, "password": {}}},
-    {"service": "servertech-obm-service", "config": {"host": {}, "community": {}, "port": {}}},
+    "/api/2.0/obms/definitions/ipmi-obm-service.json",
+    "/api/2.0/obms/definitions/servertech-obm-service.json",
 ]
 
 
