@@ -324,6 +324,13 @@ class Chassis:
             self.identify = "temporary"
             self._identify_timer = self._clock.callLater(interval, self._identify_done)
 
+    def identify_remaining(self) -> float | None:
+        """Seconds until a temporary identify ends; None when it is off or on indefinitely."""
+        timer = self._identify_timer
+        if timer is None or not timer.active():
+            return None
+        return max(0.0, timer.getTime() - self._clock.seconds())
+
     def _identify_done(self) -> None:
         self._identify_timer = None
         self.identify = "off"

@@ -92,6 +92,21 @@ class Bmc:
         during ``mc_reset_time`` after a cold or warm reset, and while :attr:`hung`."""
         return self.ac_on and self._busy_until is None and not self.hung
 
+    def state(self) -> tuple[str, float | None]:
+        """What a person at the rack sees of the BMC, and for how many more seconds (if a timer ends it).
+
+        ``dark`` (no AC), ``booting`` (after AC returned), ``resetting`` (after mc reset), ``hung`` (a fault),
+        ``busy`` (a fault: answers 0xC0) or ``answering``.
+        """
+        if not self.ac_on:
+            return "dark", None
+        if self._busy_until is not None:
+            left = max(0.0, self._busy_until.getTime() - self.clock.seconds())
+            return ("booting" if self._busy_reason == "booting" else "resetting"), left
+        if self.hung:
+            return "hung", None
+        return ("busy" if self.answers_busy else "answering"), None
+
     def handle(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
         """Dispatch one request; never raises.
 

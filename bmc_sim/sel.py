@@ -31,6 +31,8 @@ class DelayedCall(Protocol):
 
     def cancel(self) -> None: ...
 
+    def getTime(self) -> float: ...
+
 
 class Clock(Protocol):
     """The part of ``IReactorTime`` the BMC uses (a reactor, or ``task.Clock`` in tests).

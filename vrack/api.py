@@ -5,6 +5,7 @@ Routes (all under ``/api/v1``):
 ========  ======================================  =====================================
 GET       /rack                                   rack name, seed, mode, device counts
 GET       /devices                                every device's ``describe()``
+GET       /layout                                 elevation (cabinet, U, height), feeds, cables
 GET       /devices/NAME                           one device
 GET       /credentials, /devices/NAME/credentials live users, passwords, communities (the
                                                   owner's view; never logged or journalled)
@@ -246,6 +247,8 @@ class ControlResource(resource.Resource):
                 return rack.info()
             case ("GET", ["devices"]):
                 return [d.describe() for d in rack.devices.values()]
+            case ("GET", ["layout"]):
+                return rack.layout()
             case ("GET", ["devices", name]):
                 return rack.device(name).describe()
             case ("GET", ["credentials"]):

@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, mayb
 
 from vrack.clock import RackClock
 from vrack.devices import DeviceService, RackContext, build_devices
+from vrack.elevation import place
 from vrack.errors import InvalidArgument, UnknownDevice, WrongKind
 from vrack.faults import FaultBoard
 from vrack.journal import Journal
@@ -187,6 +188,21 @@ class Rack(MultiService):
         switch = self.switch(switch_name)
         self.power.set_cable(switch_name, _in_range(port, switch.port_count, "port"), plugged, cause)
         return switch
+
+    def layout(self) -> dict[str, Any]:
+        """Where devices hang (:mod:`vrack.elevation`), which outlet feeds which supply, which cable is plugged."""
+        plan = self.plan
+        placements = place(plan.spec)
+        return {
+            "units": plan.spec.units,
+            "cabinets": max((p.cabinet for p in placements), default=1),
+            "devices": [p.as_dict() for p in placements],
+            "feeds": [{"pdu": f.pdu, "outlet": f.outlet, "node": f.node, "psu": f.psu} for f in plan.feeds],
+            "cables": [
+                {"node": c.node, "nic": c.nic, "switch": c.switch, "port": c.port, "plugged": self.power.plugged[c]}
+                for c in plan.cables
+            ],
+        }
 
     def info(self) -> dict[str, Any]:
         """Rack name, seed, mode, rack time, device counts and the journal's last sequence number."""

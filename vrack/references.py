@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from vrack import registry
+from vrack.elevation import check_elevation
 from vrack.spec_model import ComputeSpec, PduSpec, RackSpec, SwitchSpec
 from vrack.yamlsource import PathKey, format_path
 
@@ -87,6 +88,7 @@ def check_references(spec: RackSpec) -> list[tuple[PathKey, str]]:
     issues.extend(_check_addresses(spec))
     issues.extend(_check_feeds(spec, kinds))
     issues.extend(_check_cables(spec, kinds))
+    issues.extend(check_elevation(spec))
     return issues
 
 

@@ -151,6 +151,16 @@ class _DeviceBase(_Model):
     count: int = Field(default=1, ge=1, le=10000, description="how many devices this entry expands to")
     start: int = Field(default=1, ge=0, description="first value of {n} when count > 1")
     model: str = Field(description="hardware personality")
+    u: int | None = Field(
+        default=None,
+        ge=1,
+        le=60,
+        description="lowest rack unit (1 = bottom) in the first cabinet; count > 1 stacks upwards; "
+        "default: placed from the top (switches first)",
+    )
+    height: int | None = Field(
+        default=None, ge=0, le=10, description="rack units; 0 = zero-U side mount; default: 1 (PDUs 0)"
+    )
 
     @model_validator(mode="after")
     def _check_template(self) -> _DeviceBase:
@@ -302,6 +312,13 @@ class RackSpec(_Model):
     ports: PortsSpec = Field(default_factory=PortsSpec)
     control: ControlSpec = Field(default_factory=ControlSpec)
     journal: JournalSpec = Field(default_factory=JournalSpec)
+    units: int = Field(
+        default=42,
+        ge=4,
+        le=60,
+        description="rack units of one cabinet (the web view's elevation); more devices "
+        "than fit continue in further cabinets",
+    )
     devices: tuple[DeviceSpec, ...] = ()
     power: tuple[FeedSpec, ...] = ()
     cables: tuple[CableSpec, ...] = ()

@@ -8,6 +8,7 @@ from typing import Any
 from bmc_sim.device import Bmc
 from bmc_sim.sel import SelEvent
 from bmc_sim.sensors import Sensor
+from bmc_sim.session_table import SessionTable
 from vrack.errors import DeviceStateConflict, InvalidArgument
 
 SYSTEM_EVENT_RECORD = 0x02
@@ -89,3 +90,30 @@ def reading(sensor: Sensor, host_on: bool) -> dict[str, Any]:
 def sensor_readings(bmc: Bmc) -> list[dict[str, Any]]:
     host_on = bmc.chassis.power_on
     return [reading(sensor, host_on) for sensor in bmc.sensors]
+
+
+def bmc_state(bmc: Bmc) -> dict[str, Any]:
+    """``state`` (answering, booting, resetting, dark, hung, busy) and ``state_for``: seconds until a timer ends it."""
+    state, left = bmc.state()
+    return {"state": state, "state_for": None if left is None else round(left, 3)}
+
+
+def identify(bmc: Bmc) -> dict[str, Any]:
+    """The chassis identify LED as ``chassis identify`` left it: off, temporary (``remaining`` seconds) or on."""
+    remaining = bmc.chassis.identify_remaining()
+    return {"state": bmc.chassis.identify, "remaining": None if remaining is None else round(remaining, 3)}
+
+
+def sessions(table: SessionTable, now: float) -> list[dict[str, Any]]:
+    """The BMC's active sessions: who, from where, at which privilege, idle how long (never keys)."""
+    return [
+        {
+            "handle": s.handle,
+            "user": s.user_name,
+            "privilege": s.privilege.name.lower(),
+            "interface": s.interface,
+            "peer": f"{s.peer[0]}:{s.peer[1]}",
+            "idle": round(max(0.0, now - s.last_activity), 1),
+        }
+        for s in table.active()
+    ]

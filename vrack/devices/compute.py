@@ -324,7 +324,10 @@ class ComputeDevice(DeviceService, GatedLink, PoweredHost, CabledHost, ManagedHo
                 "users": [account["name"] for account in self.live_users()],
                 "accounts": self.live_users(),
                 "sel_entries": len(self.bmc.sel),
+                **bmc_views.bmc_state(self.bmc),
+                "sessions": bmc_views.sessions(self.endpoint.sessions, self._reactor.seconds()),
             },
+            "identify": bmc_views.identify(self.bmc),
             "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(self.plan.nic_macs)],
             "host": self._host_view(),
             "serial": self.plan.system_serial,
@@ -351,10 +354,7 @@ class ComputeDevice(DeviceService, GatedLink, PoweredHost, CabledHost, ManagedHo
                 continue
             reading = sensor.read(host_on)
             value = round(sensor.linear.to_value(reading.raw), 2) if reading.available else None
-            bits = reading.threshold_bits
-            status = (
-                "non-recoverable" if bits & 0x24 else "critical" if bits & 0x12 else "warning" if bits & 0x09 else "ok"
-            )
+            status = _threshold_status(reading.threshold_bits)
             out.append({"name": sensor.name, "type": SENSOR_TYPES.get(sensor.sensor_type, "other"), "value": value,
                         "status": status if reading.available else "unavailable"})  # fmt: skip
         return out
