@@ -2,8 +2,8 @@
 
 The SUT namespace (``tests/e2e/discovery_lab.py``) runs dnsmasq on the rack's provisioning uplink; the
 rack starts libvirtd inside its own namespace.  ``chassis bootdev pxe`` + ``chassis power on`` over the LAN
-must make the VM's iPXE ROM lease an address from dnsmasq and fetch its TFTP boot file; ``chassis power
-off`` must destroy the domain.
+must make the VM's iPXE ROM lease an address from dnsmasq and fetch its TFTP boot file, and ``sol activate``
+must show what the VM's own firmware prints on its serial port; ``chassis power off`` must destroy the domain.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.discovery_lab import SUT, SutLab
+from tests.e2e.pty_session import PtySession
 from tests.e2e.rackproc import ROOT, RackProcess, wait_for
 from vrack.netns import RackNetwork
 
@@ -48,7 +49,14 @@ def test_ipmitool_power_on_pxe_boots_the_vm_node(tmp_path: Path) -> None:
         mac, bmc = node["nics"][0]["mac"], node["bmc"]["address"]
         ipmi = ["ipmitool", "-I", "lanplus", "-U", "admin", "-P", "admin", "-H", bmc]
         assert sut.run(*ipmi, "chassis", "bootdev", "pxe").returncode == 0
+        console = PtySession(["ip", "netns", "exec", SUT, *ipmi, "sol", "activate"])
+        console.expect(b"[SOL Session operational.  Use ~? for help]")
         assert sut.run(*ipmi, "chassis", "power", "on").returncode == 0
+        console.expect(b"SeaBIOS", timeout=60)
+        console.expect(b"iPXE", timeout=60)
+        console.send(b"\r~.")
+        assert console.wait() == 0
+        console.close()
 
         def leased_and_fetched() -> bool:
             log = sut.dnsmasq_log.read_text(errors="replace") if sut.dnsmasq_log.exists() else ""
@@ -58,8 +66,8 @@ def test_ipmitool_power_on_pxe_boots_the_vm_node(tmp_path: Path) -> None:
         assert rack.api("GET", "/api/v1/devices/vm01")["host"]["running"] is True
         assert sut.run(*ipmi, "chassis", "power", "off").returncode == 0
         wait_for(lambda: not rack.api("GET", "/api/v1/devices/vm01")["power"], 30, "power off")
-        serial = tmp_path / "state" / RACK / "vm01.serial.log"
-        assert serial.exists() and serial.stat().st_size > 0
+        serial = tmp_path / "state" / RACK / "vm01.console.log"
+        assert b"SeaBIOS" in serial.read_bytes()
         events = [(e["operation"], e.get("result")) for e in rack.events("vm01")]
         assert ("boot", None) in events and ("power-on", "failed") not in events
     finally:

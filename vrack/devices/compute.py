@@ -19,6 +19,7 @@ from bmc_sim.models import build_config
 from bmc_sim.protocol import BmcService
 from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
+from node_sim.console import NodeConsole
 from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
@@ -132,7 +133,8 @@ class ComputeDevice(DeviceService, GatedLink, PoweredHost, CabledHost, ManagedHo
         self.console = node_console(plan, context)
         self.bmc.console = self.console
         self.backend = node_backend(self, context)
-        self.backend.console = self.console
+        if isinstance(self.console, NodeConsole):  # a VM's console needs no narration
+            self.backend.console = self.console
 
     # ------------------------------------------------------------------ journal
 

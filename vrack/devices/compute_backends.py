@@ -7,26 +7,31 @@ provisioning network, so their hosts power on but do not boot.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from node_sim.console import NodeConsole
+from node_sim.hardware import load_hardware
 from vrack.devices import RackContext
 from vrack.nodes.base import NodeBackend, NoNetworkBackend
+from vrack.nodes.vm_console import VmConsole
 
 if TYPE_CHECKING:
-    from node_sim.console import NodeConsole
     from vrack.devices.compute import ComputeDevice
     from vrack.plan import NodePlan
+
+SERIAL_SOCKETS = Path("/run/vrack")  # VM serial sockets: short paths (a UNIX socket path has 108 bytes at most)
 
 CHASSIS_RESET = bytes([0x03])
 
 
 def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
-    from vrack.nodes.vm_backend import VmBackend
+    from vrack.nodes.vm_backend import VmBackend  # libvirt is an optional dependency (the [vm] extra)
 
     plan = device.plan
-    assert context.state_path is not None
-    serial_log = context.state_path / f"{plan.name}.serial.log"
-    return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor)
+    assert context.state_path is not None and isinstance(device.console, VmConsole)
+    serial_log = context.state_path / f"{plan.name}.console.log"
+    return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor, device.console)
 
 
 def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
@@ -71,12 +76,13 @@ def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
 BACKENDS: dict[str, Callable[[ComputeDevice, RackContext], NodeBackend]] = {"vm": _vm_backend, "sim": _sim_backend}
 
 
-def node_console(plan: NodePlan, context: RackContext) -> NodeConsole:
+def node_console(plan: NodePlan, context: RackContext) -> NodeConsole | VmConsole:
     """The node's serial console (what SOL shows), kept in ``<state>/<node>.console.log`` when the rack has a
-    state directory."""
-    from node_sim.console import NodeConsole
-    from node_sim.hardware import load_hardware
-
+    state directory: a VM's own serial port (QEMU writes the log), else the simulated node's."""
+    if plan.spec.backend == "vm" and context.network is not None and context.state_path is not None:
+        socket_path = SERIAL_SOCKETS / context.state_path.name / f"{plan.name}.serial"
+        socket_path.parent.mkdir(parents=True, exist_ok=True)
+        return VmConsole(socket_path, context.reactor)
     log = context.state_path / f"{plan.name}.console.log" if context.state_path is not None else None
     return NodeConsole(plan.name, load_hardware(plan.spec.model), context.reactor, log, tuple(plan.nic_macs))
 

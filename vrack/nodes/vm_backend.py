@@ -11,6 +11,7 @@ from twisted.python.failure import Failure
 from vrack.journal import Journal
 from vrack.nodes.base import NodeBackend
 from vrack.nodes.vm import VmNode
+from vrack.nodes.vm_console import VmConsole
 from vrack.nodes.vm_xml import BootDevice
 
 VM_BOOT_DEVICES: dict[str, BootDevice] = {"pxe": "pxe", "disk": "disk"}
@@ -21,10 +22,21 @@ class VmBackend(NodeBackend):
 
     kind = "vm"
 
-    def __init__(self, node: str, macs: tuple[str, ...], serial_log: Path, journal: Journal, reactor: Any) -> None:
+    def __init__(
+        self, node: str, macs: tuple[str, ...], serial_log: Path, journal: Journal, reactor: Any, console: VmConsole
+    ) -> None:
         super().__init__(node, journal)
-        self.vm = VmNode(f"vrack-{node}", list(macs), "pxe", bridge="prov0", serial_log=serial_log, reactor=reactor)
+        self.vm = VmNode(
+            f"vrack-{node}",
+            list(macs),
+            "pxe",
+            bridge="prov0",
+            serial_log=serial_log,
+            serial_socket=console.socket_path,
+            reactor=reactor,
+        )
         self.serial_log = serial_log
+        self.vm_console = console
 
     def _report(self, operation: str, d: Deferred[None]) -> None:
         def failed(failure: Failure) -> None:
@@ -37,6 +49,7 @@ class VmBackend(NodeBackend):
         self.journal.append(self.node, "host", "boot", boot_device=device, backend="vm", cause=cause)
         self.running = True
         d = self.vm.power_on(device) if cause != "reset" else self._reset(device)
+        d.addCallback(lambda _: self.vm_console.attach())
         self._report("power-on", d)
 
     def _reset(self, device: BootDevice) -> Deferred[None]:
@@ -49,6 +62,7 @@ class VmBackend(NodeBackend):
         self._report("power-off", self.vm.power_off())
 
     def shutdown(self) -> Deferred[None]:
+        self.vm_console.close()
         d = self.vm.power_off()
         d.addBoth(lambda _: self.vm.undefine())
         d.addBoth(lambda _: None)

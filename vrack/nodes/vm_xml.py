@@ -3,7 +3,9 @@
 A VM node is a TCG guest (``<domain type='qemu'>``: KVM is unusable for firmware on the CI machine,
 see platform-notes §4): SeaBIOS with its console on the serial port, one virtio NIC per MAC on a
 Linux bridge (the iPXE option ROM that Debian's ``ipxe-qemu`` ships boots it), the first serial
-port written to a file, no graphics.  The boot device is ``pxe`` (``<boot dev='network'/>``) or
+port written to a file and, when ``serial_socket`` is set, also served on that UNIX socket (QEMU
+listens; a console relay connects to it, as SOL does to a real server's serial port), no graphics.
+The boot device is ``pxe`` (``<boot dev='network'/>``) or
 ``disk`` (``<boot dev='hd'/>``), one device only, so a PXE node never falls through to a disk and
 back.
 """
@@ -34,6 +36,7 @@ class VmConfig:
     vcpus: int = 1
     nic_model: str = "virtio"
     disk: Path | None = None
+    serial_socket: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.macs:
@@ -76,8 +79,13 @@ def domain_xml(config: VmConfig, boot: BootDevice) -> str:
         ET.SubElement(nic, "source", bridge=config.bridge)
         ET.SubElement(nic, "mac", address=mac)
         ET.SubElement(nic, "model", type=config.nic_model)
-    serial = ET.SubElement(devices, "serial", type="file")
-    ET.SubElement(serial, "source", path=str(config.serial_log), append="on")
+    if config.serial_socket is None:
+        serial = ET.SubElement(devices, "serial", type="file")
+        ET.SubElement(serial, "source", path=str(config.serial_log), append="on")
+    else:
+        serial = ET.SubElement(devices, "serial", type="unix")
+        ET.SubElement(serial, "source", mode="bind", path=str(config.serial_socket))
+        ET.SubElement(serial, "log", file=str(config.serial_log), append="on")
     ET.SubElement(serial, "target", port="0")
     video = ET.SubElement(devices, "video")
     ET.SubElement(video, "model", type="none")
