@@ -155,6 +155,22 @@ def _psu_fail(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
     return undo
 
 
+def _sessions_full(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
+    node = ctx.rack.node(name)
+    node.set_bmc_fault("sessions-full", True, ctx.cause)
+    return lambda: node.set_bmc_fault("sessions-full", False, ctx.cause)
+
+
+class DiskParams(NoParams):
+    disk: int = Field(default=0, ge=0, le=63, description="drive number (0 = the personality's first drive)")
+
+
+def _disk_fail(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
+    node = ctx.rack.node(name)
+    node.set_disk_failing(params["disk"], True, ctx.cause)
+    return lambda: node.set_disk_failing(params["disk"], False, ctx.cause)
+
+
 # --------------------------------------------------------------------------- PDU outlets
 
 
@@ -266,6 +282,20 @@ FAULT_KINDS: dict[str, FaultKind] = {
             "a power supply fails: it feeds nothing (the node loses AC if it was the last) and the BMC logs it",
             SupplyParams,
             _psu_fail,
+        ),
+        FaultKind(
+            "bmc-sessions-full",
+            "compute",
+            "every session slot is taken: new IPMI logins are refused (insufficient resources), open ones go on",
+            NoParams,
+            _sessions_full,
+        ),
+        FaultKind(
+            "disk-fail",
+            "compute",
+            "a drive goes bad: smartctl says FAILED (exit bits 3/4), storcli flags S.M.A.R.T, the BMC logs it",
+            DiskParams,
+            _disk_fail,
         ),
         FaultKind(
             "outlet-stuck",

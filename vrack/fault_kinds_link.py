@@ -1,4 +1,4 @@
-"""Fault kinds of the management link and of the BMC's session slots.
+"""Fault kinds of the management link.
 
 ``net-latency`` and ``net-loss`` act on any device's management link (a BMC's
 IPMI port, a PDU's or switch's SNMP agent) through
@@ -6,7 +6,9 @@ IPMI port, a PDU's or switch's SNMP agent) through
 the device sees them, with draws from the fault's seeded RNG, so the same seed
 and traffic give the same delays and drops.  ``bmc-sessions-full`` makes every
 session slot of a BMC taken: new logins are refused as "insufficient
-resources", sessions already open carry on.
+resources", sessions already open carry on.  ``disk-fail`` makes a drive go bad
+(:class:`vrack.roles.DiskFaults`): smartctl reports it failing, the RAID tool
+flags it, the BMC logs a predictive failure.
 """
 
 from __future__ import annotations
@@ -46,12 +48,6 @@ def _loss(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
     return lambda: device.set_link_loss(0.0, None, ctx.cause)
 
 
-def _sessions_full(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
-    node = ctx.rack.node(name)
-    node.set_bmc_fault("sessions-full", True, ctx.cause)
-    return lambda: node.set_bmc_fault("sessions-full", False, ctx.cause)
-
-
 LINK_KINDS = (
     FaultKind(
         "net-latency",
@@ -66,12 +62,5 @@ LINK_KINDS = (
         "requests to the device's management address are lost with probability `rate`",
         LossParams,
         _loss,
-    ),
-    FaultKind(
-        "bmc-sessions-full",
-        "compute",
-        "every session slot is taken: new IPMI logins are refused (insufficient resources), open ones go on",
-        NoParams,
-        _sessions_full,
     ),
 )

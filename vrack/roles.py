@@ -19,6 +19,7 @@ role                      who plays it, and what it gives the rack
 :class:`BmcRecords`       compute nodes: SEL entries and sensor readings
 :class:`RelayFaults`      PDUs: outlet relays that stick or switch late
 :class:`LinkFaults`       every device: a management link that is slow or lossy
+:class:`DiskFaults`       compute nodes: drives that go bad
 ========================  ===================================================
 """
 
@@ -251,7 +252,24 @@ class LinkFaults(Protocol):
 
 
 @runtime_checkable
-class ComputeNode(RackDevice, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords, LinkFaults, Protocol):
+class DiskFaults(Protocol):
+    """A host whose drives can go bad on purpose (faults)."""
+
+    @property
+    def disk_count(self) -> int:
+        """Drives of the node's hardware personality (numbered from 0, as ``hardware.disks`` lists them)."""
+        ...
+
+    def set_disk_failing(self, disk: int, failing: bool, cause: str) -> None:
+        """Drive ``disk`` goes bad (SMART and the RAID tool say so; the BMC logs a predictive failure) or
+        recovers."""
+        ...
+
+
+@runtime_checkable
+class ComputeNode(
+    RackDevice, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords, LinkFaults, DiskFaults, Protocol
+):
     """A compute node as the rack sees it."""
 
 

@@ -92,7 +92,9 @@ class NodeContext:
     then fails as it does without ``/dev/ipmi0``).  ``neighbors`` may be a
     callable so the answer follows the current cabling.  ``uptime`` returns
     seconds since boot and ``now`` the wall time (both from the caller's
-    clock).  ``ipmitool_version`` selects version-dependent output: "1.8.14"
+    clock).  ``failing_disks`` names drives that are going bad (SMART and the
+    RAID tool say so); the owner may share one set and change it live.
+    ``ipmitool_version`` selects version-dependent output: "1.8.14"
     (Debian jessie, what RackHD's RancherOS microkernel runs) or "1.8.19".
     """
 
@@ -107,6 +109,7 @@ class NodeContext:
     now: Callable[[], float] = lambda: 1_704_067_200.0
     hostname: str = "monorail-micro"
     ipmitool_version: str = "1.8.14"
+    failing_disks: set[int] = field(default_factory=set)  # indices in hardware.disks going bad (live, shared)
 
     def lldp_neighbors(self) -> tuple[LldpNeighbor, ...]:
         return self.neighbors() if callable(self.neighbors) else self.neighbors

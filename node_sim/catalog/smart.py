@@ -70,6 +70,18 @@ Selective self-test flags (0x0):
 If Selective self-test is pending on power-up, resume after 0 minute delay.
 """
 
+# A drive going bad (the disk-fail fault): what smartctl 6.4 prints and the exit status bits it sets
+# (3: SMART status "DISK FAILING", 4: prefail attributes at or below threshold).
+ATA_FAILED = (
+    "SMART overall-health self-assessment test result: FAILED!\n"
+    "Drive failure expected in less than 24 hours. SAVE ALL DATA.\n"
+    "See vendor-specific Attribute list for failed Attributes.\n\n"
+)
+SCSI_FAILED = "SMART Health Status: FAILURE PREDICTION THRESHOLD EXCEEDED [asc=5d, ascq=10]"
+FAILING_ATTRIBUTES = {5: "3960", 179: "3960"}  # reallocated sectors / used reserved blocks
+GROWN_DEFECTS = 1872
+ATA_FAILING_STATUS, SCSI_FAILING_STATUS = 0x18, 0x08
+
 
 @dataclass(frozen=True)
 class ScanEntry:
@@ -127,10 +139,16 @@ def ata_report(ctx: NodeContext, dev: BlockDevice) -> str:
         "Vendor Specific SMART Attributes with Thresholds:",
         "ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE",
     ]
+    failing = dev.disk_index in ctx.failing_disks
     for a in disk.smart:
+        value, worst, when, raw = a.value, a.worst, "-", a.raw
+        if failing and a.id in FAILING_ATTRIBUTES:  # a prefail attribute past its threshold, failing now
+            value = worst = max(a.thresh - 1, 1)
+            when, raw = "FAILING_NOW", FAILING_ATTRIBUTES[a.id]
+        failed = f"{when} {raw}" if when != "-" else f"{when:>6}       {raw}"
         attrs.append(
-            f"{a.id:3d} {a.name:<23} {a.flag}   {a.value:03d}   {a.worst:03d}   {a.thresh:03d}    "
-            f"{a.type:<9} {a.updated:<8} {'-':>6}       {a.raw}"
+            f"{a.id:3d} {a.name:<23} {a.flag}   {value:03d}   {worst:03d}   {a.thresh:03d}    "
+            f"{a.type:<9} {a.updated:<8} {failed}"
         )
     capabilities = ATA_CAPABILITIES.format(
         offline=" 0" if not disk.rotational else "584", extended="  2" if not disk.rotational else "111"
@@ -139,7 +157,7 @@ def ata_report(ctx: NodeContext, dev: BlockDevice) -> str:
         BANNER.format(kernel=ctx.hardware.kernel)
         + "\n".join(info)
         + "\n\n=== START OF READ SMART DATA SECTION ===\n"
-        + "SMART overall-health self-assessment test result: PASSED\n\n"
+        + (ATA_FAILED if failing else "SMART overall-health self-assessment test result: PASSED\n\n")
         + capabilities
         + "\n"
         + "\n".join(attrs)
@@ -171,7 +189,7 @@ def scsi_report(ctx: NodeContext, disk: Disk, index: int) -> str:
         "Temperature Warning:  Enabled",
         "",
         "=== START OF READ SMART DATA SECTION ===",
-        "SMART Health Status: OK",
+        SCSI_FAILED if index in ctx.failing_disks else "SMART Health Status: OK",
         "",
         "Current Drive Temperature:     29 C",
         "Drive Trip Temperature:        68 C",
@@ -182,7 +200,7 @@ def scsi_report(ctx: NodeContext, disk: Disk, index: int) -> str:
         "Accumulated start-stop cycles:  44",
         "Specified load-unload count over device lifetime:  300000",
         "Accumulated load-unload cycles:  1042",
-        "Elements in grown defect list: 0",
+        f"Elements in grown defect list: {GROWN_DEFECTS if index in ctx.failing_disks else 0}",
         "",
         "Error counter log:",
         "           Errors Corrected by           Total   Correction     Gigabytes    Total",
@@ -238,17 +256,22 @@ def smart_report(ctx: NodeContext, device: str, dtype: str) -> CommandResult:
                 2,
             )
         index, disk = members[slot]
-        return CommandResult(scsi_report(ctx, disk, index))
+        return CommandResult(scsi_report(ctx, disk, index), "", _status(ctx, index, SCSI_FAILING_STATUS))
     for dev in block_devices(ctx):
         if device == f"/dev/{dev.kname}":
             if dev.disk is None:
                 return CommandResult(vd_report(ctx, dev), "", 4)
             if dev.disk.bus == "sata":
-                return CommandResult(ata_report(ctx, dev))
-            return CommandResult(scsi_report(ctx, dev.disk, dev.disk_index))
+                return CommandResult(ata_report(ctx, dev), "", _status(ctx, dev.disk_index, ATA_FAILING_STATUS))
+            status = _status(ctx, dev.disk_index, SCSI_FAILING_STATUS)
+            return CommandResult(scsi_report(ctx, dev.disk, dev.disk_index), "", status)
     return CommandResult(
         BANNER.format(kernel=ctx.hardware.kernel) + f"\nSmartctl open device: {device} failed: No such device\n", "", 2
     )
+
+
+def _status(ctx: NodeContext, index: int | None, failing: int) -> int:
+    return failing if index is not None and index in ctx.failing_disks else 0
 
 
 def smartctl(args: list[str], ctx: NodeContext) -> CommandResult:

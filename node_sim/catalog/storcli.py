@@ -210,20 +210,24 @@ def _controller(ctx: NodeContext, raid: RaidController) -> dict[str, Any]:
     }
 
 
+FAILING_MEDIA_ERRORS, FAILING_PREDICTIVE = 312, 3  # a drive going bad (the disk-fail fault)
+
+
 def _drives(ctx: NodeContext, raid: RaidController) -> dict[str, Any]:
     groups = _groups(raid)
     data: dict[str, Any] = {}
     for slot, (index, disk) in enumerate(raid_members(ctx)):
         name = f"Drive /c0/e{raid.enclosure_id}/s{slot}"
         data[name] = [_pd_row(raid, slot, disk, groups.get(slot, -1))]
+        failing = index in ctx.failing_disks
         data[f"{name} - Detailed Information"] = {
             f"{name} State": {
                 "Shield Counter": 0,
-                "Media Error Count": 0,
+                "Media Error Count": FAILING_MEDIA_ERRORS if failing else 0,
                 "Other Error Count": 0,
                 "Drive Temperature": " 29C (84.20 F)",
-                "Predictive Failure Count": 0,
-                "S.M.A.R.T alert flagged by drive": "No",
+                "Predictive Failure Count": FAILING_PREDICTIVE if failing else 0,
+                "S.M.A.R.T alert flagged by drive": "Yes" if failing else "No",
             },
             f"{name} Device attributes": {
                 "SN": f"{disk_serial(disk, ctx.identity, index):<20}",

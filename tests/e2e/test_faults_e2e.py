@@ -176,6 +176,19 @@ def test_a_slow_bmc_link_still_serves_ipmitool_and_a_full_session_table_refuses_
     ipmitool(NODE02, "chassis power status").ok()
 
 
+def test_a_failing_disk_is_a_predictive_failure_in_the_sel(rack: RackProcess) -> None:
+    fault = _inject(rack, "disk-fail", "node01", disk=0)
+    try:
+        sel = ipmitool(NODE01, "sel elist").ok().stdout
+        line = next(line for line in sel.splitlines() if "Drive Slot" in line)
+        assert "Predictive Failure" in line and "Asserted" in line, line
+    finally:
+        _clear(rack, fault)
+    assert "Deasserted" in next(
+        line for line in ipmitool(NODE01, "sel elist").ok().stdout.splitlines()[::-1] if "Drive Slot" in line
+    )
+
+
 def test_every_fault_is_in_the_journal_with_its_cause(rack: RackProcess, tmp_path: Path) -> None:
     faults = [e for e in rack.events() if e["protocol"] == "fault"]
     assert {e["kind"] for e in faults} >= {"bmc-busy", "bmc-hang", "sensor-ramp", "outlet-stuck", "port-down"}

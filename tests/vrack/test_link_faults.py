@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.vrack.inmemory import MemoryRack
-from vrack.errors import UnknownDevice
+from vrack.errors import InvalidArgument, UnknownDevice
 from vrack.faults import Fault
 from vrack.link import LinkGate
 
@@ -96,3 +96,22 @@ def test_sessions_full_refuses_new_sessions_until_cleared() -> None:
     assert sessions.is_full()
     m.rack.faults.clear(record.id, "test")
     assert not sessions.is_full()
+
+
+def test_disk_fail_marks_the_drive_logs_a_predictive_failure_and_recovers_on_clear() -> None:
+    m = _started()
+    node = m.rack.devices["node01"]
+    record = m.rack.faults.inject(Fault("disk-fail", "node01", {"disk": 1}), "test")
+    assert node.failing_disks == {1}  # type: ignore[attr-defined]
+    drive = [e for e in node.sel_entries() if e.get("sensor_type") == 0x0D]  # type: ignore[attr-defined]
+    assert len(drive) == 1 and drive[0]["offset"] == 2 and drive[0]["asserted"] is True
+    m.rack.faults.clear(record.id, "test")
+    assert node.failing_disks == set()  # type: ignore[attr-defined]
+    assert m.events(device="node01", protocol="host", operation="disk-health", disk=1, failing=False)
+
+
+def test_disk_fail_on_a_drive_the_node_lacks_names_the_valid_ones() -> None:
+    m = _started()
+    with pytest.raises(InvalidArgument) as caught:
+        m.rack.faults.inject(Fault("disk-fail", "node01", {"disk": 9}), "test")
+    assert caught.value.parameter == "disk" and caught.value.valid == ["0..2"]

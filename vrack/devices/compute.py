@@ -20,6 +20,7 @@ from bmc_sim.protocol import BmcService
 from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from node_sim.console import NodeConsole
+from node_sim.hardware import load_hardware
 from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
@@ -33,6 +34,7 @@ from vrack.roles import (
     BmcFaults,
     BmcRecords,
     CabledHost,
+    DiskFaults,
     HostPowerListener,
     LinkEnd,
     LinkFaults,
@@ -42,6 +44,8 @@ from vrack.roles import (
     PoweredHost,
     SensorLevels,
 )
+
+DRIVE_SLOT, PREDICTIVE_FAILURE = 0x0D, 0x02  # IPMI sensor type "Drive Slot (Bay)" and its offset 2
 
 PRIVILEGES = {
     "callback": Privilege.CALLBACK,
@@ -77,7 +81,17 @@ def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
     return tuple(users)
 
 
-class ComputeDevice(DeviceService, GatedLink, PoweredHost, CabledHost, ManagedHost, BmcFaults, BmcRecords, LinkFaults):
+class ComputeDevice(
+    DeviceService,
+    GatedLink,
+    PoweredHost,
+    CabledHost,
+    ManagedHost,
+    BmcFaults,
+    BmcRecords,
+    LinkFaults,
+    DiskFaults,
+):
     """One node: a BMC service plus power and NIC identity."""
 
     kind = "compute"
@@ -132,6 +146,7 @@ class ComputeDevice(DeviceService, GatedLink, PoweredHost, CabledHost, ManagedHo
         self._post: Any = None  # the pending end of POST (a DelayedCall) while the host is in POST
         self.console = node_console(plan, context)
         self.bmc.console = self.console
+        self.failing_disks: set[int] = set()  # drives going bad (a fault); the simulated OS reads it live
         self.backend = node_backend(self, context)
         if isinstance(self.console, NodeConsole):  # a VM's console needs no narration
             self.backend.console = self.console
@@ -291,6 +306,24 @@ class ComputeDevice(DeviceService, GatedLink, PoweredHost, CabledHost, ManagedHo
         number = next((s.number for s in self.bmc.sensors if s.name.upper().startswith(f"PSU{psu}")), 0)
         record = self.bmc.log_event(0x08, number, 0x01, asserted=failed)  # power supply: failure detected
         self.journal.append(self.device_name, "bmc", "sel-event", psu=psu, failed=failed, records=[record], cause=cause)
+
+    @property
+    def disk_count(self) -> int:
+        return len(load_hardware(self.plan.spec.model).disks)
+
+    def set_disk_failing(self, disk: int, failing: bool, cause: str) -> None:
+        if not 0 <= disk < self.disk_count:
+            valid = [f"0..{self.disk_count - 1}"] if self.disk_count else []
+            raise InvalidArgument(f"{self.device_name} has {self.disk_count} drives, no drive {disk}", "disk", valid)
+        if failing:
+            self.failing_disks.add(disk)
+        else:
+            self.failing_disks.discard(disk)
+        number = next((s.number for s in self.bmc.sensors if s.sensor_type == DRIVE_SLOT), 0)
+        record = self.bmc.log_event(DRIVE_SLOT, number, PREDICTIVE_FAILURE, asserted=failing)
+        self.journal.append(
+            self.device_name, "host", "disk-health", disk=disk, failing=failing, records=[record], cause=cause
+        )
 
     # ------------------------------------------------------------------ records
 

@@ -70,6 +70,7 @@ def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
         context.reactor,
         reboot,
         poll_interval=task_poll_interval(),
+        failing_disks=device.failing_disks,
     )
 
 

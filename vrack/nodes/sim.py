@@ -147,9 +147,11 @@ class SimBackend(NodeBackend):
         reactor: Any,
         reboot: Callable[[], None],
         poll_interval: float = POLL_INTERVAL,
+        failing_disks: set[int] | None = None,
     ) -> None:
         super().__init__(node, journal)
         self.reactor = reactor
+        self.failing_disks = set() if failing_disks is None else failing_disks  # shared with the node, live
         self.poll_interval = poll_interval
         self.io = NetnsIO(reactor, network.netns)
         self.identity = identity
@@ -229,6 +231,7 @@ class SimBackend(NodeBackend):
             neighbors=self.lldp_neighbors,
             uptime=lambda: self.reactor.seconds() - self._booted_at,
             dhcp_addresses=self._os_addresses(outcome),
+            failing_disks=self.failing_disks,
         )
         fetcher = NetnsFetcher(self.reactor, self.io, outcome.nic.interface, outcome.ip)
         self.microkernel = Microkernel(
