@@ -21,6 +21,7 @@ from bmc_sim.commands.transport import LanParameters
 from bmc_sim.commands.watchdog import Watchdog
 from bmc_sim.config import BmcConfig
 from bmc_sim.console import HostConsole
+from bmc_sim.dcmi import DEFAULT_HOST_WATTS, DEFAULT_STANDBY_WATTS, Meter, PowerStatistics
 from bmc_sim.errors import (
     InsufficientPrivilege,
     InvalidCommand,
@@ -31,6 +32,7 @@ from bmc_sim.errors import (
 )
 from bmc_sim.fru import FruDevice, fru_image
 from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
+from bmc_sim.pef import PefConfiguration
 from bmc_sim.sdr import SdrRepository, records_for
 from bmc_sim.sel import DEFAULT_EPOCH, Clock, DelayedCall, Sel, SelEvent
 from bmc_sim.sensors import THRESHOLD_READING, SensorSet, build_sensors, threshold_events
@@ -64,6 +66,9 @@ class Bmc:
         self.fru = FruDevice(fru_image(config.fru))
         self.lan = LanParameters(config)
         self.sol_config = SolConfig(config.channel)
+        self.pef = PefConfiguration()
+        # What the BMC's power meter reads (watts); the rack's power model replaces this default.
+        self.power_meter: Meter = self._default_power
         # The host's serial port behind SOL (``bmc_sim.console.HostConsole``); None: no serial port, and
         # SOL activation answers "payload type disabled".  Whoever runs the host sets it.
         self.console: HostConsole | None = None
@@ -78,6 +83,7 @@ class Bmc:
         self._busy_reason = ""
         self._was_on_at_ac_loss = False
         self._reset_listeners: list[ResetListener] = []
+        self.power_statistics = PowerStatistics(clock, lambda: self.power_meter())
         self.chassis.add_power_listener(self._host_power_changed)
 
     # -- what the session layer calls ---------------------------------------
@@ -233,8 +239,14 @@ class Bmc:
         self._busy_until = None
         self._busy_reason = ""
 
+    def _default_power(self) -> float:
+        if not self.ac_on:
+            return 0.0
+        return DEFAULT_HOST_WATTS if self.chassis.power_on else DEFAULT_STANDBY_WATTS
+
     def _boot_done(self) -> None:
         self._busy_until = None
+        self.power_statistics.restart()
         self._busy_reason = ""
         self.chassis.ac_restored(self._was_on_at_ac_loss)
 
@@ -251,6 +263,7 @@ class Bmc:
                 _log.failure("reset listener failed")
 
     def _host_power_changed(self, on: bool, cause: str) -> None:
+        self.power_statistics.sample()
         # the watchdog stops whenever the host powers down or is reset (IPMI 2.0 section 27.7)
         if (not on or cause == "reset") and cause != "watchdog":
             self.watchdog.stop()

@@ -5,7 +5,7 @@ Importing this package imports every area module, which fills
 decorator.  :mod:`bmc_sim.device` dispatches through that table.
 """
 
-from bmc_sim.commands import app, channel, chassis, sensor, sol, storage, transport, user, watchdog
+from bmc_sim.commands import app, channel, chassis, dcmi, pef, sensor, sol, storage, transport, user, watchdog
 from bmc_sim.commands.registry import COMMANDS, CommandSpec, command, command_name, lookup
 
 __all__ = [
@@ -16,7 +16,9 @@ __all__ = [
     "chassis",
     "command",
     "command_name",
+    "dcmi",
     "lookup",
+    "pef",
     "sensor",
     "sol",
     "storage",

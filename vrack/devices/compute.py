@@ -131,6 +131,7 @@ class ComputeDevice(
             initial_power_on=plan.spec.power_on,
         )
         self.bmc = Bmc(self.config, reactor, epoch=clock.epoch.timestamp())
+        self.bmc.power_meter = self.power_draw  # DCMI power readings are what the rack's power model draws
         epoch = clock.epoch.timestamp()
         for event, timestamp in initial_sel(
             bmc_spec, plan.spec.model, rack.spec.identity_seed, plan.name, epoch, self.config.sel_capacity
