@@ -34,6 +34,8 @@ class NodePlan:
     board_serial: str
     chassis_serial: str
     system_uuid: str
+    redfish_port: int | None = None  # HTTPS; None when the spec turns it off
+    redfish_http_port: int | None = None  # plain HTTP; None unless the spec asks
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,12 @@ def build_plan(spec: RackSpec) -> RackPlan:
                     board_serial=identity.serial_number(seed, name, "board", "BRD"),
                     chassis_serial=identity.serial_number(seed, name, "chassis", "CH"),
                     system_uuid=str(identity.system_uuid(seed, name)),
+                    redfish_port=spec.ports.redfish
+                    if device.bmc.redfish.enabled and device.bmc.redfish.https
+                    else None,
+                    redfish_http_port=(
+                        spec.ports.redfish_http if device.bmc.redfish.enabled and device.bmc.redfish.http else None
+                    ),
                 )
             )
         else:

@@ -58,6 +58,16 @@ def _default_users() -> tuple[BmcUserSpec, ...]:
     return (BmcUserSpec(name="admin", password="admin"),)
 
 
+class RedfishSpec(_Model):
+    """The BMC's Redfish service (``redfish_sim``): HTTPS on ``ports.redfish``, plain HTTP only if asked."""
+
+    enabled: bool = True
+    https: bool = True
+    http: bool = Field(default=False, description="also serve plain HTTP on ports.redfish_http")
+    session_limit: int = Field(default=16, ge=1, le=256, description="simultaneous X-Auth-Token sessions")
+    session_timeout: int = Field(default=1800, ge=30, le=86400, description="seconds an idle session lives")
+
+
 class BmcSpec(_Model):
     """The node's BMC: address, users, security policy and timing."""
 
@@ -88,6 +98,7 @@ class BmcSpec(_Model):
         le=3650,
         description="days of the model's typical SEL entries (boots, AC losses, ECC) before the epoch; 0 = none",
     )
+    redfish: RedfishSpec = Field(default_factory=RedfishSpec)
 
     @model_validator(mode="after")
     def _check_users(self) -> BmcSpec:
@@ -274,6 +285,10 @@ class NetnsSpec(_Model):
 class PortsSpec(_Model):
     ipmi: int = Field(default=623, ge=1, le=65535, description="UDP port of every BMC (RackHD needs 623)")
     snmp: int = Field(default=161, ge=1, le=65535, description="UDP port of every SNMP agent")
+    redfish: int = Field(default=443, ge=1, le=65535, description="TCP port of every BMC's Redfish HTTPS")
+    redfish_http: int = Field(
+        default=80, ge=1, le=65535, description="TCP port of Redfish plain HTTP (bmc.redfish.http)"
+    )
 
 
 class ControlSpec(_Model):

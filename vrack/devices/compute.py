@@ -25,6 +25,7 @@ from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
 from vrack.devices.initial_sel import initial_sel
+from vrack.devices.redfish_bmc import CA_FILE, build_redfish
 from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.link import GatedLink, LinkGate
 from vrack.nodes.base import effective_boot
@@ -102,6 +103,7 @@ class ComputeDevice(
         self._reactor = reactor
         self.plan = plan
         self.journal = journal
+        self._state_path = context.state_path
         self._host_listeners: list[HostPowerListener] = []
         bmc_spec = plan.spec.bmc
         lan = LanConfig(
@@ -148,6 +150,19 @@ class ComputeDevice(
         self.console = node_console(plan, context)
         self.bmc.console = self.console
         self.failing_disks: set[int] = set()  # drives going bad (a fault); the simulated OS reads it live
+        self.redfish = build_redfish(
+            plan,
+            self.bmc,
+            self.config,
+            reactor=reactor,
+            journal=journal,
+            seed=rack.spec.identity_seed,
+            rack=rack.spec.rack,
+            state_path=context.state_path,
+            power_draw=self.power_draw,
+        )
+        if self.redfish is not None:
+            self.redfish.setServiceParent(self)
         self.backend = node_backend(self, context)
         if isinstance(self.console, NodeConsole):  # a VM's console needs no narration
             self.backend.console = self.console
@@ -362,6 +377,7 @@ class ComputeDevice(
                 "sel_entries": len(self.bmc.sel),
                 **bmc_views.bmc_state(self.bmc),
                 "sessions": bmc_views.sessions(self.endpoint.sessions, self._reactor.seconds()),
+                "redfish": self._redfish_info(),
             },
             "identify": bmc_views.identify(self.bmc),
             "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(self.plan.nic_macs)],
@@ -380,6 +396,18 @@ class ComputeDevice(
         if self._post is not None and self._post.active():
             host["in_post"] = round(self._post.getTime() - self._reactor.seconds(), 3)
         return host
+    def _redfish_info(self) -> dict[str, Any] | None:
+        """Where Redfish listens (bound ports once started) and the CA file that signs its certificate."""
+        listener = self.redfish
+        if listener is None:
+            return None
+        state = self._state_path
+        return {
+            "https_port": listener.https_port,
+            "http_port": listener.http_port,
+            "ca_file": str(state / CA_FILE) if state is not None else None,
+            "sessions": len(listener.redfish.sessions),
+        }
 
     def sensor_summary(self) -> list[dict[str, Any]]:
         """Every threshold sensor's reading now, in engineering units, and its status (ok/warning/critical)."""

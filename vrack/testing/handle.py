@@ -93,6 +93,19 @@ class BmcHandle:
         self.address: str = info["address"]
         self.port: int = int(info.get("bound_port") or info["port"])
         self.mac: str = info["mac"]
+        redfish = info.get("redfish") or {}
+        self.redfish_port: int | None = redfish.get("https_port")  # HTTPS, None when the spec turns it off
+        self.redfish_http_port: int | None = redfish.get("http_port")  # plain HTTP, None unless asked
+        self.redfish_ca: str | None = redfish.get("ca_file")  # PEM of the rack's CA: verify= for HTTPS clients
+
+    @property
+    def redfish_url(self) -> str:
+        """``https://ADDRESS:PORT`` of the BMC's Redfish service (plain ``http://`` when only HTTP is on)."""
+        if self.redfish_port is not None:
+            return f"https://{self.address}:{self.redfish_port}"
+        if self.redfish_http_port is not None:
+            return f"http://{self.address}:{self.redfish_http_port}"
+        raise RuntimeError("this BMC serves no Redfish (bmc.redfish.enabled is false)")
 
     @property
     def users(self) -> list[BmcCredential]:

@@ -61,7 +61,11 @@ def can_bind_privileged(address: str = "127.0.0.1", port: int = 623) -> bool:
 
 
 def _free_udp_ports(address: str, count: int) -> list[int]:
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(count)]
+    return _free_ports(address, count, socket.SOCK_DGRAM)
+
+
+def _free_ports(address: str, count: int, kind: int) -> list[int]:
+    socks = [socket.socket(socket.AF_INET, kind) for _ in range(count)]
     try:
         for sock in socks:
             sock.bind((address, 0))
@@ -77,6 +81,9 @@ def _privileged_ports(plan: RackPlan) -> dict[str, list[str]]:
     for node in plan.nodes:
         if node.bmc_port < PRIVILEGED_BELOW:
             found.setdefault("ipmi", []).append(f"{node.name} {node.bmc_address}:{node.bmc_port}")
+        for proto, port in (("redfish", node.redfish_port), ("redfish_http", node.redfish_http_port)):
+            if port is not None and port < PRIVILEGED_BELOW:
+                found.setdefault(proto, []).append(f"{node.name} {node.bmc_address}:{port} (TCP)")
     for device in (*plan.pdus, *plan.switches):
         if device.port < PRIVILEGED_BELOW:
             found.setdefault("snmp", []).append(f"{device.name} {device.address}:{device.port}")
@@ -112,8 +119,11 @@ def prepare(spec: SpecSource, ports: Ports) -> ReadySpec:
             "CAP_NET_BIND_SERVICE (root without it, or not root); use ports='auto' to move them to free high ports"
         )
     first = plan.nodes[0].bmc_address if plan.nodes else (plan.pdus or plan.switches)[0].address
-    free = _free_udp_ports(str(first), len(privileged))
-    moved = dict(zip(sorted(privileged), free, strict=True))
+    protocols = sorted(privileged)
+    udp = [p for p in protocols if not p.startswith("redfish")]
+    tcp = [p for p in protocols if p.startswith("redfish")]
+    moved = dict(zip(udp, _free_udp_ports(str(first), len(udp)), strict=True))
+    moved.update(zip(tcp, _free_ports(str(first), len(tcp), socket.SOCK_STREAM), strict=True))
     data = yaml.safe_load(text)
     _move_ports(data, moved)
     text = yaml.safe_dump(data, sort_keys=False)

@@ -1,0 +1,188 @@
+"""twisted.web transport: one leaf resource answers every path through :class:`RedfishService`.
+
+:class:`RedfishListener` binds HTTPS (and plain HTTP when asked) on the BMC's address in ``startService``,
+turning bind failures into :class:`RedfishBindError` naming address, port and what to do.  A BMC that is
+dark (no AC, booting, hung) drops connections without an answer, as a powerless BMC would.  The TLS
+context is made on the first connection, so 1,000 idle BMCs cost no TLS state.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from OpenSSL import SSL
+from twisted.application import service
+from twisted.internet import defer, error
+from twisted.internet.interfaces import IOpenSSLContextFactory
+from twisted.web import resource, server
+from zope.interface import implementer
+
+from redfish_sim.service import HttpRequest, RedfishService
+from redfish_sim.tls import Credential
+
+SERVER_HEADER = b"vrack-redfish"
+
+
+class RedfishBindError(Exception):
+    """A BMC could not bind its Redfish port."""
+
+    def __init__(self, name: str, address: str, port: int, reason: str) -> None:
+        super().__init__(f"Redfish of {name!r} cannot listen on {address}:{port}: {reason}")
+
+
+class RedfishResource(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, service: RedfishService, call_later: Callable[..., Any]) -> None:
+        super().__init__()
+        self._service = service
+        self._call_later = call_later
+
+    def render(self, request: server.Request) -> bytes | int:
+        headers = {
+            k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in request.requestHeaders.getAllRawHeaders()
+        }
+        peer = request.getClientAddress()
+        content = request.content.read() if request.content is not None else b""
+        answer = self._service.handle(
+            HttpRequest(
+                method=request.method.decode("latin-1"),
+                uri=request.uri.decode("latin-1"),
+                headers=headers,
+                body=content,
+                peer=f"{getattr(peer, 'host', '?')}:{getattr(peer, 'port', 0)}",
+            )
+        )
+        if answer is None:
+            transport: Any = request.channel.transport
+            transport.abortConnection()
+            return server.NOT_DONE_YET
+        request.setResponseCode(answer.status)
+        request.setHeader(b"Server", SERVER_HEADER)
+        for name, value in answer.headers.items():
+            request.setHeader(name.encode("latin-1"), value.encode("latin-1"))
+        if answer.after is not None:
+            self._call_later(0, answer.after)
+        return answer.body
+
+
+@implementer(IOpenSSLContextFactory)
+class _LazyTls:
+    """A server context factory that builds its OpenSSL context (TLS 1.2 or newer) on first use."""
+
+    def __init__(self, credential: Callable[[], Credential]) -> None:
+        self._credential = credential
+        self._context: SSL.Context | None = None
+
+    def getContext(self) -> SSL.Context:
+        if self._context is None:
+            cred = self._credential()
+            context = SSL.Context(SSL.TLS_SERVER_METHOD)
+            context.set_min_proto_version(SSL.TLS1_2_VERSION)
+            context.set_options(SSL.OP_NO_COMPRESSION | SSL.OP_CIPHER_SERVER_PREFERENCE)
+            context.use_certificate(x509.load_pem_x509_certificate(cred.certificate_pem))
+            context.use_privatekey(load_pem_private_key(cred.key_pem, None))  # type: ignore[arg-type]
+            context.check_privatekey()
+            self._context = context
+        return self._context
+
+
+class _Site(server.Site):
+    """A Site that remembers its connections, so stopping the BMC closes them."""
+
+    noisy = False
+
+    def __init__(self, root: resource.Resource) -> None:
+        super().__init__(root)
+        self.displayTracebacks = False
+        self.connections: set[Any] = set()
+
+    def buildProtocol(self, addr: Any) -> Any:
+        channel = super().buildProtocol(addr)
+        if channel is None:
+            return None
+        lost = channel.connectionLost
+        connections = self.connections
+
+        def connection_lost(reason: Any) -> None:
+            connections.discard(channel)
+            lost(reason)
+
+        channel.connectionLost = connection_lost
+        connections.add(channel)
+        return channel
+
+
+class RedfishListener(service.Service):
+    """Serves ``redfish`` on ``address``: HTTPS on ``https_port`` (None: off), HTTP on ``http_port`` (None: off).
+
+    Port 0 binds an ephemeral port; :attr:`https_port` and :attr:`http_port` are the bound ports afterwards.
+    """
+
+    def __init__(
+        self,
+        redfish: RedfishService,
+        address: str,
+        *,
+        reactor: Any,
+        https_port: int | None = 443,
+        http_port: int | None = None,
+        credential: Callable[[], Credential] | None = None,
+        name: str = "bmc",
+    ) -> None:
+        if https_port is not None and credential is None:
+            raise ValueError("HTTPS needs a credential (redfish_sim.tls.CertificateAuthority.issue)")
+        self.redfish = redfish
+        self.address = address
+        self.https_port = https_port
+        self.http_port = http_port
+        self.device_name = name
+        self._reactor = reactor
+        self._tls = _LazyTls(credential) if credential is not None else None
+        self.site = _Site(RedfishResource(redfish, reactor.callLater))
+        self._ports: list[Any] = []
+
+    def startService(self) -> None:
+        try:
+            if self.https_port is not None:
+                port = self._listen(self.https_port, True)
+                self.https_port = int(port.getHost().port)
+            if self.http_port is not None:
+                port = self._listen(self.http_port, False)
+                self.http_port = int(port.getHost().port)
+        except RedfishBindError:
+            for port in self._ports:
+                port.stopListening()
+            self._ports = []
+            raise
+        super().startService()  # type: ignore[no-untyped-call]
+
+    def _listen(self, port: int, tls: bool) -> Any:
+        try:
+            if tls:
+                listening = self._reactor.listenSSL(port, self.site, self._tls, interface=self.address)
+            else:
+                listening = self._reactor.listenTCP(port, self.site, interface=self.address)
+        except error.CannotListenError as exc:
+            code = getattr(exc.socketError, "errno", None)
+            if code == errno.EACCES:
+                reason = f"port {port} needs root or CAP_NET_BIND_SERVICE; run as root or set ports.redfish >= 1024"
+            elif code == errno.EADDRINUSE:
+                reason = "address already in use (another BMC or process is bound there)"
+            else:
+                reason = str(exc.socketError)
+            raise RedfishBindError(self.device_name, self.address, port, reason) from exc
+        self._ports.append(listening)
+        return listening
+
+    def stopService(self) -> defer.Deferred[Any]:
+        super().stopService()  # type: ignore[no-untyped-call]
+        ports, self._ports = self._ports, []
+        for channel in list(self.site.connections):
+            if channel.transport is not None:
+                channel.transport.abortConnection()
+        return defer.DeferredList([defer.maybeDeferred(p.stopListening) for p in ports], consumeErrors=True)
