@@ -151,6 +151,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "The value %1 for the parameter %2 is of a different format than the parameter can accept.",
         "Correct the value for the query parameter in the request and resubmit the request if the operation failed.",
     ),
+    "QueryNotSupported": (
+        "Warning",
+        "Querying is not supported by the implementation.",
+        "Remove the query parameters and resubmit the request if the operation failed.",
+    ),
     "Success": ("OK", "Successfully Completed Request", "None"),
 }
 

@@ -29,7 +29,9 @@ OPEN_PATHS = {
     ("GET", "/redfish/v1/odata"),
     ("GET", "/redfish/v1/$metadata"),
     ("POST", "/redfish/v1/SessionService/Sessions"),
+    ("POST", "/redfish/v1/SessionService/Sessions/Members"),
 }
+SUPPORTED_QUERIES = {"$select", "$expand"}
 BODY_LIMIT = 64 * 1024
 EXPANDABLE = {".", "*", "~"}
 
@@ -109,6 +111,15 @@ class RedfishService:
         try:
             if availability == "busy":
                 raise RedfishError(503, "ServiceTemporarilyUnavailable", 5, headers={"Retry-After": "5"})
+            if request.headers.get("odata-version", "4.0") != "4.0":
+                raise RedfishError(412, "PreconditionFailed", note="Only OData-Version 4.0 is supported.")
+            unsupported = sorted(k for k in query if k.startswith("$") and k not in SUPPORTED_QUERIES)
+            if unsupported:
+                raise RedfishError(
+                    501,
+                    "QueryNotSupported",
+                    note=f"Unsupported: {', '.join(unsupported)}; supported: {', '.join(sorted(SUPPORTED_QUERIES))}.",
+                )
             route, params = self._match(path)
             operation = route.operation
             auth = self._authenticate(request, path)
@@ -188,6 +199,11 @@ class RedfishService:
             reply.body = self._query(reply.body, query, call)
             tag = etag_of(reply.body)
             reply.headers["ETag"] = tag
+            odata_type = reply.body.get("@odata.type")
+            if isinstance(odata_type, str):
+                reply.body["@odata.etag"] = tag
+                schema = odata_type.lstrip("#").rsplit(".", 1)[0]
+                reply.headers["Link"] = f"<https://redfish.dmtf.org/schemas/v1/{schema}.json>; rel=describedby"
             if request.headers.get("if-none-match") == tag:
                 return Reply(304, None, {"ETag": tag})
         return reply

@@ -37,12 +37,21 @@ class RedfishBindError(Exception):
 class RedfishResource(resource.Resource):
     isLeaf = True
 
-    def __init__(self, service: RedfishService, call_later: Callable[..., Any]) -> None:
+    def __init__(
+        self, service: RedfishService, call_later: Callable[..., Any], https_redirect: Callable[[], str | None]
+    ) -> None:
         super().__init__()
         self._service = service
         self._call_later = call_later
+        self._https_redirect = https_redirect
 
     def render(self, request: server.Request) -> bytes | int:
+        target = None if request.isSecure() else self._https_redirect()
+        if target is not None:  # plain HTTP beside HTTPS: every request is sent to HTTPS, as BMCs do
+            request.setResponseCode(308)
+            request.setHeader(b"Location", (target + request.uri.decode("latin-1")).encode("latin-1"))
+            request.setHeader(b"Server", SERVER_HEADER)
+            return b""
         headers = {
             k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in request.requestHeaders.getAllRawHeaders()
         }
@@ -120,6 +129,8 @@ class _Site(server.Site):
 class RedfishListener(service.Service):
     """Serves ``redfish`` on ``address``: HTTPS on ``https_port`` (None: off), HTTP on ``http_port`` (None: off).
 
+    With both on, plain HTTP answers every request with a 308 redirect to HTTPS (credentials never cross in clear).
+
     Port 0 binds an ephemeral port; :attr:`https_port` and :attr:`http_port` are the bound ports afterwards.
     """
 
@@ -143,8 +154,13 @@ class RedfishListener(service.Service):
         self.device_name = name
         self._reactor = reactor
         self._tls = _LazyTls(credential) if credential is not None else None
-        self.site = _Site(RedfishResource(redfish, reactor.callLater))
+        self.site = _Site(RedfishResource(redfish, reactor.callLater, self._https_base))
         self._ports: list[Any] = []
+
+    def _https_base(self) -> str | None:
+        if self.https_port is None:
+            return None
+        return f"https://{self.address}" + ("" if self.https_port == 443 else f":{self.https_port}")
 
     def startService(self) -> None:
         try:

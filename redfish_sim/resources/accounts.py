@@ -251,6 +251,8 @@ def logout(call: Call) -> Reply:
 
 
 ROUTES = [
+    route(f"{SESSIONS}/Members", "sessions", POST=(login, "Login")),  # DSP0266: POST to a collection's Members
+    route(f"{ACCOUNTS}/Members", "accounts", POST=(create_account, "ConfigureUsers")),
     route(ACCOUNT_SERVICE, "account-service", GET=(account_service, "Login")),
     route(ACCOUNTS, "accounts", GET=(accounts, "Login"), POST=(create_account, "ConfigureUsers")),
     route(

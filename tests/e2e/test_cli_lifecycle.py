@@ -114,9 +114,12 @@ def test_without_bind_privilege_the_error_says_what_to_do(tmp_path: Path) -> Non
 
 
 def test_unprivileged_ports_from_the_spec(tmp_path: Path) -> None:
-    """With `ports: {ipmi: 16230}` the rack runs without the privilege; clients pass -p."""
+    """With `ports: {ipmi: 16230, redfish: 16443}` the rack runs without the privilege; clients pass -p."""
     spec = tmp_path / "rack.yaml"
-    text = SPEC.replace("cli-rack", "port-rack").replace("127.13.0.0", "127.19.1.0") + "ports: {ipmi: 16230}\n"
+    text = (
+        SPEC.replace("cli-rack", "port-rack").replace("127.13.0.0", "127.19.1.0")
+        + "ports: {ipmi: 16230, redfish: 16443}\n"
+    )
     spec.write_text(text)
     proc = subprocess.Popen(
         [

@@ -6,6 +6,7 @@ Rack on 127.66.2.0/24, in process through vrack.testing, as root (UDP 623, TCP 4
 
 from __future__ import annotations
 
+import http.client
 import json
 import ssl
 import textwrap
@@ -94,8 +95,10 @@ def test_sushy_and_ipmitool_share_one_bmc_state() -> None:
 
         dell = rack.node("dell01").bmc
         assert dell.redfish_http_port == 80
-        plain = urllib.request.urlopen(f"http://{dell.address}/redfish/v1/", timeout=10)
-        assert plain.status == 200
+        plain = http.client.HTTPConnection(dell.address, 80, timeout=10)
+        plain.request("GET", "/redfish/v1/Systems")  # HTTP beside HTTPS: redirected, no credentials in clear
+        moved = plain.getresponse()
+        assert moved.status == 308 and moved.getheader("Location") == f"https://{dell.address}/redfish/v1/Systems"
         context = ssl.create_default_context(cafile=dell.redfish_ca)  # verifies the chain and the BMC's IP
         request = urllib.request.Request(
             f"https://{dell.address}/redfish/v1/Systems", headers={"Authorization": "Basic YWRtaW46YWRtaW4="}

@@ -179,7 +179,9 @@ def test_without_privilege_auto_moves_ports_and_standard_says_why(
             "ports='standard' needs ports below 1024" in report["refused"]
             and "CAP_NET_BIND_SERVICE" in report["refused"]
         )
-        assert set(report["moved"]) == {"ipmi", "snmp"} and all(port >= 1024 for port in report["moved"].values())
+        assert set(report["moved"]) == {"ipmi", "snmp", "redfish"} and all(
+            port >= 1024 for port in report["moved"].values()
+        )
         proto, address, port = report["endpoints"]["node01"]
         assert (proto, address, port) == ("ipmi", f"127.62.{subnet}.1", report["moved"]["ipmi"])
         status = ipmitool(address, "chassis power status", password=report["password"], extra=f"-p {port}")
