@@ -396,6 +396,7 @@ class ComputeDevice(
         if self._post is not None and self._post.active():
             host["in_post"] = round(self._post.getTime() - self._reactor.seconds(), 3)
         return host
+
     def _redfish_info(self) -> dict[str, Any] | None:
         """Where Redfish listens (bound ports once started) and the CA file that signs its certificate."""
         listener = self.redfish
