@@ -27,6 +27,21 @@ class RackHDError(AssertionError):
         self.status = status
 
 
+def created_node_id(created: dict[str, Any]) -> str:
+    """The node id in RackHD's answer to ``POST /api/2.0/nodes``.
+
+    For a switch or PDU posted with ``autoDiscover: true`` RackHD 2.60.7 answers with the discovery graph it
+    started (``instanceId``, ``node``, ``injectableName``...), not the node (on-http
+    lib/services/nodes-api-service.js, postNode: ``return workflowApiService.createAndRunGraph(...)``).
+    """
+    if "instanceId" in created and created.get("node"):
+        node = created["node"]
+        return str(node.get("id") if isinstance(node, dict) else node)
+    if "id" not in created:
+        raise AssertionError(f"RackHD's answer to POST /api/2.0/nodes names no node id: {created}")
+    return str(created["id"])
+
+
 class RackHD:
     """A logged-in session on RackHD's northbound API."""
 
@@ -113,6 +128,8 @@ class RackHD:
         return None
 
     def create_node(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /nodes``: the node record.  (With ``autoDiscover`` RackHD answers with the discovery graph it
+        started instead; :func:`created_node_id` reads the node's id from either.)"""
         created: dict[str, Any] = self.call("POST", "/nodes", expect=(200, 201), json=body)
         return created
 

@@ -12,7 +12,7 @@ import atexit
 from dataclasses import dataclass, field
 from typing import Any
 
-from rackhd_suite.client import RackHD, status_of
+from rackhd_suite.client import RackHD, created_node_id, status_of
 from rackhd_suite.config import RACK_SPEC, ConfigError, SuiteConfig, load_config
 from rackhd_suite.db import Cleaner
 from rackhd_suite.events import GraphEvents, GraphWaiter, PolledGraphs
@@ -54,7 +54,11 @@ class SuiteSession:
         self._owns_rack = owns_rack
         self.rackhd = connect(config)
         self.rackhd_config = self.rackhd.check_reachable()
-        self.graphs: GraphWaiter = GraphEvents(config.amqp_url) if config.amqp_url else PolledGraphs(self.rackhd)
+        self.graphs: GraphWaiter = (
+            GraphEvents(config.amqp_url, fallback=PolledGraphs(self.rackhd))
+            if config.amqp_url
+            else PolledGraphs(self.rackhd)
+        )
         self.cleaner = Cleaner(self.rackhd, config.mongo_url)
         self.log: list[str] = []  # what setup steps did (shown in the run's summary)
 
@@ -133,7 +137,7 @@ class SuiteSession:
                 {"service": "snmp-ibm-service", "config": {"host": address, "community": self.snmp_community(name)}}
             ],
         }
-        return str(self.rackhd.create_node(body)["id"])
+        return created_node_id(self.rackhd.create_node(body))
 
     # ------------------------------------------------------------------ graphs
 

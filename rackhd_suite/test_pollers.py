@@ -10,6 +10,7 @@ states (RackHD reads PDU power data only from Sinetica PDUs).  "Current" means: 
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from rackhd_suite.case import RackHDTestCase
@@ -25,6 +26,18 @@ def latest(data: list[dict[str, Any]] | None, key: str) -> Any:
     if not data:
         return None
     return data[-1].get(key)
+
+
+SENSOR_NUMBER = re.compile(r"\s*\(0x[0-9a-fA-F]+\)$")
+
+
+def sdr_sensor_name(sensor_id: str) -> str:
+    """The sensor's name in an ``sdr`` poller entry.
+
+    RackHD 2.60.7 keeps ipmitool's whole ``Sensor ID`` value, sensor number included
+    (``"Temp_CPU0 (0x1)"``; on-tasks lib/utils/job-utils/ipmi-parser.js, parseSdrData).
+    """
+    return SENSOR_NUMBER.sub("", sensor_id)
 
 
 class Pollers(RackHDTestCase):
@@ -98,7 +111,7 @@ class Pollers(RackHDTestCase):
         for node in self.rack.nodes():
             with self.subTest(node=node.name):
                 data = self._wait(node.name, "sdr", lambda d: latest(d, "sdr"), "to return sensors")
-                names = {s.get("sensorId") for s in latest(data, "sdr")}
+                names = {sdr_sensor_name(str(s.get("sensorId", ""))) for s in latest(data, "sdr")}
                 expected = {s["name"] for s in node.sensors() if s.get("available")}
                 self.assertTrue(expected <= names, f"sensors missing from RackHD's sdr data: {expected - names}")
 

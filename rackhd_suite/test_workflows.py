@@ -12,8 +12,22 @@ from rackhd_suite.refresh import REFRESH, refresh_options
 from rackhd_suite.test_pollers import INTERVAL_MS, latest
 from rackhd_suite.waiting import wait_until
 
-SENSOR_TYPE = 0x07  # processor
+SENSOR_TYPE = 0x07  # processor (a one-word sensor type: see sel_sensor_number)
 SENSOR_NUMBER = 0x5A
+
+
+def sel_sensor_number(entry: dict[str, Any]) -> str:
+    """The ``#0x..`` sensor number of an entry of RackHD's ``sel`` poller data, lower case.
+
+    RackHD 2.60.7 splits ipmitool's ``Processor #0x5a`` on spaces and, when there are fewer than three words,
+    appends ``00`` and takes that as the number: the real number stays in ``sensorType``
+    (on-tasks lib/utils/job-utils/ipmi-parser.js, parseSelData).  Both places are read.
+    """
+    number = str(entry.get("sensorNumber", "")).lower()
+    if number.startswith("#"):
+        return number
+    words = str(entry.get("sensorType", "")).split()
+    return words[-1].lower() if words and words[-1].startswith("#") else number
 
 
 class Workflows(RackHDTestCase):
@@ -38,7 +52,7 @@ class Workflows(RackHDTestCase):
 
         def arrived() -> bool:
             last[0] = latest(self.rackhd.poller_current(self.sel_pollers[node.name]), "sel") or []
-            return any(str(e.get("sensorNumber", "")).lower() == wanted for e in last[0])
+            return any(sel_sensor_number(e) == wanted for e in last[0])
 
         wait_until(
             arrived,
