@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from snmp_agent.source import MibSource
 
 OutletListener = Callable[[int, bool, str], None]
+LoadState = Literal["normal", "high", "overload"]
+LoadListener = Callable[[LoadState, str], None]
+"""``(new infeed load state, cause)``."""
+LOAD_HIGH_FRACTION = 0.8  # the infeed's "load high" alarm at 80 % of its capacity, the vendors' default
 
 
 class PduError(ValueError):
@@ -76,6 +80,7 @@ class Pdu:
         frequency: float = 50.0,
         power_factor: float = 0.95,
         options: Mapping[str, Any] | None = None,
+        capacity_amps: float = 16.0,
     ) -> None:
         from .models import get_model
 
@@ -103,6 +108,12 @@ class Pdu:
         }
         self._listeners: list[OutletListener] = []
         self._source: MibSource | None = None
+        if capacity_amps <= 0:
+            raise PduError(f"{name}: capacity_amps must be positive")
+        self.capacity_amps = capacity_amps
+        self.external_amps = 0.0  # current drawn on the infeed by loads outside the rack model (a fault)
+        self._load_state: LoadState = "normal"
+        self._load_listeners: list[LoadListener] = []
 
     # -- queries -------------------------------------------------------------
     @property
@@ -144,7 +155,37 @@ class Pdu:
         return sum(self.outlet_power(n) for n in self.outlets)
 
     def total_current(self) -> float:
-        return sum(self.outlet_current(n) for n in self.outlets)
+        """The infeed's current in amps: every outlet plus any external load."""
+        return sum(self.outlet_current(n) for n in self.outlets) + self.external_amps
+
+    @property
+    def load_high_amps(self) -> float:
+        return self.capacity_amps * LOAD_HIGH_FRACTION
+
+    def load_state(self) -> LoadState:
+        """``overload`` above capacity, ``high`` at or above 80 % of it, else ``normal``."""
+        current = self.total_current()
+        if current > self.capacity_amps:
+            return "overload"
+        return "high" if current >= self.load_high_amps else "normal"
+
+    def add_load_listener(self, listener: LoadListener) -> None:
+        """Call ``listener(state, cause)`` whenever the infeed's load state changes."""
+        self._load_listeners.append(listener)
+
+    def set_external_load(self, amps: float, cause: str) -> None:
+        """Current drawn on the infeed by something the rack does not model (0: none)."""
+        if amps < 0:
+            raise PduError(f"{self.name}: external load must not be negative")
+        self.external_amps = float(amps)
+        self._check_load(cause)
+
+    def _check_load(self, cause: str) -> None:
+        state = self.load_state()
+        if state != self._load_state:
+            self._load_state = state
+            for listener in list(self._load_listeners):
+                listener(state, cause)
 
     def total_energy(self) -> float:
         return sum(self.outlet_energy(n) for n in self.outlets)
@@ -184,6 +225,7 @@ class Pdu:
         outlet.load_watts = float(watts)
         if outlet.on:
             outlet.peak_watts = max(outlet.peak_watts, outlet.load_watts)
+        self._check_load("load")
 
     def set_outlet_name(self, n: int, name: str) -> None:
         self.outlet(n).name = name
@@ -251,6 +293,7 @@ class Pdu:
             outlet.peak_watts = max(outlet.peak_watts, outlet.load_watts)
         for listener in list(self._listeners):
             listener(outlet.number, on, cause)
+        self._check_load(cause)
 
     def _running_energy(self, outlet: Outlet) -> float:
         if not outlet.on:

@@ -94,6 +94,13 @@ class SnmpAgent:
         if endpoint is not None:
             endpoint.gate = gate
 
+    def send_datagram(self, datagram: bytes, address: tuple[str, int]) -> None:
+        """Send a datagram of the agent's own (a trap) from its socket; OSError when it is not running."""
+        endpoint = self.endpoint
+        if endpoint is None:
+            raise OSError(f"SNMP agent {self.name} is not running")
+        endpoint.send_datagram(datagram, address)
+
     def _validate(self) -> None:
         unknown = self.versions - ALL_VERSIONS
         if unknown or not self.versions:

@@ -81,6 +81,13 @@ class AgentEndpoint(udp.UdpAsyncioTransport):  # type: ignore[misc]
         self.loop.add_reader(sock.fileno(), self._read_ready)
         return self
 
+    def send_datagram(self, datagram: bytes, address: tuple[str, int]) -> None:
+        """Send ``datagram`` from the agent's socket (a trap); OSError when the socket is closed or refuses."""
+        sock = self._sock
+        if sock is None:
+            raise OSError("the agent's socket is closed")
+        sock.sendto(datagram, address)
+
     def shutdown(self) -> None:
         """Stop reading and release the socket now."""
         sock, self._sock = self._sock, None

@@ -200,6 +200,22 @@ def _relay_fault(stuck: bool) -> Callable[[FaultContext, str, dict[str, Any]], U
     return apply
 
 
+class OverloadParams(NoParams):
+    amps: float | None = Field(
+        default=None, gt=0, le=1000, description="extra amps on the infeed; default: enough for 110 % of capacity"
+    )
+
+
+def _pdu_overload(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
+    """Something outside the rack draws on the PDU's infeed: load high at 80 %, overload above 100 %."""
+    pdu = ctx.rack.pdu(name)
+    amps = params["amps"]
+    if amps is None:
+        amps = max(pdu.capacity_amps * 1.1 - pdu.infeed_amps, 0.1)
+    pdu.set_external_load(amps, ctx.cause)
+    return lambda: pdu.set_external_load(0.0, ctx.cause)
+
+
 # --------------------------------------------------------------------------- switch ports
 
 
@@ -306,6 +322,13 @@ FAULT_KINDS: dict[str, FaultKind] = {
         ),
         FaultKind(
             "outlet-late", "pdu", "outlet relays switch `delay` seconds late", LateOutletParams, _relay_fault(False)
+        ),
+        FaultKind(
+            "pdu-overload",
+            "pdu",
+            "extra load on the infeed: load high (80 %) or overload (> 100 %) in its status, and its trap",
+            OverloadParams,
+            _pdu_overload,
         ),
         FaultKind("port-down", "switch", "ports lose link whatever the cabling says", PortParams, _port_down),
         FaultKind("port-flap", "switch", "ports go down and up every `period` seconds", FlapParams, _port_flap),

@@ -86,9 +86,28 @@ def check_references(spec: RackSpec) -> list[tuple[PathKey, str]]:
             )
         )
     issues.extend(_check_addresses(spec))
+    issues.extend(_check_trap_receivers(spec))
     issues.extend(_check_feeds(spec, kinds))
     issues.extend(_check_cables(spec, kinds))
     issues.extend(check_elevation(spec))
+    return issues
+
+
+def _check_trap_receivers(spec: RackSpec) -> list[tuple[PathKey, str]]:
+    """Traps go to loopback (loopback mode) or to the management network's uplink side (netns mode) only."""
+    issues: list[tuple[PathKey, str]] = []
+    allowed = LOOPBACK if spec.mode == "loopback" else spec.networks.management
+    for index, device in enumerate(spec.devices):
+        if isinstance(device, ComputeSpec):
+            continue
+        for n, receiver in enumerate(device.snmp.traps):
+            if receiver.address not in allowed:
+                issues.append(
+                    (
+                        ("devices", index, "snmp", "traps", n, "address"),
+                        f"{receiver.address} is outside {allowed}: a {spec.mode} rack sends traps only there",
+                    )
+                )
     return issues
 
 

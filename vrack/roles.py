@@ -20,6 +20,7 @@ role                      who plays it, and what it gives the rack
 :class:`RelayFaults`      PDUs: outlet relays that stick or switch late
 :class:`LinkFaults`       every device: a management link that is slow or lossy
 :class:`DiskFaults`       compute nodes: drives that go bad
+:class:`InfeedLoad`       PDUs: an infeed that can be overloaded
 ========================  ===================================================
 """
 
@@ -235,6 +236,24 @@ class RelayFaults(Protocol):
 
 
 @runtime_checkable
+class InfeedLoad(Protocol):
+    """A PDU's infeed: its rating, and loads outside the rack model that can overload it (faults)."""
+
+    @property
+    def capacity_amps(self) -> float: ...
+
+    @property
+    def infeed_amps(self) -> float:
+        """The infeed's current now: every outlet's load plus any external load."""
+        ...
+
+    def set_external_load(self, amps: float, cause: str) -> None:
+        """Current drawn on the infeed by something the rack does not model; the PDU raises its load alarm
+        (status and trap) as the total crosses 80 % and 100 % of capacity."""
+        ...
+
+
+@runtime_checkable
 class LinkFaults(Protocol):
     """A device on the management network whose link can misbehave on purpose (faults)."""
 
@@ -274,7 +293,7 @@ class ComputeNode(
 
 
 @runtime_checkable
-class PowerDistributionUnit(RackDevice, OutletBank, RelayFaults, LinkFaults, Protocol):
+class PowerDistributionUnit(RackDevice, OutletBank, RelayFaults, InfeedLoad, LinkFaults, Protocol):
     """A PDU as the rack sees it."""
 
 

@@ -145,10 +145,19 @@ def _default_communities() -> tuple[CommunitySpec, ...]:
     return (CommunitySpec(name="public", access="ro"), CommunitySpec(name="private", access="rw"))
 
 
+class TrapReceiverSpec(_Model):
+    """A manager that takes the device's SNMPv2c traps (e.g. ``snmptrapd``)."""
+
+    address: ipaddress.IPv4Address = Field(description="loopback in loopback mode; the management network in netns")
+    port: int = Field(default=162, ge=1, le=65535)
+    community: str = Field(default="public", min_length=1, max_length=32)
+
+
 class SnmpSpec(_Model):
     versions: tuple[Literal["v1", "v2c", "v3"], ...] = ("v1", "v2c")
     communities: tuple[CommunitySpec, ...] = Field(default_factory=_default_communities)
     users: tuple[UsmUserSpec, ...] = ()
+    traps: tuple[TrapReceiverSpec, ...] = Field(default=(), description="where the device sends its traps")
 
 
 # --------------------------------------------------------------------------- devices
@@ -227,6 +236,9 @@ class PduSpec(_DeviceBase):
     snmp: SnmpSpec = Field(default_factory=SnmpSpec)
     reboot_delay: float = Field(default=5.0, ge=0)
     outlets_on: bool = Field(default=True, description="outlet state at rack start")
+    capacity_amps: float = Field(
+        default=16.0, gt=0, le=400, description="the infeed's rating: load high at 80 %, overload above it"
+    )
 
 
 class SwitchSpec(_DeviceBase):

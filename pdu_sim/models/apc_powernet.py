@@ -24,7 +24,7 @@ from pysnmp.proto import rfc1902
 
 from snmp_agent.source import MibTable, Value
 
-from .base import add_system_group, column, integer_checker, static_table, string_checker, text
+from .base import Notification, add_system_group, column, integer_checker, static_table, string_checker, text
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -34,6 +34,8 @@ S_OUTLET_CTL = (*POWERNET, 4, 4, 2, 1)
 R_OUTLET_CONTROL = (*POWERNET, 12, 3, 3, 1, 1)
 R_OUTLET_STATUS = (*POWERNET, 12, 3, 5, 1, 1)
 R_LOAD_STATUS = (*POWERNET, 12, 2, 3, 1, 1)
+# rPDULoadStatusLoadState: phaseLoadNormal(1), phaseLoadLow(2), phaseLoadNearOverload(3), phaseLoadOverload(4)
+LOAD_STATES = {"normal": 1, "high": 3, "overload": 4}
 ON, OFF, REBOOT = 1, 2, 3
 CAUSE_S = "snmp:PowerNet-MIB::sPDUOutletCtl"
 CAUSE_R = "snmp:PowerNet-MIB::rPDUOutletControlOutletCommand"
@@ -49,12 +51,17 @@ class PowerNetModel:
     )
     sys_object_id = "1.3.6.1.4.1.318.1.3.4.5"
 
+    def load_notification(self, pdu: Pdu) -> Notification | None:
+        """No trap modelled for APC (rPDULoadStatusLoadState shows the state)."""
+        return None
+
     def build(self, pdu: Pdu) -> MibTable:
         table = static_table("apc_powernet.snmprec")
         add_system_group(table, pdu, self.sys_descr, self.sys_object_id)
         table.add((*POWERNET, 4, 4, 1, 0), rfc1902.Integer32(pdu.outlet_count))
         table.add(column(R_LOAD_STATUS, 1, 1), rfc1902.Integer32(1))
         table.add(column(R_LOAD_STATUS, 2, 1), getter=lambda: rfc1902.Gauge32(round(pdu.total_current() * 10)))
+        table.add(column(R_LOAD_STATUS, 3, 1), getter=lambda: rfc1902.Integer32(LOAD_STATES[pdu.load_state()]))
         for n in pdu.outlets:
             self._add_outlet(table, pdu, n)
         return table

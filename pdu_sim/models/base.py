@@ -33,6 +33,14 @@ class PduModel(Protocol):
 
     def build(self, pdu: Pdu) -> MibTable: ...
 
+    def load_notification(self, pdu: Pdu) -> Notification | None:
+        """The trap the device sends when its infeed's load state changes (``pdu.load_state()``), if it has one."""
+        ...
+
+
+Notification = tuple[tuple[int, ...], list[tuple[tuple[int, ...], object]]]
+"""``(trap OID, variable bindings)`` of a trap a PDU sends."""
+
 
 def static_table(filename: str) -> MibTable:
     """A new table holding the records of ``pdu_sim/models/<filename>``."""

@@ -23,7 +23,7 @@ from pysnmp.proto import rfc1902
 
 from snmp_agent.source import MibTable, Value
 
-from .base import add_system_group, column, integer, integer_checker, static_table, string_checker, text
+from .base import Notification, add_system_group, column, integer, integer_checker, static_table, string_checker, text
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -56,6 +56,13 @@ ACTION_NONE, ACTION_ON, ACTION_OFF, ACTION_REBOOT = 0, 1, 2, 3
 CAUSE = "snmp:Sentry3-MIB::outletControlAction"
 
 
+# infeedLoadStatus: normal(0), notOn(1), reading(2), loadLow(3), loadHigh(4), overLoad(5), readError(6), noComm(7)
+LOAD_STATUS = {"normal": 0, "high": 4, "overload": 5}
+INFEED_LOAD_EVENT = (*SENTRY3, 100, 0, 3)  # Sentry3-MIB infeedLoadEvent
+SYSTEM_LOCATION = (*SENTRY3, 1, 3, 0)
+EVENT_STATUS_TEXT, EVENT_STATUS_CONDITION = (*SENTRY3, 99, 1, 0), (*SENTRY3, 99, 2, 0)
+
+
 class Sentry3Model:
     name = "servertech-sentry3"
     aliases: tuple[str, ...] = ("servertech", "sentry3", "servertech-sentry")
@@ -63,13 +70,34 @@ class Sentry3Model:
     sys_descr = "Sentry Switched CDU"
     sys_object_id = "1.3.6.1.4.1.1718.3"
 
+    def load_notification(self, pdu: Pdu) -> Notification | None:
+        """infeedLoadEvent with the objects Sentry3-MIB lists for it (location, infeed, status, load, threshold)."""
+        state = pdu.load_state()
+        text = {"normal": "Normal", "high": "Load High", "overload": "Over Load"}[state]
+        return (
+            INFEED_LOAD_EVENT,
+            [
+                (SYSTEM_LOCATION, rfc1902.OctetString(pdu.name)),
+                (column(INFEED, 2, 1, 1), rfc1902.OctetString("AA")),
+                (column(INFEED, 3, 1, 1), rfc1902.OctetString("Master_Input")),
+                (column(INFEED, 6, 1, 1), rfc1902.Integer32(LOAD_STATUS[state])),
+                (column(INFEED, 7, 1, 1), rfc1902.Integer32(round(pdu.total_current() * 100))),
+                (column(INFEED, 8, 1, 1), rfc1902.Integer32(round(pdu.load_high_amps))),
+                (EVENT_STATUS_TEXT, rfc1902.OctetString(text)),
+                (EVENT_STATUS_CONDITION, rfc1902.Integer32(0 if state == "normal" else 1)),
+            ],
+        )
+
     def build(self, pdu: Pdu) -> MibTable:
         table = static_table("servertech_sentry3.snmprec")
         add_system_group(table, pdu, self.sys_descr, self.sys_object_id)
         volts_tenths = round(pdu.voltage * 10)
         table.add(column(INFEED, 9, 1, 1), rfc1902.Integer32(pdu.outlet_count))
         table.add(column(INFEED, 11, 1, 1), rfc1902.Integer32(volts_tenths))
+        table.add(column(INFEED, 6, 1, 1), getter=integer(lambda: LOAD_STATUS[pdu.load_state()]))
         table.add(column(INFEED, 7, 1, 1), getter=integer(lambda: pdu.total_current() * 100))
+        table.add(column(INFEED, 8, 1, 1), rfc1902.Integer32(round(pdu.load_high_amps)))
+        table.add(column(INFEED, 10, 1, 1), rfc1902.Integer32(round(pdu.capacity_amps)))
         table.add(column(INFEED, 12, 1, 1), getter=integer(pdu.total_power))
         table.add(column(INFEED, 13, 1, 1), getter=integer(lambda: pdu.total_power() / pdu.power_factor))
         table.add(column(INFEED, 14, 1, 1), rfc1902.Integer32(round(pdu.power_factor * 100)))

@@ -29,7 +29,17 @@ from pysnmp.proto import rfc1902
 
 from snmp_agent.source import InconsistentValue, MibTable, Value, WrongValue
 
-from .base import add_system_group, column, gauge, integer, integer_checker, static_table, string_checker, text
+from .base import (
+    Notification,
+    add_system_group,
+    column,
+    gauge,
+    integer,
+    integer_checker,
+    static_table,
+    string_checker,
+    text,
+)
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -58,6 +68,10 @@ class HawkI2Model:
     max_outlets = 6 * OUTLETS_PER_PDU
     sys_descr = "Sinetica Eagle-i. Versions: App. 1.10.18, OS 6.3, Btldr 1.10.18, H/w ZBHIEIBB-01 v1.02.02"
     sys_object_id = "1.3.6.1.4.1.3711.24"
+
+    def load_notification(self, pdu: Pdu) -> Notification | None:
+        """No load trap modelled for the Hawk-i2."""
+        return None
 
     def build(self, pdu: Pdu) -> MibTable:
         table = static_table("sinetica_hawk_i2.snmprec")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ networks: {management: 127.60.1.0/24}
 devices:
   - {name: node01, kind: compute, model: quanta-d51, power_on: true, bmc: {boot_time: 0.5, mc_reset_time: 1}}
   - {name: node02, kind: compute, model: dell-r630, power_supplies: 2, power_on: true, bmc: {boot_time: 0.5}}
-  - {name: pdu1, kind: pdu, model: servertech-sentry3, outlets: 8}
+  - {name: pdu1, kind: pdu, model: servertech-sentry3, outlets: 8, snmp: {traps: [{address: 127.60.1.250, port: 9162}]}}
   - {name: sw1, kind: switch, model: arista-7050, ports: 8}
 power:
   - {outlet: pdu1/1, to: node01/psu1}
@@ -187,6 +188,31 @@ def test_a_failing_disk_is_a_predictive_failure_in_the_sel(rack: RackProcess) ->
     assert "Deasserted" in next(
         line for line in ipmitool(NODE01, "sel elist").ok().stdout.splitlines()[::-1] if "Drive Slot" in line
     )
+
+
+INFEED_LOAD_STATUS = ".1.3.6.1.4.1.1718.3.2.2.1.6.1.1"
+
+
+def test_an_overloaded_pdu_reads_overload_and_sends_its_trap_to_snmptrapd(rack: RackProcess, tmp_path: Path) -> None:
+    conf, log = tmp_path / "snmptrapd.conf", tmp_path / "traps.log"
+    conf.write_text("authCommunity log public\n")
+    argv = ["snmptrapd", "-f", "-n", "-C", "-c", str(conf), "-Lf", str(log), "-On", "udp:127.60.1.250:9162"]
+    trapd = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: log.exists() and "NET-SNMP version" in log.read_text(), 10, "snmptrapd to start")
+        fault = _inject(rack, "pdu-overload", "pdu1")
+        try:
+            assert snmp("snmpget", "-Oqv", PDU1, INFEED_LOAD_STATUS).strip() in ("5", "overLoad")
+            wait_for(lambda: ".1.3.6.1.4.1.1718.3.100.0.3" in log.read_text(), 10, "the infeedLoadEvent trap")
+        finally:
+            _clear(rack, fault)
+        wait_for(lambda: log.read_text().count(".1.3.6.1.4.1.1718.3.100.0.3") == 2, 10, "the trap back to normal")
+    finally:
+        trapd.terminate()
+        trapd.wait(10)
+    traps = log.read_text()
+    assert f"{INFEED_LOAD_STATUS} = INTEGER: 5" in traps and f"{INFEED_LOAD_STATUS} = INTEGER: 0" in traps, traps
+    assert 'STRING: "Over Load"' in traps
 
 
 def test_every_fault_is_in_the_journal_with_its_cause(rack: RackProcess, tmp_path: Path) -> None:

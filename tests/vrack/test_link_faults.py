@@ -115,3 +115,18 @@ def test_disk_fail_on_a_drive_the_node_lacks_names_the_valid_ones() -> None:
     with pytest.raises(InvalidArgument) as caught:
         m.rack.faults.inject(Fault("disk-fail", "node01", {"disk": 9}), "test")
     assert caught.value.parameter == "disk" and caught.value.valid == ["0..2"]
+
+
+def test_pdu_overload_raises_the_infeed_alarm_through_high_to_overload_and_back() -> None:
+    m = _started()
+    pdu = m.rack.devices["pdu1"]
+    high = m.rack.faults.inject(Fault("pdu-overload", "pdu1", {"amps": 13.5}), "test")
+    assert pdu.describe()["infeed"]["load"] == "high"
+    m.rack.faults.clear(high.id, "test")
+    record = m.rack.faults.inject(Fault("pdu-overload", "pdu1"), "test")
+    infeed = pdu.describe()["infeed"]
+    assert infeed["load"] == "overload" and infeed["amps"] > infeed["capacity_amps"]
+    m.rack.faults.clear(record.id, "test")
+    assert pdu.describe()["infeed"]["load"] == "normal"
+    states = [e["state"] for e in m.events(device="pdu1", protocol="power", operation="infeed-load")]
+    assert states == ["high", "normal", "overload", "normal"]

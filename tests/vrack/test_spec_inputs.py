@@ -54,3 +54,13 @@ def test_a_control_api_off_loopback_needs_an_explicit_opt_in() -> None:
     message = str(raised.value)
     assert "<string>:2: control.address:" in message and "allow_remote: true" in message
     assert parse_spec("rack: r\ncontrol: {address: 0.0.0.0, allow_remote: true}\n").control.allow_remote
+
+
+def test_traps_go_only_to_loopback_in_a_loopback_rack() -> None:
+    text = "rack: r\ndevices:\n  - {name: pdu1, kind: pdu, snmp: {traps: [{address: 10.1.2.3}]}}\n"
+    with pytest.raises(SpecError) as raised:
+        parse_spec(text)
+    message = str(raised.value)
+    assert "<string>:3: devices[0].snmp.traps[0].address: 10.1.2.3 is outside 127.0.0.0/8" in message, message
+    ok = parse_spec(text.replace("10.1.2.3", "127.0.0.9"))
+    assert ok.devices[0].snmp.traps[0].port == 162  # type: ignore[union-attr]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pdu_sim.device import Pdu
+from pdu_sim.device import LoadState, Pdu
 from vrack.devices import RackContext
 from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
 from vrack.journal import Journal
 from vrack.plan import RackPlan, SnmpDevicePlan
-from vrack.roles import LinkFaults, OutletAction, OutletBank, OutletListener, RelayFaults
+from vrack.roles import InfeedLoad, LinkFaults, OutletAction, OutletBank, OutletListener, RelayFaults
 from vrack.spec import PduSpec
 
 
-class PduDevice(SnmpDeviceService, OutletBank, RelayFaults, LinkFaults):
+class PduDevice(SnmpDeviceService, OutletBank, RelayFaults, InfeedLoad, LinkFaults):
     """A PDU: its outlets feed node power supplies through the power model."""
 
     kind = "pdu"
@@ -30,10 +30,20 @@ class PduDevice(SnmpDeviceService, OutletBank, RelayFaults, LinkFaults):
             clock=reactor,
             reboot_delay=spec.reboot_delay,
             initial_on=spec.outlets_on,
+            capacity_amps=spec.capacity_amps,
         )
         super().__init__(plan, self.pdu.source, reactor, journal)
         self._listeners: list[OutletListener] = []
         self.pdu.add_outlet_listener(self._outlet_changed)
+        self.pdu.add_load_listener(self._load_changed)
+
+    def _load_changed(self, state: LoadState, cause: str) -> None:
+        """The infeed's load state changed: journal it and send the model's trap, if it has one."""
+        amps = round(self.pdu.total_current(), 2)
+        self.journal.append(self.device_name, "power", "infeed-load", state=state, amps=amps, cause=cause)
+        notification = self.pdu.personality.load_notification(self.pdu)
+        if notification is not None:
+            self.send_trap(*notification)
 
     @property
     def outlet_count(self) -> int:
@@ -65,6 +75,17 @@ class PduDevice(SnmpDeviceService, OutletBank, RelayFaults, LinkFaults):
     def set_relay_fault(self, outlet: int, stuck: bool, delay: float, cause: str) -> None:
         self.pdu.set_relay_fault(outlet, stuck, delay)
 
+    def set_external_load(self, amps: float, cause: str) -> None:
+        self.pdu.set_external_load(amps, cause)
+
+    @property
+    def capacity_amps(self) -> float:
+        return self.pdu.capacity_amps
+
+    @property
+    def infeed_amps(self) -> float:
+        return self.pdu.total_current()
+
     def describe(self) -> dict[str, Any]:
         info = self.snmp_description()
         info["outlets"] = [
@@ -76,6 +97,11 @@ class PduDevice(SnmpDeviceService, OutletBank, RelayFaults, LinkFaults):
             }
             for n in range(1, self.pdu.outlet_count + 1)
         ]
+        info["infeed"] = {
+            "amps": round(self.pdu.total_current(), 2),
+            "capacity_amps": self.pdu.capacity_amps,
+            "load": self.pdu.load_state(),
+        }
         return info
 
 

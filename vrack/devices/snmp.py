@@ -12,6 +12,7 @@ from typing import Any
 from snmp_agent.agent import SnmpAgent, SnmpAgentService
 from snmp_agent.config import CommunityConfig, SnmpRecord, UsmUserConfig
 from snmp_agent.source import MibSource
+from snmp_agent.traps import TrapReceiver, TrapSender
 from vrack.devices.base import DeviceService
 from vrack.journal import Journal
 from vrack.link import GatedLink, LinkGate
@@ -51,6 +52,9 @@ class SnmpDeviceService(DeviceService, GatedLink):
             loop=getattr(reactor, "_asyncioEventloop", None),  # the rack's own loop, never a global one
         )
         SnmpAgentService(self.agent).setServiceParent(self)
+        self._started_at = reactor.seconds()
+        receivers = [TrapReceiver(str(t.address), t.port, t.community) for t in snmp.traps]
+        self.traps = TrapSender(self.agent.send_datagram, receivers)
 
     def _on_request(self, record: SnmpRecord) -> None:
         fields: dict[str, Any] = {
@@ -96,6 +100,16 @@ class SnmpDeviceService(DeviceService, GatedLink):
             },
             "link": self.link_state(),
         }
+
+    def send_trap(self, trap: tuple[int, ...], varbinds: list[tuple[tuple[int, ...], object]]) -> None:
+        """Send a trap to the spec's receivers from the agent's own socket, and journal it (never the community)."""
+        if not self.traps.receivers:
+            return
+        uptime = self._reactor.seconds() - self._started_at
+        self.traps.send(uptime, trap, varbinds)
+        receivers = [f"{r.address}:{r.port}" for r in self.traps.receivers]
+        oid = ".".join(map(str, trap))
+        self.journal.append(self.device_name, "snmp", "trap", trap=oid, receivers=receivers, sent=self.traps.sent)
 
     def _install_gate(self, gate: LinkGate | None) -> None:
         self.agent.gate = gate
