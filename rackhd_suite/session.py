@@ -9,6 +9,7 @@ settings from the environment (and ``$RACKHD_SUITE_CONFIG``), RackHD must answer
 from __future__ import annotations
 
 import atexit
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from rackhd_suite.config import RACK_SPEC, ConfigError, SuiteConfig, load_config
 from rackhd_suite.db import Cleaner
 from rackhd_suite.events import GraphEvents, GraphWaiter, PolledGraphs
 from rackhd_suite.waiting import WaitTimeout, wait_until
-from vrack.testing import NodeHandle, RackHandle, start_rack
+from vrack.testing import NodeHandle, RackHandle, SnmpCommunity, start_rack
 
 _current: SuiteSession | None = None
 
@@ -43,6 +44,13 @@ class GraphRun:
                 error = task.get("error") or ""
                 lines.append(f"  task {task.get('label') or task.get('name')}: {state} {error}".rstrip())
         return "\n".join(lines)
+
+
+def write_community(communities: Sequence[SnmpCommunity]) -> str:
+    """The community to give RackHD: a read-write one first (the spec's ``rw``; its PDU OBMs set outlets,
+    which a read-only community gets ``noAccess`` for), else the first, else ``public``."""
+    ranked = sorted(communities, key=lambda c: c.access not in ("rw", "read-write"))
+    return ranked[0].name if ranked else "public"
 
 
 class SuiteSession:
@@ -120,8 +128,7 @@ class SuiteSession:
         """A community the rack's device ``name`` answers (read-write first: RackHD's PDU OBMs set outlets)."""
         kind = next(d["kind"] for d in self.rack.devices() if d["name"] == name)
         handle = self.rack.pdu(name) if kind == "pdu" else self.rack.switch(name)
-        ranked = sorted(handle.communities, key=lambda c: c.access != "read-write")
-        return ranked[0].name if ranked else "public"
+        return write_community(handle.communities)
 
     def register_snmp(self, name: str, kind: str, auto_discover: bool) -> str:
         """``POST /api/2.0/nodes`` for a switch or PDU with its ``snmp-ibm-service`` settings; its id.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rackhd_suite.client import created_node_id
+from rackhd_suite.session import write_community
 from rackhd_suite.test_pollers import sdr_sensor_name
 from rackhd_suite.test_workflows import sel_sensor_number
+from vrack.testing import SnmpCommunity
 
 
 def test_sdr_sensor_id_loses_the_sensor_number_ipmitool_prints() -> None:
@@ -47,3 +49,11 @@ def test_node_id_from_the_discovery_graph_rackhd_answers_with_for_autodiscover()
 def test_node_id_missing_says_what_rackhd_answered() -> None:
     with pytest.raises(AssertionError, match="names no node id"):
         created_node_id({"message": "odd"})
+
+
+def test_write_community_prefers_the_specs_rw_community() -> None:
+    """A read-only community gets noAccess for RackHD's servertech-obm-service snmpset (seen on a real RackHD)."""
+    spec_default = [SnmpCommunity("public", "ro"), SnmpCommunity("private", "rw")]
+    assert write_community(spec_default) == "private"
+    assert write_community([SnmpCommunity("ops", "ro")]) == "ops"
+    assert write_community([]) == "public"
