@@ -70,3 +70,4 @@ class RequestRecord:
     outcome: str = "ok"
     session_id: int = 0
     interface: str = "lanplus"  # lanplus | lan | sessionless
+    detail: str = ""  # what the request asks for in ipmitool's words (bmc_sim.request_detail), if decoded

@@ -34,6 +34,7 @@ from bmc_sim.errors import completion_code_for
 from bmc_sim.handshake import RmcpPlusHandshake, StepResult
 from bmc_sim.lan15 import Lan15
 from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext, RequestRecord
+from bmc_sim.request_detail import DECODERS, request_detail
 from bmc_sim.session_commands import (
     ACTIVATE_SESSION,
     APP,
@@ -417,6 +418,9 @@ class BmcEndpoint:
             code=code,
             session_id=session.bmc_session_id,
             interface=session.interface,
+            detail=request_detail(request.netfn, request.cmd, request.data)
+            if (request.netfn, request.cmd) in DECODERS
+            else "",
         )
         if session.interface == "lan":
             datagram = self._lan15.frame(session, response_to(request, code, reply))
@@ -474,6 +478,7 @@ class BmcEndpoint:
         session_id: int = 0,
         interface: str = "lanplus",
         command: str | None = None,
+        detail: str = "",
     ) -> None:
         """Give the observer one record; the command name is looked up unless given ("" for unreadable packets)."""
         if self._observer is None:
@@ -481,8 +486,8 @@ class BmcEndpoint:
         if command is None:
             command = self._command_names.get((netfn, cmd)) or self._command_name(netfn, cmd)
         # positional arguments in field order: time, peer, user_name, netfn, cmd, command, completion_code,
-        # outcome, session_id, interface (keywords cost a third more in this per-request path)
-        record = RequestRecord(now, peer, user_name, netfn, cmd, command, code, outcome, session_id, interface)
+        # outcome, session_id, interface, detail (keywords cost a third more in this per-request path)
+        record = RequestRecord(now, peer, user_name, netfn, cmd, command, code, outcome, session_id, interface, detail)
         try:
             self._observer(record)
         except Exception:

@@ -3,7 +3,7 @@
 Routes (all under ``/api/v1``):
 
 ========  ======================================  =====================================
-GET       /rack                                   rack name, seed, mode, device counts
+GET       /rack                                   rack name, seed, mode, device counts, web paths
 GET       /devices                                every device's ``describe()``
 GET       /layout                                 elevation (cabinet, U, height), feeds, cables
 GET       /devices/NAME                           one device
@@ -107,6 +107,7 @@ class RackControl:
         self.rack = rack
         self.shutdown = shutdown
         self._token = token.encode() if token else None
+        self.web_paths: list[str] = []  # what web plugins serve beside the API ("/web/"), set by make_site
 
     def authorized(self, request: Any) -> bool:
         if self._token is None:
@@ -244,7 +245,7 @@ class ControlResource(resource.Resource):
         rack = self.control.rack
         match (method, parts):
             case ("GET", ["rack"]):
-                return rack.info()
+                return {**rack.info(), "web": self.control.web_paths}
             case ("GET", ["devices"]):
                 return [d.describe() for d in rack.devices.values()]
             case ("GET", ["layout"]):
@@ -395,7 +396,9 @@ def plugin_mounts(control: RackControl) -> dict[str, resource.Resource]:
 
 
 def make_site(control: RackControl, reactor: Any) -> server.Site:
-    site = server.Site(RootResource(ControlResource(control, reactor), plugin_mounts(control)), reactor=reactor)
+    mounts = plugin_mounts(control)
+    control.web_paths = [f"/{name}/" for name in sorted(mounts)]
+    site = server.Site(RootResource(ControlResource(control, reactor), mounts), reactor=reactor)
     site.requestFactory = LimitedRequest
     site.displayTracebacks = False
     site.noisy = False

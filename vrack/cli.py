@@ -120,6 +120,8 @@ def _up_detached(args: argparse.Namespace, rdir: RackDir) -> int:
         info = rdir.read_control()
         if info and info.get("pid") == child.pid and info.get("status") == "running":
             print(f"rack {rdir.path.name} is up in the background (pid {child.pid}); control API {info['api']}")
+            for url in info.get("web", []):
+                print(f"web view: {url}")
             print(f"log: {rdir.log_file}; stop with `vrack down`")
             return EXIT_OK
         if child.poll() is not None:
@@ -188,6 +190,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     counts = ", ".join(f"{n} {k}" for k, n in rack["devices"].items())
     print(f"rack {name}: running (pid {info['pid']}), {counts}; control API {info['api']}; rack time {rack['time']}")
+    for path in rack.get("web", []):
+        print(f"web view: {info['api']}{path}")
     for device in devices:
         print("  " + _device_line(device))
     return EXIT_OK

@@ -106,6 +106,7 @@ def _summary(plan: RackPlan, runtime: Any) -> str:
         lines.append(f"  ... and {len(plan.nodes) - 8} more nodes")
     for device in (*plan.pdus, *plan.switches):
         lines.append(f"  {device.name:<16} SNMP {device.address}:{device.port}  ({device.spec.model})")
+    lines.extend(f"web view {url}" for url in runtime.web_urls)
     lines.append(f"control API {runtime.url}; journal {runtime.run_path / 'events.jsonl'} (run {runtime.run_id})")
     lines.append("stop with Ctrl-C or `vrack down`")
     return "\n".join(lines)

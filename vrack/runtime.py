@@ -57,6 +57,7 @@ class RackRuntime:
         self.journal: Any = None
         self.network: Any = None
         self.url: str | None = None
+        self.web_urls: list[str] = []  # the web view's pages (vrack.web plugins), e.g. http://127.0.0.1:PORT/web/
         self.run_id: str | None = None
         self._libvirtd: Any = None
         self._listening: Any = None
@@ -104,9 +105,8 @@ class RackRuntime:
             self._token = secrets.token_urlsafe(32) if spec.control.allow_remote else None
             control = RackControl(self.rack, self.request_shutdown, self._token)
             try:
-                self._listening = self.reactor.listenTCP(
-                    spec.control.port, make_site(control, self.reactor), interface=str(spec.control.address)
-                )
+                site = make_site(control, self.reactor)
+                self._listening = self.reactor.listenTCP(spec.control.port, site, interface=str(spec.control.address))
             except Exception as exc:
                 raise RackStartFailure(
                     f"control API cannot listen on {spec.control.address}:{spec.control.port}: {exc}"
@@ -115,6 +115,7 @@ class RackRuntime:
             self._release_after_failure()
             raise
         self.url = f"http://{spec.control.address}:{self._listening.getHost().port}"
+        self.web_urls = [self.url + path for path in control.web_paths]
         self.rack_dir.write_control(self.control_info())
 
     @property
@@ -133,6 +134,7 @@ class RackRuntime:
             "status": "running",
             "run": self.run_id,
             "events": str(self.run_path / "events.jsonl"),
+            "web": self.web_urls,
         }
         if self._token:
             info["token"] = self._token  # control.json is written 0600

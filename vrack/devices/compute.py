@@ -187,6 +187,8 @@ class ComputeDevice(
         }
         if record.outcome != "ok":
             fields["outcome"] = record.outcome
+        if record.detail:
+            fields["request"] = record.detail
         self.journal.append_fields(self.device_name, "ipmi", record.command, fields)
 
     def _on_host_power(self, on: bool, cause: str) -> None:
