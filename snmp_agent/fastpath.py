@@ -74,15 +74,15 @@ class FastPath:
     def answer(self, datagram: bytes, peer: tuple[str, int]) -> bytes | Verdict:
         """The response to ``datagram`` from ``peer``, :data:`DROP` or :data:`PYSNMP`.  Never raises."""
         try:
-            request = ber.decode_request(datagram)
+            request = ber.decode_request(datagram, self._principals)
+        except ber.UnknownCommunity:
+            return DROP  # unknown community or disabled version: no answer, as pysnmp does
         except ber.BerError:
             return PYSNMP
         except Exception:  # a codec bug must not cost the datagram: pysnmp still gets it
             _log.failure("{device}: fast-path decoder failed", device=self.name)
             return PYSNMP
-        principal = self._principals.get((request.community, request.version))
-        if principal is None:
-            return DROP  # unknown community or disabled version: no answer, as pysnmp does
+        principal = self._principals[(request.community, request.version)]
         try:
             response = self._respond(request, principal, f"{peer[0]}:{peer[1]}")
         except Exception:

@@ -36,6 +36,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal, ParamSpec, TypeVar
 
+from vrack.procs import process_alive, process_start_time
+
 NETNS_RUN_DIR = Path("/run/netns")
 STATE_DIR = Path("/run/vrack/netns")
 BRIDGES: tuple[Literal["mgmt0"], Literal["prov0"]] = ("mgmt0", "prov0")
@@ -178,17 +180,12 @@ def node_ifnames(node: str, nic: str) -> tuple[str, str]:
 
 
 def _start_time(pid: int) -> int | None:
-    """The start time of ``pid`` in clock ticks since boot (field 22 of /proc/PID/stat), None if gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[19])
+    return process_start_time(pid)
 
 
 def owner_alive(state: dict[str, object]) -> bool:
     pid, started = state.get("owner_pid"), state.get("owner_start")
-    return isinstance(pid, int) and _start_time(pid) == started and not _is_zombie(pid)
+    return isinstance(pid, int) and _start_time(pid) == started and process_alive(pid)
 
 
 def _kill_netns_processes(netns: str) -> None:
@@ -201,18 +198,11 @@ def _kill_netns_processes(netns: str) -> None:
                 os.kill(pid, sig)
         deadline = time.monotonic() + _KILL_GRACE_S
         while pids and time.monotonic() < deadline:
-            pids = [p for p in pids if _start_time(p) is not None and not _is_zombie(p)]
+            pids = [p for p in pids if process_alive(p)]
             if pids:
                 time.sleep(0.02)
         if not pids:
             return
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def teardown_network(netns: str, uplink_netns: str | None) -> None:

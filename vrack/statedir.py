@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from vrack.journalfiles import CURRENT, RunStore
+from vrack.procs import process_alive
 
 
 def state_root(explicit: str | None = None) -> Path:
@@ -92,12 +93,5 @@ def running_racks(root: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+    return process_alive(pid)
     return True

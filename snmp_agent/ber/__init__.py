@@ -43,6 +43,7 @@ from .common import (
     NULL,
     OBJECT_IDENTIFIER,
     OCTET_STRING,
+    OID_CACHE_KEY_MAX,
     OID_CACHE_LIMIT,
     OPAQUE,
     REQUEST_TYPES,
@@ -55,6 +56,7 @@ from .common import (
     BerError,
     Oid,
     Request,
+    UnknownCommunity,
     VarBind,
 )
 from .decode import decode_oid, decode_request
@@ -85,6 +87,7 @@ __all__ = [
     "NULL",
     "OBJECT_IDENTIFIER",
     "OCTET_STRING",
+    "OID_CACHE_KEY_MAX",
     "OID_CACHE_LIMIT",
     "OPAQUE",
     "REQUEST_TYPES",
@@ -97,6 +100,7 @@ __all__ = [
     "BerError",
     "Oid",
     "Request",
+    "UnknownCommunity",
     "VarBind",
     "decode_oid",
     "decode_request",

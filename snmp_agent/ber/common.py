@@ -33,6 +33,13 @@ EXCEPTIONS: dict[int, Any] = {
 }
 
 
+class UnknownCommunity(Exception):
+    """A well-formed request whose community (for its version) the agent does not know: drop it unanswered."""
+
+
+OID_CACHE_KEY_MAX = 64  # encoded OIDs longer than this are decoded every time, never kept
+
+
 class BerError(ValueError):
     """A datagram that is not a v1/v2c request this codec accepts: which field, and why."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from pyasn1.type import univ
@@ -21,6 +22,7 @@ from .common import (
     NULL_VALUE,
     OBJECT_IDENTIFIER,
     OCTET_STRING,
+    OID_CACHE_KEY_MAX,
     OID_CACHE_LIMIT,
     OPAQUE,
     REQUEST_TYPES,
@@ -32,6 +34,7 @@ from .common import (
     BerError,
     Oid,
     Request,
+    UnknownCommunity,
     VarBind,
 )
 
@@ -173,8 +176,14 @@ def _int_at(data: bytes, pos: int, end: int, field: str, low: int, high: int) ->
 _oid_decode_cache: dict[bytes, Oid] = {}
 
 
-def decode_request(data: bytes) -> Request:
-    """Decode one v1/v2c request datagram or raise :class:`BerError`."""
+def decode_request(data: bytes, principals: Container[tuple[bytes, int]] | None = None) -> Request:
+    """Decode one v1/v2c request datagram or raise :class:`BerError`.
+
+    With ``principals`` (the ``(community, version)`` pairs the agent knows), a request from anyone else
+    raises :class:`UnknownCommunity` before its variable bindings are read: an unauthenticated sender
+    costs no decoding and leaves nothing in the OID cache.  Encoded OIDs longer than
+    ``OID_CACHE_KEY_MAX`` bytes are never cached, so the cache is bounded in bytes as well as entries.
+    """
     end = len(data)
     if end < 2 or data[0] != SEQUENCE:
         raise BerError("message", "not a SEQUENCE")
@@ -200,6 +209,8 @@ def decode_request(data: bytes) -> Request:
     else:
         c_start, pos = _length(data, pos + 1, end, "community")
     community = data[c_start:pos]
+    if principals is not None and (community, version) not in principals:
+        raise UnknownCommunity(community)
     if pos + 2 > end:
         raise BerError("pdu", "truncated")
     pdu_type = data[pos]
@@ -255,9 +266,10 @@ def decode_request(data: bytes) -> Request:
         oid = oids.get(key)
         if oid is None:
             oid = decode_oid(key)
-            if len(oids) >= OID_CACHE_LIMIT:
-                oids.clear()
-            oids[key] = oid
+            if len(key) <= OID_CACHE_KEY_MAX:
+                if len(oids) >= OID_CACHE_LIMIT:
+                    oids.clear()
+                oids[key] = oid
         # value
         if o_stop + 2 > v_stop:
             raise BerError("value", "truncated")
