@@ -42,6 +42,7 @@ from bmc_sim.users import UserStore
 DEFAULT_GLOBAL_ENABLES = 0x0C  # SEL logging and event message buffer on
 
 ResetListener = Callable[[str], None]
+ReadyListener = Callable[[], None]
 
 _log = Logger()
 
@@ -83,6 +84,7 @@ class Bmc:
         self._busy_reason = ""
         self._was_on_at_ac_loss = False
         self._reset_listeners: list[ResetListener] = []
+        self._ready_listeners: list[ReadyListener] = []
         self.power_statistics = PowerStatistics(clock, lambda: self.power_meter())
         self.chassis.add_power_listener(self._host_power_changed)
 
@@ -238,6 +240,18 @@ class Bmc:
     def _reset_done(self) -> None:
         self._busy_until = None
         self._busy_reason = ""
+        self._notify_ready()
+
+    def add_ready_listener(self, fn: ReadyListener) -> None:
+        """``fn()`` when the BMC answers again: booted after AC returned, or up after ``mc reset``."""
+        self._ready_listeners.append(fn)
+
+    def _notify_ready(self) -> None:
+        for fn in list(self._ready_listeners):
+            try:
+                fn()
+            except Exception:
+                _log.failure("ready listener failed")
 
     def _default_power(self) -> float:
         if not self.ac_on:
@@ -249,6 +263,7 @@ class Bmc:
         self.power_statistics.restart()
         self._busy_reason = ""
         self.chassis.ac_restored(self._was_on_at_ac_loss)
+        self._notify_ready()
 
     def _cancel_busy(self) -> None:
         if self._busy_until is not None and self._busy_until.active():

@@ -1,6 +1,7 @@
 """What a rack needs from the host besides sockets: its network namespace (netns mode) and libvirtd.
 
-``build_network`` creates the rack namespace, gives every device address to ``mgmt0``, creates the
+``build_network`` creates the rack namespace, gives every management device its own link (MAC and
+address) on ``mgmt0``, creates the
 simulated nodes' interfaces and waits until every link is operationally up; ``start_libvirtd`` starts
 libvirtd inside that namespace when the rack has VM nodes.  Both are used by
 :class:`vrack.runtime.RackRuntime` and undone by it when the rack stops.
@@ -29,22 +30,26 @@ def start_libvirtd(plan: RackPlan, network: Any | None) -> Any | None:
 
 
 def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
-    """In netns mode, create the rack's namespace and give every device address to ``mgmt0``; with more
-    than ``HOST_LIMITS_FROM_NICS`` simulated NICs also raise the host-wide limits they need
-    (:func:`vrack.netns.raise_host_limits`: raised, never lowered).  ``rack_dir`` (the rack's state
+    """In netns mode, create the rack's namespace and give every management device its own link on
+    ``mgmt0`` (its MAC and address, :mod:`vrack.netns_devices`); with more than ``HOST_LIMITS_FROM_NICS``
+    simulated NICs also raise the host-wide limits they need (:func:`vrack.netns.raise_host_limits`:
+    raised, never lowered).  ``rack_dir`` (the rack's state
     directory) is recorded with the network, so ``vrack cleanup`` can keep to its own racks."""
     spec = plan.spec
     if spec.mode != "netns":
         return None
     from vrack.netns import RackNetwork, raise_host_limits
+    from vrack.netns_devices import add_device_links, announce
 
     network = RackNetwork(
         spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink, rack_dir=rack_dir
     )
     network.create()
     try:
-        addresses = [n.bmc_address for n in plan.nodes] + [d.address for d in (*plan.pdus, *plan.switches)]
-        network.add_addresses("mgmt0", addresses)
+        devices = [(n.name, n.bmc_address, n.bmc_mac) for n in plan.nodes]
+        devices += [(d.name, d.address, d.mac) for d in (*plan.pdus, *plan.switches)]
+        links = add_device_links(network, devices)  # each with its own MAC on mgmt0
+        network.device_links.update((link.device, link) for link in links)
         sim_nics = [
             (n.name, f"nic{i}", mac) for n in plan.nodes if n.spec.backend == "sim" for i, mac in enumerate(n.nic_macs)
         ]
@@ -53,6 +58,7 @@ def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
         if len(sim_nics) > HOST_LIMITS_FROM_NICS:
             raise_host_limits(len(sim_nics))  # host-wide ARP table and input backlog; raised, never lowered
         wait_links_up(network)
+        announce(network, links)  # every device's gratuitous ARP, now that the bridge forwards
     except Exception:
         network.destroy()
         raise

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from vrack.procs import process_alive, process_start_time
 
@@ -249,6 +249,7 @@ class RackNetwork:
         self.state_file = state_dir / f"{self.netns}.json"
         self.rack_dir = rack_dir.resolve() if rack_dir is not None else None
         self._node_ifs: dict[str, tuple[str, str]] = {}
+        self.device_links: dict[str, Any] = {}  # device name -> vrack.netns_devices.DeviceLink
 
     # -- addressing
 
@@ -363,10 +364,11 @@ class RackNetwork:
             raise ValueError(f"no bridge {bridge!r} (bridges: {', '.join(BRIDGES)})")
         cmds = []
         for ip in ips:
-            cmds.append(f"addr replace {self._with_prefix(bridge, ip)} dev {bridge}")
+            cmds.append(f"addr replace {self.address_with_prefix(bridge, ip)} dev {bridge}")
         _ip_batch(cmds, netns=self.netns)
 
-    def _with_prefix(self, bridge: Bridge, ip: Address) -> str:
+    def address_with_prefix(self, bridge: Bridge, ip: Address) -> str:
+        """``ip`` as ``ip/len`` for ``bridge``'s network (see :meth:`add_addresses`)."""
         iface = ipaddress.ip_interface(ip)
         if isinstance(iface, ipaddress.IPv6Interface):
             return f"{iface} nodad"
@@ -401,6 +403,10 @@ class RackNetwork:
             result.append((self.netns, inner))
         _ip_batch(cmds, netns=self.netns)
         return result
+
+    def run_batch(self, commands: Sequence[str]) -> None:
+        """Run ``ip`` commands inside the rack namespace in one ``ip -batch`` process."""
+        _ip_batch(commands, netns=self.netns)
 
     @contextmanager
     def in_netns(self) -> Iterator[None]:

@@ -209,8 +209,25 @@ def test_rackhd_discovers_nodes_powered_on_through_their_bmcs(lab: Lab) -> None:
         assert creds["user"] == "__rackhd__"
         power = lab.ipmitool(node, "chassis", "power", "status", user=creds["user"], password=creds["password"])
         assert power.ok().stdout == "Chassis Power is on\n"
+    check_neighbours(lab, nodes)
     check_journal_chain(lab, "node01")
     check_second_boot(lab, nodes)
+
+
+def check_neighbours(lab: Lab, nodes: tuple[str, ...]) -> None:
+    """The SUT's kernel learned each node NIC's and each BMC's own MAC (no address behind a rack-side MAC)."""
+    network = RackNetwork(RACK, MANAGEMENT, PROVISIONING)
+    for bridge, wanted in (("prov0", {lab.mac(n) for n in nodes}), ("mgmt0", set())):
+        out = lab.sut.run("ip", "neigh", "show", "dev", network.uplink_ifname(bridge)).ok().stdout
+        learned = {w[0]: w[w.index("lladdr") + 1] for w in map(str.split, out.splitlines()) if "lladdr" in w}
+        if bridge == "mgmt0":
+            assert {lab.bmc(n): learned.get(lab.bmc(n)) for n in nodes} == {
+                lab.bmc(n): lab.devices[n]["bmc"]["mac"] for n in nodes
+            }
+        else:
+            nodes_side = {a: m for a, m in learned.items() if a != str(network.rack_address("prov0").ip)}
+            node_macs = {m["mac"] for n in lab.devices.values() for m in n.get("nics", [])}
+            assert wanted <= set(nodes_side.values()) <= node_macs, out
 
 
 def check_journal_chain(lab: Lab, node: str) -> None:

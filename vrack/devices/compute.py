@@ -144,6 +144,9 @@ class ComputeDevice(
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
+        self._network = context.network
+        self.bmc.add_reset_listener(lambda kind: self._bmc_on_the_wire(False))
+        self.bmc.add_ready_listener(lambda: self._bmc_on_the_wire(True))
         self._reactor = reactor
         self.post_seconds = post_seconds(plan)
         self._post: Any = None  # the pending end of POST (a DelayedCall) while the host is in POST
@@ -211,6 +214,15 @@ class ComputeDevice(
             self.backend.host_off(cause)
         for listener in list(self._host_listeners):
             listener(on, cause)
+
+    def _bmc_on_the_wire(self, up: bool) -> None:
+        """netns mode: a BMC that is dark or resetting answers no ARP; up again, it announces itself."""
+        link = self._network.device_links.get(self.device_name) if self._network is not None else None
+        if link is None:
+            return
+        from vrack.netns_devices import off_the_wire, on_the_wire
+
+        (on_the_wire if up else off_the_wire)(self._network, [link])
 
     def _post_done(self, boot: str, cause: str) -> None:
         """POST ended with the host still on: the firmware boots from the device chosen at power on."""

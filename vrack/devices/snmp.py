@@ -90,6 +90,7 @@ class SnmpDeviceService(DeviceService, GatedLink):
             "kind": self.kind,
             "model": self.plan.spec.model,
             "address": str(self.plan.address),
+            "mac": self.plan.mac,
             "port": self.plan.port,
             "bound_port": self.agent.port,
             "serial": self.plan.serial,
