@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
-import math
-import multiprocessing
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bench.procinfo import cpu_seconds, machine_cpu_seconds
+from bench.loadloop import ClientStats, PartResult, Window, run_parts, sleep_until, summarize, window_times
 from bench.rmcpplus_client import IpmiResponse, ProtocolError, Session
 from bench.udp import Endpoint
 
@@ -51,50 +50,6 @@ class LoadConfig:
     server_pid: int | None = None
     processes: int = 1
     warmup: float = 1.0
-
-
-@dataclass
-class ClientStats:
-    """What one client saw during the measured window."""
-
-    latencies_ns: list[int] = field(default_factory=list)
-    errors: int = 0
-    timeouts: int = 0
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    """Aggregate of one run; latencies in microseconds."""
-
-    host: str
-    clients: int
-    processes: int
-    sessions_opened: int
-    session_failures: int
-    duration_s: float
-    requests_ok: int
-    errors: int
-    timeouts: int
-    strays: int
-    rps: float
-    p50_us: float
-    p90_us: float
-    p99_us: float
-    max_us: float
-    mean_us: float
-    client_cpu_util: float
-    server_cpu_s: float | None
-    server_cpu_util: float | None
-    server_cpu_per_request_us: float | None
-    other_cpu_util: float
-
-
-def percentile(sorted_values: list[int], fraction: float) -> int:
-    """Nearest-rank percentile of an ascending list (0 for an empty list)."""
-    if not sorted_values:
-        return 0
-    rank = max(1, min(len(sorted_values), math.ceil(fraction * len(sorted_values) - 1e-9)))
-    return sorted_values[rank - 1]
 
 
 async def open_session(config: LoadConfig) -> tuple[Endpoint, Session] | None:
@@ -133,7 +88,7 @@ async def _hammer(
 ) -> ClientStats:
     """Send back to back from ``warmup_ns``; count only requests sent in [start_ns, end_ns)."""
     stats = ClientStats()
-    await asyncio.sleep(max(0.0, (warmup_ns - time.perf_counter_ns()) / 1e9))
+    await sleep_until(warmup_ns)
     while time.perf_counter_ns() < end_ns:
         datagram, rq_seq = session.request(NETFN_CHASSIS, CMD_GET_CHASSIS_STATUS)
         parse = _answer_to(session, rq_seq, CMD_GET_CHASSIS_STATUS)
@@ -157,122 +112,30 @@ async def _close(endpoint: Endpoint, session: Session, timeout: float) -> None:
     endpoint.close()
 
 
-@dataclass
-class PartResult:
-    """What one client process measured (latencies are raw, for exact merged percentiles)."""
-
-    latencies_ns: list[int]
-    errors: int
-    timeouts: int
-    strays: int
-    sessions_opened: int
-    window_s: float
-    client_cpu_s: float
-    server_cpu_s: float | None
-    machine_busy_s: float
-
-
-async def run_part(config: LoadConfig, clients: int, barrier: Any = None) -> PartResult:
+async def run_part(config: LoadConfig, clients: int, first_client: int = 0, barrier: Any = None) -> PartResult:
     """One process's share: open ``clients`` sessions, wait at ``barrier``, run the window, close."""
     opened = await asyncio.gather(*(open_session(config) for _ in range(clients)))
     sessions = [pair for pair in opened if pair is not None]
     if barrier is not None:
         barrier.wait(timeout=60)  # every process has its sessions: start together
-    warmup_ns = time.perf_counter_ns() + 20_000_000
-    start_ns = warmup_ns + int(config.warmup * 1e9)
-    end_ns = start_ns + int(config.duration * 1e9)
+    warmup_ns, start_ns, end_ns = window_times(config.warmup, config.duration)
     hammers = asyncio.gather(*(_hammer(e, s, warmup_ns, start_ns, end_ns, config.timeout) for e, s in sessions))
-    await asyncio.sleep(max(0.0, (start_ns - time.perf_counter_ns()) / 1e9))
-    cpu_before = time.process_time()
-    server_before = cpu_seconds(config.server_pid) if config.server_pid else None
-    machine_before, _ = machine_cpu_seconds()
-    per_client = await hammers
-    finished_ns = time.perf_counter_ns()
-    server_after = cpu_seconds(config.server_pid) if config.server_pid else None
-    machine_after, _ = machine_cpu_seconds()
-    client_cpu = time.process_time() - cpu_before
+    await sleep_until(start_ns)
+    window = Window(config.server_pid, start_ns)
+    per_client = list(await hammers)
     strays = sum(e.strays for e, _ in sessions)
+    part = window.close([*per_client, ClientStats(strays=strays)], sessions_opened=len(sessions))
     await asyncio.gather(*(_close(e, s, config.timeout) for e, s in sessions))
-    return PartResult(
-        latencies_ns=[v for stats in per_client for v in stats.latencies_ns],
-        errors=sum(s.errors for s in per_client),
-        timeouts=sum(s.timeouts for s in per_client),
-        strays=strays,
-        sessions_opened=len(sessions),
-        window_s=max(1e-9, (finished_ns - start_ns) / 1e9),
-        client_cpu_s=client_cpu,
-        server_cpu_s=None if server_before is None or server_after is None else server_after - server_before,
-        machine_busy_s=machine_after - machine_before,
-    )
+    return part
 
 
-def _worker(config: LoadConfig, clients: int, barrier: Any, results: Any, index: int) -> None:
-    part = asyncio.run(run_part(config, clients, barrier))
-    results.put((index, part))
-
-
-def _run_parts(config: LoadConfig) -> list[PartResult]:
-    """Run the clients in ``config.processes`` forked processes that start their windows together."""
-    shares = [
-        config.clients // config.processes + (i < config.clients % config.processes) for i in range(config.processes)
-    ]
-    if config.processes == 1:
-        return [asyncio.run(run_part(config, shares[0]))]
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(config.processes), context.Queue()
-    workers = [
-        context.Process(target=_worker, args=(config, share, barrier, results, i), daemon=True)
-        for i, share in enumerate(shares)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        budget = config.duration + 3 * config.handshake_attempts * config.timeout + 30
-        collected = dict(results.get(timeout=budget) for _ in workers)
-    finally:
-        for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-    # Only the first process measured the server's CPU over its window; the windows coincide.
-    return [collected[i] for i in range(config.processes)]
-
-
-def run_load(config: LoadConfig) -> LoadResult:
-    """Run the whole load (in one or several client processes) and aggregate the parts."""
-    parts = _run_parts(config)
-    window = max(part.window_s for part in parts)
-    latencies = sorted(v for part in parts for v in part.latencies_ns)
-    server_cpu = parts[0].server_cpu_s
-    client_cpu = sum(part.client_cpu_s for part in parts)
-    other_cpu = parts[0].machine_busy_s - client_cpu - (server_cpu or 0.0)
+def run_load(config: LoadConfig) -> dict[str, Any]:
+    """Run the whole load (in one or several client processes) and aggregate the parts into one row."""
+    budget = config.duration + 3 * config.handshake_attempts * config.timeout + 30
+    parts = run_parts(functools.partial(run_part, config), config.clients, config.processes, budget)
     opened = sum(part.sessions_opened for part in parts)
-    return LoadResult(
-        host=config.host,
-        clients=config.clients,
-        processes=config.processes,
-        sessions_opened=opened,
-        session_failures=config.clients - opened,
-        duration_s=round(window, 3),
-        requests_ok=len(latencies),
-        errors=sum(part.errors for part in parts),
-        timeouts=sum(part.timeouts for part in parts),
-        strays=sum(part.strays for part in parts),
-        rps=round(len(latencies) / window, 1),
-        p50_us=round(percentile(latencies, 0.50) / 1e3, 1),
-        p90_us=round(percentile(latencies, 0.90) / 1e3, 1),
-        p99_us=round(percentile(latencies, 0.99) / 1e3, 1),
-        max_us=round((latencies[-1] if latencies else 0) / 1e3, 1),
-        mean_us=round(sum(latencies) / len(latencies) / 1e3, 1) if latencies else 0.0,
-        client_cpu_util=round(client_cpu / window, 3),
-        server_cpu_s=None if server_cpu is None else round(server_cpu, 3),
-        server_cpu_util=None if server_cpu is None else round(server_cpu / window, 3),
-        server_cpu_per_request_us=(
-            round(server_cpu / len(latencies) * 1e6, 1) if server_cpu is not None and latencies else None
-        ),
-        other_cpu_util=round(max(0.0, other_cpu) / window, 3),
-    )
+    head = {"host": config.host, "clients": config.clients, "processes": config.processes}
+    return head | {"sessions_opened": opened, "session_failures": config.clients - opened} | summarize(parts)
 
 
 def parse_args(argv: list[str] | None = None) -> LoadConfig:
@@ -309,9 +172,9 @@ def parse_args(argv: list[str] | None = None) -> LoadConfig:
 def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
     result = run_load(config)
-    json.dump(asdict(result), sys.stdout)
+    json.dump(result, sys.stdout)
     sys.stdout.write("\n")
-    return 0 if result.requests_ok > 0 else 1
+    return 0 if result["requests_ok"] > 0 else 1
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from vrack.testing.waiting import wait_until as _wait_until
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,15 +34,8 @@ class PeerError(Exception):
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.01) -> Any:
-    """Poll ``condition`` until it returns something truthy; raise :class:`PeerError` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise PeerError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
+    """:func:`vrack.testing.waiting.wait_until` raising :class:`PeerError`."""
+    return _wait_until(condition, timeout, what, interval=interval, error=PeerError)
 
 
 class Processes:

@@ -18,7 +18,8 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
-def _status_kib(pid: int, key: str) -> int | None:
+def status_kib(pid: int, key: str) -> int | None:
+    """The number in line ``key`` of ``/proc/PID/status`` (KiB for the ``Vm*`` keys), or ``None``."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as handle:
             for line in handle:
@@ -31,7 +32,7 @@ def _status_kib(pid: int, key: str) -> int | None:
 
 def rss_kib(pid: int) -> int | None:
     """Resident set size (``VmRSS``) of ``pid`` in KiB, or ``None`` if it is gone."""
-    return _status_kib(pid, "VmRSS")
+    return status_kib(pid, "VmRSS")
 
 
 def pss_kib(pid: int) -> int | None:
@@ -48,7 +49,7 @@ def pss_kib(pid: int) -> int | None:
 
 def thread_count(pid: int) -> int | None:
     """Number of threads of ``pid``, or ``None`` if it is gone."""
-    return _status_kib(pid, "Threads")
+    return status_kib(pid, "Threads")
 
 
 def machine_cpu_seconds() -> tuple[float, float]:

@@ -10,7 +10,7 @@ another, each alone:
    on a vrack rack bridge, dnsmasq (DHCP + TFTP of a 64 KiB ``pxelinux.0``) where RackHD would sit;
 2. what-ifs at the largest N (``--no-what-if`` skips them): the same with the host limits a 1,000-NIC
    bridge needs raised for the run (:func:`bench.pxe_net.host_tuning`, put back afterwards), and
-   then also with node DHCP on packet sockets (:mod:`bench.pxe_whatif`);
+   then also with node DHCP on one UDP socket per NIC (the what-if of before :mod:`node_sim.packet`);
 3. :mod:`bench.pxe_vm`: one libvirt/QEMU TCG VM PXE-booting from the same dnsmasq configuration.
 
 Prints markdown tables (boot times, memory, sim/VM ratios) and the issue's goals met or missed;
@@ -97,7 +97,7 @@ def plan(sizes: list[int], what_if: bool) -> list[tuple[int, str, bool]]:
     """(N, variant, host limits raised) for every simulated run, in order."""
     runs = [(size, "netns", False) for size in sizes]
     if what_if:
-        runs += [(max(sizes), "netns", True), (max(sizes), "packet", True)]
+        runs += [(max(sizes), "netns", True), (max(sizes), "udp", True)]
     return runs
 
 

@@ -46,7 +46,7 @@ from bench.pxe_net import (
 )
 from bench.pxe_track import Tracker
 
-IO_VARIANTS = ("netns", "packet")
+IO_VARIANTS = ("netns", "udp")
 SETTLE_S = 0.3  # after the last node: let closed UDP ports finish closing before memory is read
 
 
@@ -119,8 +119,9 @@ def run_sim(
     """Build the network, boot ``count`` nodes at once, measure; always tears the network down.
 
     Runs ``reactor`` (which must not have run yet) for the boot phase only: until every node has an
-    outcome, or ``deadline_s`` after power-on.  ``io_variant`` is ``netns`` (node_sim's NetnsIO, as the
-    rack runs) or ``packet`` (the what-if of :mod:`bench.pxe_whatif`).
+    outcome, or ``deadline_s`` after power-on.  ``io_variant`` is ``netns`` (node_sim's NetnsIO as the rack
+    runs it: DHCP on packet sockets, :mod:`node_sim.packet`) or ``udp`` (the what-if of one UDP socket
+    on ``0.0.0.0:68`` per NIC, NetnsIO with ``packet_dhcp=False``).
     """
     if count < 1:
         raise ValueError("need at least one node")
@@ -239,11 +240,7 @@ def _drops(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) 
 def _make_io(variant: str, reactor: Any, netns: str, macs: dict[str, str]) -> Any:
     from node_sim.transport import NetnsIO
 
-    if variant == "packet":
-        from bench.pxe_whatif import PacketIO
-
-        return PacketIO(reactor, netns, macs)
-    return NetnsIO(reactor, netns)
+    return NetnsIO(reactor, netns, packet_dhcp=variant != "udp")
 
 
 def _cpu_now(dnsmasq_pid: int) -> tuple[float, float, float, float]:
@@ -283,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, default=100, help="simulated nodes (N)")
     parser.add_argument("--deadline", type=float, default=120.0, help="give up on nodes not done after this many s")
     parser.add_argument("--tftp-max", type=int, default=DEFAULT_TFTP_MAX, help="dnsmasq --tftp-max")
-    parser.add_argument("--io", choices=IO_VARIANTS, default="netns", help="node DHCP sockets: as the rack, or packet")
+    parser.add_argument("--io", choices=IO_VARIANTS, default="netns", help="node DHCP: as the rack, or udp sockets")
     parser.add_argument(
         "--host-tuning", action="store_true", help="raise netdev_max_backlog and the ARP table limits for the run"
     )

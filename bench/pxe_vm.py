@@ -30,8 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.procinfo import cpu_seconds, load_average, pss_kib, rss_kib
+from bench.procinfo import cpu_seconds, load_average, pss_kib, rss_kib, status_kib
 from bench.pxe_net import IPXE_BOOTFILE, SCRIPT_MARKER, PxeNetwork, sweep_stale
+from vrack.testing.waiting import wait_until as _wait_until
 
 VM_NAME = "vrt-pxe-bench-vm"
 VM_MAC = "52:54:00:ec:00:01"
@@ -42,27 +43,9 @@ class VmBenchError(Exception):
     """The VM benchmark could not run (libvirtd busy, no qemu, no DHCP or TFTP within the deadline)."""
 
 
-def _status_kib(pid: int, key: str) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    """Poll ``condition`` until it returns something truthy; :class:`VmBenchError` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise VmBenchError(f"no {what} within {timeout:.0f} s")
-        time.sleep(interval)
+    """:func:`vrack.testing.waiting.wait_until` raising :class:`VmBenchError`."""
+    return _wait_until(condition, timeout, what, interval=interval, error=VmBenchError)
 
 
 def wait_for_free_libvirtd(timeout: float) -> float:
@@ -127,7 +110,7 @@ def run_vm(workdir: Path, *, deadline_s: float = 90.0, libvirtd_wait_s: float = 
         row.update(
             qemu_rss_kib=rss_kib(pid),
             qemu_pss_kib=pss_kib(pid),
-            qemu_peak_rss_kib=_status_kib(pid, "VmHWM"),
+            qemu_peak_rss_kib=status_kib(pid, "VmHWM"),
             qemu_cpu_s=round((cpu_seconds(pid) or 0.0) - cpu_at_start, 2),
             libvirtd_rss_kib=_libvirtd_rss(libvirtd),
             guest_memory_mib=config.memory_mib,

@@ -4,57 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.tables import LOAD_METRICS, find, load_table, ratio
+
 PEERS = ("ipmi_sim", "pyghmi")
 GOAL_CPU_RATIO = 2.0
 GOAL_RSS_MIB = 300.0
 GOAL_START_S = 10.0
 
 
-def _ratio(value: Any, reference: Any) -> str:
-    if not isinstance(value, int | float) or not isinstance(reference, int | float) or reference == 0:
-        return "n/a"
-    return f"{value / reference:.2f}x"
-
-
-def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
-    for row in rows:
-        if all(row.get(k) == v for k, v in match.items()) and "error" not in row and not row.get("skipped"):
-            return row
-    return None
-
-
-def _ms(us: Any) -> str:
-    return f"{us / 1000:.2f}" if isinstance(us, int | float) else "n/a"
-
-
 def load_tables(rows: list[dict[str, Any]]) -> list[str]:
     """Results table and ratio table for the request benchmark."""
-    out = [
-        "| server | K clients | req/s | p50 ms | p99 ms | server CPU us/req | server CPU | client CPU | other CPU "
-        "| timeouts | errors | server RSS MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        if "error" in row:
-            out.append(f"| {row['server']} | - | FAILED: {row['error'][:80]} | | | | | | | | | |")
-            continue
-        out.append(
-            f"| {row['server']} | {row['clients']} | {row['rps']:.0f} | {_ms(row['p50_us'])} | {_ms(row['p99_us'])} "
-            f"| {row['server_cpu_per_request_us']} | {row['server_cpu_util']:.2f} | {row['client_cpu_util']:.2f} "
-            f"| {row['other_cpu_util']:.2f} | {row['timeouts']} | {row['errors']} "
-            f"| {(row['rss_kib'] or 0) / 1024:.1f} |"
-        )
+    out = load_table(rows)
     out += ["", "| K clients | metric | vrack / ipmi_sim | vrack / pyghmi |", "|---:|---|---:|---:|"]
     for clients in sorted({row["clients"] for row in rows if "clients" in row}):
-        vrack = _find(rows, server="vrack", clients=clients)
-        peers = {peer: _find(rows, server=peer, clients=clients) for peer in PEERS}
-        for key, label in (
-            ("rps", "req/s (higher is better)"),
-            ("p50_us", "p50 latency"),
-            ("p99_us", "p99 latency"),
-            ("server_cpu_per_request_us", "server CPU per request"),
-        ):
-            cells = [_ratio((vrack or {}).get(key), (peers[p] or {}).get(key)) for p in PEERS]
+        vrack = find(rows, server="vrack", clients=clients)
+        peers = {peer: find(rows, server=peer, clients=clients) for peer in PEERS}
+        for key, label in LOAD_METRICS:
+            cells = [ratio((vrack or {}).get(key), (peers[p] or {}).get(key)) for p in PEERS]
             out.append(f"| {clients} | {label} | {cells[0]} | {cells[1]} |")
     return out
 
@@ -85,10 +51,10 @@ def scale_tables(rows: list[dict[str, Any]]) -> list[str]:
             out.append(f"- {server}: {(r1 - r0) / (n1 - n0):.1f} KiB per BMC (N {n0} -> {n1})")
     out += ["", "| BMCs | metric | vrack / ipmi_sim | vrack / pyghmi |", "|---:|---|---:|---:|"]
     for count in sorted({row["bmcs"] for row in rows}):
-        vrack = _find(rows, server="vrack", bmcs=count)
-        peers = {peer: _find(rows, server=peer, bmcs=count) for peer in PEERS}
+        vrack = find(rows, server="vrack", bmcs=count)
+        peers = {peer: find(rows, server=peer, bmcs=count) for peer in PEERS}
         for key, label in (("all_answer_s", "time until all answer"), ("rss_kib", "RSS"), ("pss_kib", "PSS")):
-            cells = [_ratio((vrack or {}).get(key), (peers[p] or {}).get(key)) for p in PEERS]
+            cells = [ratio((vrack or {}).get(key), (peers[p] or {}).get(key)) for p in PEERS]
             out.append(f"| {count} | {label} | {cells[0]} | {cells[1]} |")
     return out
 
@@ -98,8 +64,8 @@ def goals(load_rows: list[dict[str, Any]], scale_rows: list[dict[str, Any]]) -> 
     out: list[str] = []
     for clients in sorted({row["clients"] for row in load_rows if "clients" in row}):
         vrack, sim = (
-            _find(load_rows, server="vrack", clients=clients),
-            _find(load_rows, server="ipmi_sim", clients=clients),
+            find(load_rows, server="vrack", clients=clients),
+            find(load_rows, server="ipmi_sim", clients=clients),
         )
         if vrack and sim and vrack["server_cpu_per_request_us"] and sim["server_cpu_per_request_us"]:
             cpu = vrack["server_cpu_per_request_us"] / sim["server_cpu_per_request_us"]
@@ -109,7 +75,7 @@ def goals(load_rows: list[dict[str, Any]], scale_rows: list[dict[str, Any]]) -> 
                 f"- K={clients}: vrack within {GOAL_CPU_RATIO:.0f}x of ipmi_sim per request: {verdict} "
                 f"(server CPU per request {cpu:.2f}x, throughput {rps:.2f}x lower)"
             )
-    big = _find(scale_rows, server="vrack", bmcs=1000)
+    big = find(scale_rows, server="vrack", bmcs=1000)
     if big:
         rss = big["rss_kib"] / 1024
         out.append(

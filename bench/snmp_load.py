@@ -24,14 +24,12 @@ import argparse
 import asyncio
 import functools
 import json
-import multiprocessing
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
-from bench.ipmi_load import percentile
-from bench.procinfo import cpu_seconds, machine_cpu_seconds
+from bench.loadloop import ClientStats, PartResult, Window, run_parts, sleep_until, summarize, window_times
 from bench.snmp_wire import REQUEST_ID_MIN, MalformedResponse, Oid, RequestTemplate, parse_oid, response_summary
 
 DEFAULT_OIDS = ("1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.2.2.1.8.1", "1.3.6.1.2.1.2.2.1.10.1")
@@ -52,15 +50,6 @@ class LoadConfig:
     server_pid: int | None = None
     processes: int = 1
     warmup: float = 1.0
-
-
-@dataclass
-class ClientStats:
-    latencies_ns: list[int] = field(default_factory=list)
-    errors: int = 0
-    timeouts: int = 0
-    strays: int = 0
-    malformed: int = 0
 
 
 class GetClient(asyncio.DatagramProtocol):
@@ -124,21 +113,6 @@ class GetClient(asyncio.DatagramProtocol):
         """ICMP errors are ignored: the request times out."""
 
 
-@dataclass
-class PartResult:
-    """What one client process measured (raw latencies, for exact merged percentiles)."""
-
-    latencies_ns: list[int]
-    errors: int
-    timeouts: int
-    strays: int
-    malformed: int
-    window_s: float
-    client_cpu_s: float
-    server_cpu_s: float | None
-    machine_busy_s: float
-
-
 async def run_part(config: LoadConfig, clients: int, first_client: int = 0, barrier: Any = None) -> PartResult:
     """One process's share: clients ``first_client..+clients``, wait at ``barrier``, load for warm-up + duration."""
     oids: list[Oid] = [parse_oid(text) for text in config.oids]
@@ -151,12 +125,10 @@ async def run_part(config: LoadConfig, clients: int, first_client: int = 0, barr
         protocols.append(protocol)
     if barrier is not None:
         barrier.wait(timeout=60)  # every process has its sockets: start together
-    warmup_ns = time.perf_counter_ns() + 20_000_000
-    start_ns = warmup_ns + int(config.warmup * 1e9)
-    end_ns = start_ns + int(config.duration * 1e9)
+    warmup_ns, start_ns, end_ns = window_times(config.warmup, config.duration)
     for protocol in protocols:
         protocol.start_ns, protocol.end_ns = start_ns, end_ns
-    await asyncio.sleep(max(0.0, (warmup_ns - time.perf_counter_ns()) / 1e9))
+    await sleep_until(warmup_ns)
     for protocol in protocols:
         protocol.send_next(time.perf_counter_ns())
     timeout_ns = int(config.timeout * 1e9)
@@ -169,95 +141,23 @@ async def run_part(config: LoadConfig, clients: int, first_client: int = 0, barr
             await asyncio.sleep(0.01)
 
     sweeper = asyncio.ensure_future(sweep())
-    await asyncio.sleep(max(0.0, (start_ns - time.perf_counter_ns()) / 1e9))
-    cpu_before = time.process_time()
-    server_before = cpu_seconds(config.server_pid) if config.server_pid else None
-    machine_before, _ = machine_cpu_seconds()
+    await sleep_until(start_ns)
+    window = Window(config.server_pid, start_ns)
     await asyncio.gather(*(p.done for p in protocols))
-    finished_ns = time.perf_counter_ns()
-    server_after = cpu_seconds(config.server_pid) if config.server_pid else None
-    machine_after, _ = machine_cpu_seconds()
-    client_cpu = time.process_time() - cpu_before
+    part = window.close([p.stats for p in protocols])
     await sweeper
     for protocol in protocols:
         if protocol.transport is not None:
             protocol.transport.close()
-    stats = [p.stats for p in protocols]
-    return PartResult(
-        latencies_ns=[v for s in stats for v in s.latencies_ns],
-        errors=sum(s.errors for s in stats),
-        timeouts=sum(s.timeouts for s in stats),
-        strays=sum(s.strays for s in stats),
-        malformed=sum(s.malformed for s in stats),
-        window_s=max(1e-9, (finished_ns - start_ns) / 1e9),
-        client_cpu_s=client_cpu,
-        server_cpu_s=None if server_before is None or server_after is None else server_after - server_before,
-        machine_busy_s=machine_after - machine_before,
-    )
-
-
-def _worker(config: LoadConfig, clients: int, first_client: int, index: int, barrier: Any, results: Any) -> None:
-    results.put((index, asyncio.run(run_part(config, clients, first_client, barrier))))
-
-
-def run_parts(config: LoadConfig) -> list[PartResult]:
-    """Run the clients in ``config.processes`` forked processes whose windows start together."""
-    shares = [
-        config.clients // config.processes + (i < config.clients % config.processes) for i in range(config.processes)
-    ]
-    if config.processes == 1:
-        return [asyncio.run(run_part(config, shares[0]))]
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(config.processes), context.Queue()
-    workers = [
-        context.Process(target=_worker, args=(config, share, sum(shares[:i]), i, barrier, results), daemon=True)
-        for i, share in enumerate(shares)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        collected = dict(results.get(timeout=config.warmup + config.duration + config.timeout + 60) for _ in workers)
-    finally:
-        for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-    return [collected[i] for i in range(config.processes)]
+    return part
 
 
 def run_load(config: LoadConfig) -> dict[str, Any]:
     """Run the whole load and aggregate the parts into one result row (latencies in microseconds)."""
-    parts = run_parts(config)
-    window = max(part.window_s for part in parts)
-    latencies = sorted(v for part in parts for v in part.latencies_ns)
-    server_cpu = parts[0].server_cpu_s  # measured by the first process over the common window
-    client_cpu = sum(part.client_cpu_s for part in parts)
-    other_cpu = parts[0].machine_busy_s - client_cpu - (server_cpu or 0.0)
-    ok = len(latencies)
-    return {
-        "host": config.host,
-        "clients": config.clients,
-        "processes": config.processes,
-        "oids": list(config.oids),
-        "duration_s": round(window, 3),
-        "requests_ok": ok,
-        "errors": sum(part.errors for part in parts),
-        "timeouts": sum(part.timeouts for part in parts),
-        "strays": sum(part.strays for part in parts),
-        "malformed": sum(part.malformed for part in parts),
-        "rps": round(ok / window, 1),
-        "p50_us": round(percentile(latencies, 0.50) / 1e3, 1),
-        "p90_us": round(percentile(latencies, 0.90) / 1e3, 1),
-        "p99_us": round(percentile(latencies, 0.99) / 1e3, 1),
-        "max_us": round((latencies[-1] if latencies else 0) / 1e3, 1),
-        "mean_us": round(sum(latencies) / ok / 1e3, 1) if ok else 0.0,
-        "client_cpu_util": round(client_cpu / window, 3),
-        "server_cpu_s": None if server_cpu is None else round(server_cpu, 3),
-        "server_cpu_util": None if server_cpu is None else round(server_cpu / window, 3),
-        "server_cpu_per_request_us": round(server_cpu / ok * 1e6, 1) if server_cpu is not None and ok else None,
-        "other_cpu_util": round(max(0.0, other_cpu) / window, 3),
-    }
+    budget = config.warmup + config.duration + config.timeout + 60
+    parts = run_parts(functools.partial(run_part, config), config.clients, config.processes, budget)
+    head = {"host": config.host, "clients": config.clients, "processes": config.processes, "oids": list(config.oids)}
+    return head | summarize(parts)
 
 
 def parse_args(argv: list[str] | None = None) -> LoadConfig:

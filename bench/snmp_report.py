@@ -4,30 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.tables import LOAD_METRICS, find, mib, ratio
+
 PEERS = ("snmpsim", "snmpd-override", "snmpd-native")
 GOAL_SNMPD_RATIO = 3.0
 GOAL_MEMORY_MB = 100.0  # decimal megabytes, as the issue says "100 MB"
-
-
-def _ratio(value: Any, reference: Any) -> str:
-    if not isinstance(value, int | float) or not isinstance(reference, int | float) or reference == 0:
-        return "n/a"
-    return f"{value / reference:.2f}x"
-
-
-def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
-    for row in rows:
-        if all(row.get(k) == v for k, v in match.items()) and "error" not in row:
-            return row
-    return None
-
-
-def _ms(us: Any) -> str:
-    return f"{us / 1000:.2f}" if isinstance(us, int | float) else "n/a"
-
-
-def _mib(kib: Any) -> str:
-    return f"{kib / 1024:.1f}" if isinstance(kib, int | float) else "n/a"
 
 
 def walk_table(rows: list[dict[str, Any]]) -> list[str]:
@@ -44,22 +25,7 @@ def walk_table(rows: list[dict[str, Any]]) -> list[str]:
         out.append(
             f"| {row['server']} | {row['tree']} | {row['objects']} | {same} | {row['walk_median_s']:.3f} "
             f"| {row['walk_min_s']:.3f} | {row['ms_per_1000_objects']} | {row['server_cpu_ms_per_1000_objects']} "
-            f"| {row['ready_s']} | {_mib(row['rss_kib'])} |"
-        )
-    return out
-
-
-def load_table(rows: list[dict[str, Any]]) -> list[str]:
-    out = [
-        "| server | K clients | req/s | p50 ms | p99 ms | server CPU us/req | server CPU | client CPU | other CPU "
-        "| timeouts | errors | RSS MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        out.append(
-            f"| {row['server']} | {row['clients']} | {row['rps']:.0f} | {_ms(row['p50_us'])} | {_ms(row['p99_us'])} "
-            f"| {row['server_cpu_per_request_us']} | {row['server_cpu_util']:.2f} | {row['client_cpu_util']:.2f} "
-            f"| {row['other_cpu_util']:.2f} | {row['timeouts']} | {row['errors']} | {_mib(row['rss_kib'])} |"
+            f"| {row['ready_s']} | {mib(row['rss_kib'])} |"
         )
     return out
 
@@ -67,7 +33,7 @@ def load_table(rows: list[dict[str, Any]]) -> list[str]:
 def ratio_table(walk_rows: list[dict[str, Any]], load_rows: list[dict[str, Any]]) -> list[str]:
     """vrack divided by each peer: below 1.0 is better for times and CPU, above 1.0 for req/s."""
     out = ["| metric | vrack / snmpsim | vrack / snmpd-override | vrack / snmpd-native |", "|---|---:|---:|---:|"]
-    vrack = _find(walk_rows, server="vrack") or {}
+    vrack = find(walk_rows, server="vrack") or {}
     for key, label in (
         ("walk_median_s", "full walk wall time (same tree only)"),
         ("ms_per_1000_objects", "walk time per 1000 objects"),
@@ -75,19 +41,14 @@ def ratio_table(walk_rows: list[dict[str, Any]], load_rows: list[dict[str, Any]]
     ):
         cells = []
         for peer in PEERS:
-            row = _find(walk_rows, server=peer) or {}
+            row = find(walk_rows, server=peer) or {}
             same_tree = peer != "snmpd-native"
-            cells.append(_ratio(vrack.get(key), row.get(key)) if same_tree or key != "walk_median_s" else "-")
+            cells.append(ratio(vrack.get(key), row.get(key)) if same_tree or key != "walk_median_s" else "-")
         out.append(f"| {label} | {' | '.join(cells)} |")
     for clients in sorted({row["clients"] for row in load_rows}):
-        mine = _find(load_rows, server="vrack", clients=clients) or {}
-        for key, label in (
-            ("rps", "req/s (higher is better)"),
-            ("p50_us", "p50 latency"),
-            ("p99_us", "p99 latency"),
-            ("server_cpu_per_request_us", "server CPU per request"),
-        ):
-            cells = [_ratio(mine.get(key), (_find(load_rows, server=p, clients=clients) or {}).get(key)) for p in PEERS]
+        mine = find(load_rows, server="vrack", clients=clients) or {}
+        for key, label in LOAD_METRICS:
+            cells = [ratio(mine.get(key), (find(load_rows, server=p, clients=clients) or {}).get(key)) for p in PEERS]
             out.append(f"| K={clients} {label} | {' | '.join(cells)} |")
     return out
 
@@ -104,9 +65,9 @@ def memory_table(rows: list[dict[str, Any]]) -> list[str]:
             continue
         out.append(
             f"| {row['rack']} | {row['switches']} | {row['pdus']} | {row.get('snmp_agents', '')} "
-            f"| {row.get('bound_s', '')} | {row.get('all_answer_s', '')} | {_mib(row['rss_kib'])} "
-            f"| {_mib(row['pss_kib'])} | {row.get('walked_objects', '')} | {row.get('walk_all_s', '')} "
-            f"| {_mib(row.get('rss_after_walk_kib'))} |"
+            f"| {row.get('bound_s', '')} | {row.get('all_answer_s', '')} | {mib(row['rss_kib'])} "
+            f"| {mib(row['pss_kib'])} | {row.get('walked_objects', '')} | {row.get('walk_all_s', '')} "
+            f"| {mib(row.get('rss_after_walk_kib'))} |"
         )
     return out
 
@@ -120,9 +81,9 @@ def goals(
 ) -> list[str]:
     """The issue's goals, each with the measured value and met / MISSED."""
     out: list[str] = []
-    vrack = _find(walk_rows, server="vrack")
-    sim = _find(walk_rows, server="snmpsim")
-    snmpd = _find(walk_rows, server="snmpd-override")
+    vrack = find(walk_rows, server="vrack")
+    sim = find(walk_rows, server="snmpsim")
+    snmpd = find(walk_rows, server="snmpd-override")
     if vrack and sim:
         ratio = vrack["ms_per_1000_objects"] / sim["ms_per_1000_objects"]
         out.append(f"- full walk faster than snmpsim: {_verdict(ratio < 1)} (vrack/snmpsim time {ratio:.2f}x)")
@@ -133,9 +94,9 @@ def goals(
             f"(vrack/snmpd time {ratio:.2f}x)"
         )
     for clients in sorted({row["clients"] for row in load_rows}):
-        mine = _find(load_rows, server="vrack", clients=clients)
-        peer_sim = _find(load_rows, server="snmpsim", clients=clients)
-        peer_snmpd = _find(load_rows, server="snmpd-override", clients=clients)
+        mine = find(load_rows, server="vrack", clients=clients)
+        peer_sim = find(load_rows, server="snmpsim", clients=clients)
+        peer_snmpd = find(load_rows, server="snmpd-override", clients=clients)
         if mine and peer_sim and peer_sim["rps"]:
             ratio = mine["rps"] / peer_sim["rps"]
             out.append(
@@ -149,7 +110,7 @@ def goals(
                 f"by req/s ({slower:.2f}x fewer), {_verdict(cpu <= GOAL_SNMPD_RATIO)} by server CPU per request "
                 f"({cpu:.2f}x)"
             )
-    delta = _find(memory_rows, rack="delta")
+    delta = find(memory_rows, rack="delta")
     if delta:
         added = delta["rss_kib"] * 1024 / 1e6
         text = f"- {delta['switches']} switches + {delta['pdus']} PDUs add under {GOAL_MEMORY_MB:.0f} MB: "

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import snmp_memory, snmp_report
+from bench import snmp_memory, snmp_report, tables
 from bench.peers import PeerError, Processes
 from bench.procinfo import load_average
 from bench.snmp_bench import BenchPlan, measure_agent
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
     lines = ["", f"## Results (took {elapsed:.0f} s)", "", *[f"- {key}: {value}" for key, value in env.items()]]
     lines += ["", "### Full snmpbulkwalk from OID 1 (-v2c -Cr10)", "", *snmp_report.walk_table(walk_rows)]
-    lines += ["", "### GET requests under K concurrent clients", "", *snmp_report.load_table(load_rows)]
+    lines += ["", "### GET requests under K concurrent clients", "", *tables.load_table(load_rows)]
     lines += ["", "### Ratios (vrack / peer)", "", *snmp_report.ratio_table(walk_rows, load_rows)]
     if memory_rows:
         lines += ["", "### Memory and start-up", "", *snmp_report.memory_table(memory_rows)]

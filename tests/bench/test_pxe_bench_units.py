@@ -1,10 +1,8 @@
 """The PXE benchmark's logic without a network: the boot-event tracker, the report and goals, the host-limits
-context manager (on a fake /proc/sys), the what-if's IPv4/UDP framing and the boot files."""
+context manager (on a fake /proc/sys) and the boot files (node DHCP framing: tests/node_sim/test_packet.py)."""
 
 from __future__ import annotations
 
-import ipaddress
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,6 @@ import pytest
 from bench import pxe_report
 from bench.pxe_net import BOOTFILE_SIZE, SCRIPT_MARKER, bootfile_bytes, host_tuning, host_tuning_values, ipxe_script
 from bench.pxe_track import Tracker
-from bench.pxe_whatif import packet_filter, parse_udp_ipv4, udp_ipv4_packet
 from node_sim.bootlog import BootEvent
 
 UNSUPPORTED = "unsupported network bootstrap program 'pxelinux.0'"
@@ -118,7 +115,7 @@ def test_goals_judge_vrack_as_it_is_and_mark_what_ifs() -> None:
     rows = [
         sim_row(),
         sim_row(all_done_s=None, not_done=67, done=933, done_max_s=81.0),
-        sim_row(variant="packet", host_tuning={"net.core.netdev_max_backlog": [1000, 10000]}, all_done_s=11.0),
+        sim_row(variant="udp", host_tuning={"net.core.netdev_max_backlog": [1000, 10000]}, all_done_s=11.0),
         sim_row(kib_per_node_peak=195.4),  # 200.1 kB: over the 200 kB goal
         {"kind": "sim", "variant": "netns", "nodes": 1000, "error": "exit 1: boom"},
         sim_row(nodes=100),  # not judged
@@ -127,7 +124,7 @@ def test_goals_judge_vrack_as_it_is_and_mark_what_ifs() -> None:
     assert lines[0].startswith("- vrack sim: 1,000 nodes") and ": met (all done after 40.0 s" in lines[0]
     assert ": met (process 36.9 kB per node" in lines[1] and "the kernel adds 100.4 kB" in lines[1]
     assert ": MISSED (67 nodes never got the file" in lines[2]
-    assert "what-if: packet DHCP + host limits (what-if, not vrack as it is)" in lines[4] and ": met" in lines[4]
+    assert "what-if: udp DHCP + host limits (what-if, not vrack as it is)" in lines[4] and ": met" in lines[4]
     assert ": MISSED (process 200.1 kB" in lines[7]
     assert lines[8] == "- vrack sim: run FAILED (exit 1: boom)"
     assert len(lines) == 9
@@ -172,22 +169,6 @@ def test_host_tuning_raises_only_and_puts_back_what_it_changed(tmp_path: Path) -
         assert (tmp_path / backlog).read_text() == "10000"
         raise RuntimeError("the benchmark failed")
     assert (tmp_path / backlog).read_text() == "1000"
-
-
-def test_raw_udp_frames_round_trip_with_a_valid_header_checksum() -> None:
-    payload = b"\x01\x01\x06\x00" + b"B" * 296
-    packet = udp_ipv4_packet(payload, ("0.0.0.0", 68), ("255.255.255.255", 67))
-    assert len(packet) == 20 + 8 + len(payload) and packet[0] == 0x45 and packet[9] == 17
-    words = struct.unpack("!10H", packet[:20])
-    assert (sum(words) + (sum(words) >> 16)) & 0xFFFF == 0xFFFF  # one's complement sum of a valid header
-    assert ipaddress.IPv4Address(packet[16:20]) == ipaddress.IPv4Address("255.255.255.255")
-    assert parse_udp_ipv4(packet) == (payload, ("0.0.0.0", 68))
-    assert parse_udp_ipv4(packet[:27]) is None and parse_udp_ipv4(b"\x60" + packet[1:]) is None
-    short = packet[:2] + struct.pack("!H", 30) + packet[4:]  # IP total length shorter than the UDP datagram
-    assert parse_udp_ipv4(short) is None
-    assert len(packet_filter("52:54:00:eb:00:01")) == 13 * 8
-    with pytest.raises(ValueError):
-        packet_filter("52:54:00")
 
 
 def test_boot_files_have_the_realistic_size_and_the_script_ends_with_the_marker() -> None:

@@ -9,7 +9,7 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bench.ipmi_load import percentile
+from bench.loadloop import percentile
 from bench.rmcpplus_client import (
     ProtocolError,
     Session,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from vrack.testing.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 Oid = tuple[int, ...]
@@ -16,15 +17,8 @@ END_OF_VIEW = "No more variables left in this MIB View"
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
+    """Poll ``condition`` until it returns a truthy value; fail after ``timeout`` seconds."""
+    return wait_until(condition, timeout, what, interval=interval)
 
 
 class SwitchProcess:

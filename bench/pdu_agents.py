@@ -1,4 +1,4 @@
-"""Measure memory and start-up cost of many agents: ``python -m snmp_agent.bench 1 20 120``.
+"""Measure memory and start-up cost of many agents: ``python -m bench.pdu_agents 1 20 120``.
 
 Each count runs in a fresh interpreter: it starts that many PDU agents
 (ServerTech Sentry3, ``--outlets`` outlets each, default 24) on ``127.30.2.<i>`` (port 161 as root,
@@ -80,7 +80,7 @@ def child(count: int, base: str, outlets: int) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m snmp_agent.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.pdu_agents", description=__doc__.splitlines()[0])
     parser.add_argument("counts", type=int, nargs="*", default=[1, 20, 120])
     parser.add_argument("--base", default="127.30.2", help="first three octets of the agent addresses")
     parser.add_argument("--outlets", type=int, default=24, help="outlets per PDU (default 24)")
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             [
                 sys.executable,
                 "-m",
-                "snmp_agent.bench",
+                "bench.pdu_agents",
                 "--child",
                 str(count),
                 "--base",
