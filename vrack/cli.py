@@ -95,8 +95,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         level = level_from(args.log_level)
     except ValueError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
+    if not args.progress_interval >= 0:
+        raise CliError(f"--progress-interval must be 0 or more seconds, got {args.progress_interval}", EXIT_USAGE)
     try:
-        return runner.run(plan, rdir, args.spec, log_level=level, **settings)
+        return runner.run(plan, rdir, args.spec, log_level=level, progress_interval=args.progress_interval, **settings)
     except KeyboardInterrupt:
         return EXIT_OK
 
@@ -111,6 +113,7 @@ def _up_detached(args: argparse.Namespace, rdir: RackDir) -> int:
         command += ["--journal-keep-runs", str(args.journal_keep_runs)]
     if args.log_level is not None:
         command += ["--log-level", args.log_level]
+    command += ["--progress-interval", str(args.progress_interval)]
     with rdir.log_file.open("ab") as log:
         child = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
@@ -381,6 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="the rack spec (YAML), e.g. rack_specs/small.yaml")
     p.add_argument("-d", "--detach", action="store_true", help="run in the background")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a detached rack")
+    p.add_argument(
+        "--progress-interval",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="while a big rack starts, print devices built/bound and the time left to stderr every S s (default 1)",
+    )
     p.add_argument(
         "--log-level",
         choices=["debug", "info", "warning", "error"],

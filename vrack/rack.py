@@ -15,7 +15,7 @@ plain values, raise :mod:`vrack.errors`, and journal their cause.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +57,10 @@ class RackStartError(Exception):
         super().__init__(text)
 
 
+def _no_progress(phase: str, done: int) -> None:
+    """Start-up progress nobody asked for."""
+
+
 class Rack(MultiService):
     """All devices of one rack, started in spec order and stopped in reverse."""
 
@@ -68,8 +72,10 @@ class Rack(MultiService):
         clock: RackClock,
         network: Any | None = None,
         state_path: Path | None = None,
+        progress: Callable[[str, int], None] | None = None,
     ) -> None:
         super().__init__()
+        self._progress = progress or _no_progress
         self.plan = plan
         self.network = network  # a vrack.netns.RackNetwork in netns mode: devices bind inside it
         self.reactor = reactor
@@ -81,7 +87,8 @@ class Rack(MultiService):
         self.pdus: dict[str, PowerDistributionUnit] = {}
         self.switches: dict[str, NetworkSwitch] = {}
         context = RackContext(reactor, journal, clock, network, state_path)
-        for device in build_devices(plan, context):
+        for built, device in enumerate(build_devices(plan, context), start=1):
+            self._progress("built", built)
             self.devices[device.device_name] = device
             device.setServiceParent(self)
             if isinstance(device, ComputeNode):
@@ -114,6 +121,7 @@ class Rack(MultiService):
                 failures.append(f"{device.name}: {exc}")
             else:
                 started.append(device)
+            self._progress("bound", len(started) + len(failures))
         if failures:
             for device in reversed(started):
                 device.stopService()

@@ -47,11 +47,13 @@ def run(
     spec_path: str,
     out: Any = sys.stdout,
     log_level: int | None = None,
+    progress_interval: float = 1.0,
     **settings: Any,
 ) -> int:
     """Run the rack until stopped; return the process exit code.  ``settings`` go to
     :class:`vrack.runtime.RackRuntime` (journal ``segment_size``, ``keep_runs``).  Prints a summary when the
-    rack is up and one line when it stops (with the reason and where its journal is)."""
+    rack is up and one line when it stops (with the reason and where its journal is); while a big rack
+    starts, its progress goes to stderr every ``progress_interval`` s (:mod:`vrack.progress`)."""
     from vrack import logsetup
 
     logsetup.configure(log_level if log_level is not None else logsetup.level_from(None))
@@ -68,7 +70,13 @@ def run(
         if reactor.running:
             reactor.stop()
 
-    runtime = RackRuntime(plan, rack_dir, reactor, spec_path=spec_path, on_shutdown_request=shutdown, **settings)
+    from vrack.progress import StartupProgress
+
+    total = len(plan.nodes) + len(plan.pdus) + len(plan.switches)
+    progress = StartupProgress(plan.spec.rack, total, sys.stderr, interval=progress_interval)
+    runtime = RackRuntime(
+        plan, rack_dir, reactor, spec_path=spec_path, on_shutdown_request=shutdown, progress=progress, **settings
+    )
 
     def start() -> None:
         try:

@@ -44,6 +44,7 @@ class RackRuntime:
         segment_size: int | None = None,
         keep_runs: int | None = None,
         extra_control: dict[str, Any] | None = None,
+        progress: Callable[[str, int], None] | None = None,
     ) -> None:
         self.plan = plan
         self.rack_dir = rack_dir
@@ -53,6 +54,7 @@ class RackRuntime:
         self.segment_size = segment_size if segment_size is not None else plan.spec.journal.segment_size
         self.keep_runs = keep_runs if keep_runs is not None else plan.spec.journal.keep_runs
         self._extra_control = dict(extra_control or {})
+        self._progress = progress  # called per device and start-up pass (vrack.progress.StartupProgress)
         self.rack: Any = None
         self.journal: Any = None
         self.network: Any = None
@@ -97,7 +99,9 @@ class RackRuntime:
                 self._libvirtd = start_libvirtd(self.plan, self.network)
             except Exception as exc:
                 raise RackStartFailure(f"cannot start libvirtd for the VM nodes: {exc}") from exc
-            self.rack = Rack(self.plan, self.reactor, self.journal, clock, self.network, self.rack_dir.path)
+            self.rack = Rack(
+                self.plan, self.reactor, self.journal, clock, self.network, self.rack_dir.path, self._progress
+            )
             try:
                 self.rack.startService()
             except RackStartError as exc:
