@@ -97,8 +97,12 @@ def failures(report: Path) -> list[str]:
     return rows
 
 
-def start_sushy_tools(procs: Processes, bindir: Path, address: str, port: int, workdir: Path) -> str:
-    """sushy-emulator --fake on https://address:port (user admin/admin); returns its CA file."""
+def start_sushy_tools(
+    procs: Processes, bindir: Path, address: str, port: int, workdir: Path, *, auth: bool = True
+) -> str:
+    """sushy-emulator --fake on https://address:port (Basic auth admin/admin unless ``auth`` is False);
+    returns its CA file."""
+    workdir.mkdir(parents=True, exist_ok=True)
     ca = CertificateAuthority("bench-sushy-tools", "sushy-tools")
     cred = ca.issue(address, "sushy-tools")
     (workdir / "ca.pem").write_bytes(ca.pem)
@@ -115,7 +119,8 @@ def start_sushy_tools(procs: Processes, bindir: Path, address: str, port: int, w
         check=True,
     ).stdout
     (workdir / "htpasswd").write_text(f"admin:{hashed}\n")
-    (workdir / "emulator.conf").write_text(f"SUSHY_EMULATOR_AUTH_FILE = {str(workdir / 'htpasswd')!r}\n")
+    conf = f"SUSHY_EMULATOR_AUTH_FILE = {str(workdir / 'htpasswd')!r}\n" if auth else ""
+    (workdir / "emulator.conf").write_text(conf)
     procs.spawn(
         [
             str(bindir / "sushy-emulator"),

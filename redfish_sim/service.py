@@ -94,7 +94,7 @@ class RedfishService:
     ) -> None:
         self.device = device
         self.clock = clock
-        self.routes = list(routes)
+        self.routes = routes if isinstance(routes, tuple) else tuple(routes)
         self.sessions = SessionStore(clock, session_limit, session_timeout)
         self.observer = observer
         self.ports: dict[str, int | None] = {}  # protocol -> port the BMC serves it on (NetworkProtocol)

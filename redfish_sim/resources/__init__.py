@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from redfish_sim.errors import RedfishError, not_found, type_error
@@ -76,7 +77,9 @@ def boolean(body: dict[str, Any], key: str) -> bool | None:
     return value
 
 
-def all_routes() -> list[Route]:
+@functools.cache
+def all_routes() -> tuple[Route, ...]:
+    """Every route, built once and shared by all BMCs of the process (routes hold no state)."""
     from redfish_sim.resources import accounts, chassis, managers, root, systems
 
-    return [*root.ROUTES, *systems.ROUTES, *chassis.ROUTES, *managers.ROUTES, *accounts.ROUTES]
+    return (*root.ROUTES, *systems.ROUTES, *chassis.ROUTES, *managers.ROUTES, *accounts.ROUTES)
