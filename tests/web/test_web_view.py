@@ -236,3 +236,48 @@ def test_actions_on_the_page_go_through_the_control_api(rack: RackHandle, browse
     _until_attr(browser, "big01", "bmc", "answering")
     errors = browser.execute_script("return window.vrackView.errors")
     assert errors == []
+
+
+def test_health_sessions_and_journal_filters(rack: RackHandle, browser: Any, shots: Any) -> None:
+    _open(browser, rack)
+    rack.node("node01").set_sensor("Temp_CPU0", 120)
+    wait_for(
+        browser,
+        "return ['critical', 'non-recoverable'].includes(document.querySelector('[data-name=node01]').dataset.health)",
+    )
+    rack.node("node01").set_sensor("Temp_CPU0", None)
+    _until_attr(browser, "node01", "health", "ok")
+
+    _click(browser, '[data-name="node02"]')
+    address, port = _bmc(rack, "node01"), str(rack.node("node01").describe()["bmc"]["bound_port"])
+    argv = ["ipmitool", "-I", "lanplus", "-H", address, "-p", port, "-U", "admin", "-P", SECRET, "shell"]
+    shell = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert shell.stdin is not None
+        shell.stdin.write("chassis status\n")
+        shell.stdin.flush()
+        _click(browser, '[data-name="node01"]')
+        wait_for(browser, "return /Sessions \\(1\\)/.test(document.querySelector('#details').textContent)")
+        assert "administrator" in browser.execute_script("return document.querySelector('#details').textContent")
+        shots("session")
+    finally:
+        shell.communicate("exit\n", timeout=30)
+
+    browser.execute_script(
+        "const f = document.getElementById('filter-device'); f.value = 'node03'; f.dispatchEvent(new Event('input'))"
+    )
+    wait_for(
+        browser,
+        "const items = [...document.querySelectorAll('#entries li')];"
+        " return items.length > 0 && items.every(li => li.dataset.device === 'node03');",
+    )
+    browser.execute_script(
+        "const p = document.getElementById('filter-protocol'); p.value = 'ipmi'; p.dispatchEvent(new Event('change'))"
+    )
+    wait_for(
+        browser,
+        "const items = [...document.querySelectorAll('#entries li')];"
+        " return items.length > 0"
+        " && items.every(li => li.dataset.device === 'node03' && li.dataset.protocol === 'ipmi');",
+    )
+    shots("filtered")
