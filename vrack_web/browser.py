@@ -53,7 +53,7 @@ def open_browser(width: int = 1600, height: int = 1000) -> Any:
 def wait_for(driver: Any, script: str, timeout: float = 10.0, *args: Any) -> Any:
     """Run ``script`` (a JavaScript function body returning a value) until it returns something truthy.
 
-    Raises :class:`TimeoutError` with the last value and the browser's console messages.
+    Raises :class:`TimeoutError` with the last value and the browser's last console messages.
     """
     deadline = time.monotonic() + timeout
     value: Any = None
@@ -62,7 +62,7 @@ def wait_for(driver: Any, script: str, timeout: float = 10.0, *args: Any) -> Any
         if value:
             return value
         if time.monotonic() > deadline:
-            console = [entry.get("message") for entry in driver.get_log("browser")]
+            console = [str(entry.get("message"))[:300] for entry in driver.get_log("browser")][-10:]
             raise TimeoutError(
                 f"page never satisfied {script!r} within {timeout} s (last {value!r}); console: {console}"
             )

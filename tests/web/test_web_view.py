@@ -2,12 +2,14 @@
 
 Real clients change the rack behind the page's back (ipmitool power and identify, snmpset on a PDU
 outlet) and the page must show it without a reload; the page's own buttons act through the control
-API.  Screenshots go to the test's tmp dir and, when ``VRACK_TEST_ARTIFACTS`` names a directory, there.
+API.  Screenshots go to the test's tmp dir and to ``VRACK_TEST_ARTIFACTS``/web (default: ``test-artifacts/web``
+in the checkout, gitignored), where a CI run keeps them.
 The rack uses 127.68.1.0/24 and its control API 127.68.0.1.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -57,6 +59,7 @@ cables:
   - {{a: big01/nic0, b: sw1/4}}
 """
 SENTRY_ACTION = ".1.3.6.1.4.1.1718.3.2.3.1.11.1.1"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _tool(name: str) -> None:
@@ -83,7 +86,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def shots(tmp_path: Path, browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """``shots(name)`` saves a screenshot to tmp_path (and VRACK_TEST_ARTIFACTS/web if set)."""
+    """``shots(name)`` saves a screenshot to tmp_path, then copies it to the artifacts directory."""
     taken: list[Path] = []
 
     def shoot(name: str) -> Path:
@@ -93,12 +96,10 @@ def shots(tmp_path: Path, browser: Any, request: pytest.FixtureRequest) -> Itera
         return path
 
     yield shoot
-    artifacts = os.environ.get("VRACK_TEST_ARTIFACTS")
-    if artifacts:
-        target = Path(artifacts) / "web"
-        target.mkdir(parents=True, exist_ok=True)
-        for path in taken:
-            shutil.copy(path, target / path.name)
+    target = Path(os.environ.get("VRACK_TEST_ARTIFACTS") or REPO / "test-artifacts") / "web"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in taken:
+        shutil.copy(path, target / path.name)
 
 
 def _bmc(rack: RackHandle, node: str) -> str:
@@ -116,6 +117,11 @@ def _ipmitool(rack: RackHandle, node: str, *command: str) -> None:
 def _open(browser: Any, rack: RackHandle) -> None:
     browser.get(rack.api_url + "/web/?peers=127.0.0.1=ipmitool")
     wait_for(browser, "return window.vrackView && window.vrackView.ready", 20)
+
+
+def _console_problems(browser: Any) -> list[str]:
+    """Console errors and warnings since the last call (CSP violations, script errors, failed requests)."""
+    return [str(e["message"]) for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
 
 
 def _attr(browser: Any, name: str, attribute: str) -> str:
@@ -159,6 +165,7 @@ def test_the_page_is_served_beside_the_api_with_its_url_in_status(rack: RackHand
 
 
 def test_page_shows_the_spec_elevation_and_follows_real_clients(rack: RackHandle, browser: Any, shots: Any) -> None:
+    _console_problems(browser)
     _open(browser, rack)
     names = browser.execute_script("return [...document.querySelectorAll('.device')].map(d => d.dataset.name)")
     assert sorted(names) == ["big01", "node01", "node02", "node03", "pdu1", "sw1"]
@@ -200,6 +207,7 @@ def test_page_shows_the_spec_elevation_and_follows_real_clients(rack: RackHandle
     shots("after-clients")
     page = browser.page_source
     assert SECRET not in page and COMMUNITY not in page
+    assert _console_problems(browser) == []
 
 
 def test_actions_on_the_page_go_through_the_control_api(rack: RackHandle, browser: Any, shots: Any) -> None:
@@ -236,6 +244,7 @@ def test_actions_on_the_page_go_through_the_control_api(rack: RackHandle, browse
     _until_attr(browser, "big01", "bmc", "answering")
     errors = browser.execute_script("return window.vrackView.errors")
     assert errors == []
+    assert _console_problems(browser) == []
 
 
 def test_health_sessions_and_journal_filters(rack: RackHandle, browser: Any, shots: Any) -> None:
@@ -259,6 +268,7 @@ def test_health_sessions_and_journal_filters(rack: RackHandle, browser: Any, sho
         _click(browser, '[data-name="node01"]')
         wait_for(browser, "return /Sessions \\(1\\)/.test(document.querySelector('#details').textContent)")
         assert "administrator" in browser.execute_script("return document.querySelector('#details').textContent")
+        wait_for(browser, "return document.querySelectorAll('#details .sel tbody tr').length > 0")
         shots("session")
     finally:
         shell.communicate("exit\n", timeout=30)
@@ -281,3 +291,25 @@ def test_health_sessions_and_journal_filters(rack: RackHandle, browser: Any, sho
         " && items.every(li => li.dataset.device === 'node03' && li.dataset.protocol === 'ipmi');",
     )
     shots("filtered")
+
+
+def test_a_rack_with_a_token_opens_with_the_token_in_the_fragment_only(browser: Any, shots: Any) -> None:
+    spec = (
+        SPEC.replace("rack: web-e2e", "rack: web-token")
+        .replace("control: {address: 127.68.0.1}", "control: {address: 127.68.0.4, allow_remote: true}")
+        .replace("127.68.1.0/24", "127.68.3.0/24")
+    )
+    with start_rack(spec, mode="process") as rack:
+        token = json.loads((rack.state_dir / "web-token" / "control.json").read_text())["token"]
+        browser.execute_script("sessionStorage.clear()")
+        browser.get(rack.api_url + "/web/")
+        wait_for(browser, "return window.vrackView && window.vrackView.failed")
+        assert "needs its token" in browser.execute_script("return document.getElementById('notice').textContent")
+        browser.get("about:blank")  # a new load: a fragment change alone would not reload the page
+        browser.get(rack.api_url + "/web/#token=" + token)
+        wait_for(browser, "return window.vrackView && window.vrackView.ready", 20)
+        assert token not in browser.current_url
+        _ipmitool(rack, "node01", "chassis", "power", "on")
+        _until_attr(browser, "node01", "power", "on")  # the journal stream carries the token too
+        shots("token")
+        browser.execute_script("sessionStorage.clear()")

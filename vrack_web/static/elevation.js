@@ -44,9 +44,13 @@ export class Elevation {
     const kinds = new Map(devices.map((d) => [d.name, d]));
     for (let cabinet = 1; cabinet <= layout.cabinets; cabinet++) {
       const places = byCabinet.get(cabinet) || [];
-      const rails = el("div", { class: "rails", style: `--units: ${layout.units}` });
+      // styles through the CSSOM only: the page's CSP forbids style attributes
+      const rails = el("div", { class: "rails" });
+      rails.style.setProperty("--units", String(layout.units));
       for (let u = layout.units; u >= 1; u--) {
-        rails.append(el("div", { class: "unit-label", style: `grid-row: ${layout.units - u + 1}`, text: String(u) }));
+        const label = el("div", { class: "unit-label", text: String(u) });
+        label.style.gridRow = String(layout.units - u + 1);
+        rails.append(label);
       }
       const side = el("div", { class: "side" });
       for (const place of places) {
