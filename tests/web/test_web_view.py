@@ -162,6 +162,7 @@ def test_the_page_is_served_beside_the_api_with_its_url_in_status(rack: RackHand
         timeout=60,
     )
     assert f"web view: {rack.api_url}/web/" in status.stdout, status.stdout + status.stderr
+    assert f"web view {rack.api_url}/web/" in rack.output()  # what vrack up printed
 
 
 def test_page_shows_the_spec_elevation_and_follows_real_clients(rack: RackHandle, browser: Any, shots: Any) -> None:
