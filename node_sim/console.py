@@ -1,7 +1,8 @@
 """A simulated node's serial console: what its firmware, boot loader and OS print, and what typing does.
 
 :class:`SerialConsole` is the serial port: output fans out to every subscriber (the BMC's SOL
-payload) and to an optional log file, the last few KiB stay readable (:meth:`recent`), and
+payload) and to an optional log file (created at the first output, so 100,000 silent nodes hold no
+100,000 open files), the last few KiB stay readable (:meth:`recent`), and
 keystrokes go to whatever runs on the host now.  :class:`NodeConsole` writes what the node does,
 driven by its owner: the POST screen of its hardware personality at power on, the PXE ROM's
 lines, iPXE's, the kernel's boot messages and a login prompt once an OS runs (RackHD's microkernel
@@ -36,10 +37,8 @@ class SerialConsole:
     def __init__(self, log_path: Path | None = None) -> None:
         self._sinks: list[Sink] = []
         self._recent = bytearray()
+        self._log_path = log_path  # opened (appending) at the first output: a silent node has no file, no fd
         self._log: BinaryIO | None = None
-        if log_path is not None:
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = log_path.open("ab", buffering=0)
         self.on_input: Callable[[bytes], None] = lambda data: None
 
     def subscribe(self, sink: Sink) -> Callable[[], None]:
@@ -65,12 +64,16 @@ class SerialConsole:
             return
         self._recent += raw
         del self._recent[:-RECENT]
+        if self._log is None and self._log_path is not None:
+            self._log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = self._log_path.open("ab", buffering=0)
         if self._log is not None:
             self._log.write(raw)
         for sink in list(self._sinks):
             sink(raw)
 
     def close(self) -> None:
+        self._log_path = None
         if self._log is not None:
             self._log.close()
             self._log = None

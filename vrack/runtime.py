@@ -79,11 +79,16 @@ class RackRuntime:
         """Build and bind everything; raise :class:`RackStartFailure` (with everything released) on failure."""
         from vrack.api import RackControl, make_site
         from vrack.clock import RackClock
+        from vrack.fdlimit import FdLimitTooLow, ensure_fd_limit, fds_needed
         from vrack.hostnet import build_network, start_libvirtd
         from vrack.journal import Journal
         from vrack.rack import Rack, RackStartError
 
         spec = self.plan.spec
+        try:
+            ensure_fd_limit(fds_needed(self.plan))
+        except FdLimitTooLow as exc:
+            raise RackStartFailure(str(exc)) from exc
         self.rack_dir.path.mkdir(parents=True, exist_ok=True)
         self.run_id = self.rack_dir.runs.create(self.keep_runs)
         clock = RackClock(self.reactor, spec.epoch)

@@ -21,6 +21,7 @@ def console(tmp_path: Path | None = None) -> tuple[NodeConsole, Clock, bytearray
 
 def test_power_on_without_dhcp_shows_post_the_pxe_failure_and_retries_on_a_key(tmp_path: Path) -> None:
     node, clock, out = console(tmp_path / "node01.console.log")
+    assert not (tmp_path / "node01.console.log").exists()  # nothing printed yet: no file, no descriptor
     node.power_on("pxe")
     node.no_network()
     text = out.decode()
