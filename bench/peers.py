@@ -210,18 +210,20 @@ def vrack_spec(rack: str, network: str, count: int, session_limit: int = 16) -> 
     )
 
 
-def start_vrack(
-    procs: Processes, workdir: Path, rack: str, spec_text: str, timeout: float = 120.0
-) -> tuple[subprocess.Popen[bytes], float]:
-    """``python -m vrack up`` a generated spec; return the process and when control.json said running."""
+def spawn_vrack(procs: Processes, workdir: Path, rack: str, spec_text: str) -> subprocess.Popen[bytes]:
+    """``python -m vrack up`` a generated spec in ``workdir`` (log ``RACK.log``); does not wait for it."""
     workdir.mkdir(parents=True, exist_ok=True)
     spec = workdir / f"{rack}.yaml"
     spec.write_text(spec_text, encoding="utf-8")
     state = workdir / "state"
-    control = state / rack / "control.json"
-    control.unlink(missing_ok=True)
+    (state / rack / "control.json").unlink(missing_ok=True)
     argv = [sys.executable, "-m", "vrack", "--state-dir", str(state), "up", str(spec)]
-    proc = procs.spawn(argv, workdir / f"{rack}.log")
+    return procs.spawn(argv, workdir / f"{rack}.log")
+
+
+def wait_vrack_running(proc: subprocess.Popen[bytes], workdir: Path, rack: str, timeout: float) -> float:
+    """Wait until the rack's control.json says running (every socket bound); return that monotonic time."""
+    control = workdir / "state" / rack / "control.json"
 
     def running() -> bool:
         if proc.poll() is not None:
@@ -234,4 +236,12 @@ def start_vrack(
         return bool(info.get("status") == "running" and info.get("pid") == proc.pid)
 
     wait_until(running, timeout, f"vrack rack {rack} to report running")
-    return proc, time.monotonic()
+    return time.monotonic()
+
+
+def start_vrack(
+    procs: Processes, workdir: Path, rack: str, spec_text: str, timeout: float = 120.0
+) -> tuple[subprocess.Popen[bytes], float]:
+    """``python -m vrack up`` a generated spec; return the process and when control.json said running."""
+    proc = spawn_vrack(procs, workdir, rack, spec_text)
+    return proc, wait_vrack_running(proc, workdir, rack, timeout)

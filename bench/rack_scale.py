@@ -1,0 +1,206 @@
+"""Scale: N BMCs (plus their PDUs and switches) up, resident memory, and a full ``ipmipower --stat`` sweep.
+
+For each N: a spec of N generic compute nodes (``boot_time: 0``), one ServerTech PDU per 40 nodes and
+one Arista switch per 48, on the first hosts of ``--network`` (default 127.128.0.0/9, so 100,000 BMCs
+reach beyond one /16).  ``python -m vrack up`` runs it in its own process group; ``up`` is when
+control.json says running (every socket bound), ``all answer`` when the last BMC answered a
+sessionless probe.  Then one FreeIPMI ``ipmipower -D LAN_2_0 --stat`` process per ``--per-client``
+hosts (it uses select(), so at most about 1,000 hosts each), at most ``--parallel`` at once, asks
+every BMC for its power state; every answer is counted by kind, and all but ``off`` (what a small
+rack answers for a node with AC power and the host off) is an error.  Memory (VmRSS, PSS) is read
+when all answer and after the sweep; descriptors from ``/proc/PID/fd``.
+
+``--racks K`` splits the N BMCs into K separate ``vrack up`` processes, one subnet each (a /16 of
+127.128.0.0/9): the split of docs/scaling.md *without* its coordination (K journals and control APIs).
+It shows what K cores give the serving, as an upper bound, and that each process stays under its own
+descriptor limit.
+
+    sudo python -m bench.rack_scale --bmcs 1000 10000 [--racks 1 2] [--no-redfish]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.peers import PeerError, Processes, spawn_vrack, wait_vrack_running
+from bench.probe import wait_answering
+from bench.procinfo import cpu_seconds, load_average, pss_kib, rss_kib
+
+NETWORK = "127.128.0.0/9"
+NODES_PER_PDU = 40
+NODES_PER_SWITCH = 48
+SUCCESS = "off"
+
+
+def scale_spec(rack: str, network: str, count: int, redfish: bool = True) -> str:
+    """N generic nodes (admin/admin, no simulated boot time) with a PDU per 40 and a switch per 48."""
+    pdus, switches = -(-count // NODES_PER_PDU), -(-count // NODES_PER_SWITCH)
+    return (
+        f"rack: {rack}\nseed: {rack}-seed\nnetworks:\n  management: {network}\ndevices:\n"
+        f'  - name: "node{{n:06d}}"\n    kind: compute\n    model: generic\n    count: {count}\n'
+        f"    bmc:\n      boot_time: 0\n      redfish: {{enabled: {str(redfish).lower()}}}\n"
+        "      users:\n        - {name: admin, password: admin}\n"
+        f'  - name: "pdu{{n:05d}}"\n    kind: pdu\n    model: servertech-sentry3\n    count: {pdus}\n'
+        f'  - name: "sw{{n:05d}}"\n    kind: switch\n    model: arista-7050\n    count: {switches}\n'
+    )
+
+
+def rack_networks(network: str, racks: int) -> list[str]:
+    """One network per rack: ``network`` itself for one rack, else its first ``racks`` equal subnets, each
+    at most a /16 (127.128.0.0/9 split in two: 127.128.0.0/16 and 127.129.0.0/16)."""
+    if racks == 1:
+        return [network]
+    whole = ipaddress.IPv4Network(network)
+    prefix = max(16, whole.prefixlen + (racks - 1).bit_length())
+    subnets = whole.subnets(new_prefix=prefix)
+    return [str(next(subnets)) for _ in range(racks)]
+
+
+def bmc_hosts(spec_path: Path) -> list[str]:
+    """The BMC addresses vrack's planner gives the spec (pure: no sockets)."""
+    from vrack.plan import build_plan
+    from vrack.spec import load_spec
+
+    return [str(node.bmc_address) for node in build_plan(load_spec(spec_path)).nodes]
+
+
+def sweep(
+    hosts: list[str], per_client: int, parallel: int, workdir: Path, timeout: float
+) -> tuple[Counter[str], float]:
+    """Every host's power state by ``ipmipower --stat``, ``per_client`` hosts per process; (answers, seconds)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    chunks = [hosts[i : i + per_client] for i in range(0, len(hosts), per_client)]
+    answers: Counter[str] = Counter()
+    started = time.monotonic()
+    running: list[tuple[subprocess.Popen[bytes], Path]] = []
+    pending = list(enumerate(chunks))
+    while pending or running:
+        while pending and len(running) < parallel:
+            index, chunk = pending.pop(0)
+            out = workdir / f"ipmipower{index}.out"
+            argv = ["ipmipower", "-D", "LAN_2_0", "-u", "admin", "-p", "admin", "-h", ",".join(chunk), "--stat"]
+            with out.open("wb") as sink:
+                proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+            running.append((proc, out))
+        proc, out = running.pop(0)
+        proc.wait(timeout=max(1.0, timeout - (time.monotonic() - started)))
+        for line in out.read_text(errors="replace").splitlines():
+            _, _, answer = line.partition(": ")
+            answers[answer if answer else f"unparsed: {line[:60]}"] += 1
+    return answers, time.monotonic() - started
+
+
+def _fds(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """One row: N BMCs served by ``racks`` vrack processes."""
+    procs = Processes()
+    row: dict[str, Any] = {"bmcs": count, "racks": racks, "redfish": args.redfish}
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        shares = [count // racks + (i < count % racks) for i in range(racks)]
+        specs, hosts = [], []
+        for i, (share, network) in enumerate(zip(shares, rack_networks(args.network, racks), strict=True)):
+            name = f"scale{count}r{racks}x{i}"
+            path = workdir / f"{name}.yaml"
+            path.write_text(scale_spec(name, network, share, args.redfish), encoding="utf-8")
+            specs.append((name, path.read_text(encoding="utf-8")))
+            hosts += bmc_hosts(path)
+        row["pdus"] = sum(-(-s // NODES_PER_PDU) for s in shares)
+        row["switches"] = sum(-(-s // NODES_PER_SWITCH) for s in shares)
+        t0 = time.monotonic()
+        started = [spawn_vrack(procs, workdir / name, name, text) for name, text in specs]  # all at once
+        for (name, _), proc in zip(specs, started, strict=True):
+            wait_vrack_running(proc, workdir / name, name, args.timeout)
+        pids = [proc.pid for proc in started]
+        row["up_s"] = round(time.monotonic() - t0, 2)
+        answered = asyncio.run(wait_answering(hosts, timeout=args.timeout))
+        row["not_answering"] = len(hosts) - len(answered)
+        row["all_answer_s"] = round(max(answered.values()) - t0, 2) if answered else None
+        row["rss_mib"] = round(sum(rss_kib(p) or 0 for p in pids) / 1024, 1)
+        row["pss_mib"] = round(sum(pss_kib(p) or 0 for p in pids) / 1024, 1)
+        row["fds"] = sum(_fds(p) for p in pids)
+        cpu0 = sum(cpu_seconds(p) or 0.0 for p in pids)
+        answers, seconds = sweep(hosts, args.per_client, args.parallel, workdir / "sweep", args.timeout)
+        row["sweep_cpu_s"] = round(sum(cpu_seconds(p) or 0.0 for p in pids) - cpu0, 2)
+        row["sweep_s"] = round(seconds, 2)
+        row["sweep_processes"] = -(-len(hosts) // args.per_client)
+        row["answers"] = dict(answers)
+        row["errors"] = sum(answers.values()) - answers.get(SUCCESS, 0) + max(0, len(hosts) - sum(answers.values()))
+        row["rss_after_sweep_mib"] = round(sum(rss_kib(p) or 0 for p in pids) / 1024, 1)
+        row["kib_per_bmc"] = round(row["rss_after_sweep_mib"] * 1024 / count, 1)
+    except (PeerError, subprocess.TimeoutExpired, OSError) as exc:
+        row["error"] = str(exc)[:500]
+    finally:
+        procs.stop_all(grace=60)
+    return row
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    out = [
+        "| BMCs | PDUs + switches | vrack processes | up s | all answer s | RSS MiB | KiB/BMC after sweep | fds "
+        "| sweep s | ipmipower processes | errors | server CPU s in sweep |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if "error" in r:
+            out.append(f"| {r['bmcs']} | | {r['racks']} | FAILED: {r['error'][:120]} | | | | | | | | |")
+            continue
+        out.append(
+            f"| {r['bmcs']} | {r['pdus']} + {r['switches']} | {r['racks']} | {r['up_s']} | {r['all_answer_s']} "
+            f"| {r['rss_mib']} | {r['kib_per_bmc']} | {r['fds']} | {r['sweep_s']} | {r['sweep_processes']} "
+            f"| {r['errors']} | {r['sweep_cpu_s']} |"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--bmcs", type=int, nargs="+", default=[1000, 10000], help="rack sizes N")
+    parser.add_argument("--racks", type=int, nargs="+", default=[1], help="vrack processes sharing the N BMCs")
+    parser.add_argument("--network", default=NETWORK, help="addresses (inside 127.0.0.0/8)")
+    parser.add_argument("--per-client", type=int, default=1000, help="hosts per ipmipower process (<= 1000)")
+    parser.add_argument("--parallel", type=int, default=10, help="ipmipower processes at once")
+    parser.add_argument("--no-redfish", dest="redfish", action="store_false", help="BMCs without Redfish")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds for any one phase")
+    parser.add_argument("--out", type=Path, help="write the rows as JSON here")
+    args = parser.parse_args(argv)
+    if not ipaddress.IPv4Network(args.network).subnet_of(ipaddress.IPv4Network("127.0.0.0/8")):
+        parser.error("--network must be inside 127.0.0.0/8")
+    if not 1 <= args.per_client <= 1000:
+        parser.error("--per-client must be 1..1000 (ipmipower uses select())")
+    print(f"- cpus: {os.cpu_count()}; python {platform.python_version()}; load average {load_average():.2f}")
+    print(f"- RLIMIT_NOFILE of this shell: {resource.getrlimit(resource.RLIMIT_NOFILE)}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="vrack-rack-scale-") as tmp:
+        for count in args.bmcs:
+            for racks in args.racks:
+                row = measure(count, racks, args, Path(tmp) / f"{count}-{racks}")
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    print("\n".join(table(rows)))
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 0 if all("error" not in r and r["errors"] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
