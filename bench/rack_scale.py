@@ -80,27 +80,34 @@ def bmc_hosts(spec_path: Path) -> list[str]:
 def sweep(
     hosts: list[str], per_client: int, parallel: int, workdir: Path, timeout: float
 ) -> tuple[Counter[str], float]:
-    """Every host's power state by ``ipmipower --stat``, ``per_client`` hosts per process; (answers, seconds)."""
+    """Every host's power state by ``ipmipower --stat``, ``per_client`` hosts per process; (answers, seconds).
+
+    The clients run under one ``xargs -P`` in one new session: with the kernel's autogroup scheduling CPU
+    is shared per session, and N clients each in a session of its own (or in the server's) would leave
+    the server 1/(N+1) of the machine.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    chunks = [hosts[i : i + per_client] for i in range(0, len(hosts), per_client)]
-    answers: Counter[str] = Counter()
+    lists = []
+    for index in range(0, len(hosts), per_client):
+        path = workdir / f"hosts{index // per_client}"
+        path.write_text(",".join(hosts[index : index + per_client]), encoding="ascii")
+        lists.append(str(path))
+    command = 'exec ipmipower -D LAN_2_0 -u admin -p admin -h "$(cat "$1")" --stat >"$1.out" 2>&1'
     started = time.monotonic()
-    running: list[tuple[subprocess.Popen[bytes], Path]] = []
-    pending = list(enumerate(chunks))
-    while pending or running:
-        while pending and len(running) < parallel:
-            index, chunk = pending.pop(0)
-            out = workdir / f"ipmipower{index}.out"
-            argv = ["ipmipower", "-D", "LAN_2_0", "-u", "admin", "-p", "admin", "-h", ",".join(chunk), "--stat"]
-            with out.open("wb") as sink:
-                proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-            running.append((proc, out))
-        proc, out = running.pop(0)
-        proc.wait(timeout=max(1.0, timeout - (time.monotonic() - started)))
-        for line in out.read_text(errors="replace").splitlines():
+    subprocess.run(
+        ["xargs", "-P", str(parallel), "-n", "1", "sh", "-c", command, "sh"],
+        input="\n".join(lists).encode(),
+        start_new_session=True,
+        check=False,
+        timeout=timeout,
+    )
+    seconds = time.monotonic() - started
+    answers: Counter[str] = Counter()
+    for path in lists:
+        for line in Path(path + ".out").read_text(errors="replace").splitlines():
             _, _, answer = line.partition(": ")
             answers[answer if answer else f"unparsed: {line[:60]}"] += 1
-    return answers, time.monotonic() - started
+    return answers, seconds
 
 
 def _fds(pid: int) -> int:
@@ -178,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--racks", type=int, nargs="+", default=[1], help="vrack processes sharing the N BMCs")
     parser.add_argument("--network", default=NETWORK, help="addresses (inside 127.0.0.0/8)")
     parser.add_argument("--per-client", type=int, default=1000, help="hosts per ipmipower process (<= 1000)")
-    parser.add_argument("--parallel", type=int, default=10, help="ipmipower processes at once")
+    parser.add_argument("--parallel", type=int, default=2, help="ipmipower processes at once")
     parser.add_argument("--no-redfish", dest="redfish", action="store_false", help="BMCs without Redfish")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for any one phase")
     parser.add_argument("--out", type=Path, help="write the rows as JSON here")
