@@ -187,6 +187,9 @@ def test_page_shows_the_spec_elevation_and_follows_real_clients(rack: RackHandle
         ".some(s => /^ipmitool 127[.0-9]+ → node01: chassis power on$/.test(s.textContent))",
     )
     _until_attr(browser, "node03", "identify", "off")
+    _ipmitool(rack, "node03", "chassis", "identify", "2")
+    _until_attr(browser, "node03", "identify", "temporary")
+    _until_attr(browser, "node03", "identify", "off")  # no journal entry says so: the page looks when it ends
     _ipmitool(rack, "node03", "chassis", "identify", "force")
     _until_attr(browser, "node03", "identify", "on")
 
@@ -205,6 +208,9 @@ def test_page_shows_the_spec_elevation_and_follows_real_clients(rack: RackHandle
         browser.execute_script("return document.querySelector('[data-name=pdu1] [data-outlet=\"2\"]').dataset.on")
         == "off"
     )
+    rack.pdu("pdu1").outlet(2).set("on")
+    _until_attr(browser, "node02", "power", "off")  # AC back, host off
+    _until_attr(browser, "node02", "bmc", "answering")  # after its boot_time, found by the page's timer
     shots("after-clients")
     page = browser.page_source
     assert SECRET not in page and COMMUNITY not in page
