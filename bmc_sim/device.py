@@ -33,6 +33,7 @@ from bmc_sim.errors import (
 from bmc_sim.fru import FruDevice, fru_image
 from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
 from bmc_sim.pef import PefConfiguration
+from bmc_sim.pet import PefAlerts
 from bmc_sim.sdr import SdrRepository, records_for
 from bmc_sim.sel import DEFAULT_EPOCH, Clock, DelayedCall, Sel, SelEvent
 from bmc_sim.sensors import THRESHOLD_READING, SensorSet, build_sensors, threshold_events
@@ -68,6 +69,8 @@ class Bmc:
         self.lan = LanParameters(config)
         self.sol_config = SolConfig(config.channel)
         self.pef = PefConfiguration()
+        self.alerts = PefAlerts(self)  # PET traps for logged events; the transport gives it a socket
+        self.sel.listeners.append(self.alerts.event_logged)
         # What the BMC's power meter reads (watts); the rack's power model replaces this default.
         self.power_meter: Meter = self._default_power
         # The host's serial port behind SOL (``bmc_sim.console.HostConsole``); None: no serial port, and

@@ -6,8 +6,9 @@ manufacturer's pre-configured filters for critical temperature, voltage, fan, po
 and memory events, sending alert policy 1), the alert policy table (8 entries), the System GUID
 parameter and the alert strings (3 strings of up to 64 characters) with their keys.  Get/Set PEF
 Configuration Parameters read and write it; read-only parameters refuse writes (0x82), unknown ones
-answer 0x80, set selectors out of range 0xC9, wrong lengths 0xC7.  Filters only configure here: the
-BMC sends no PET alerts (it has no alert destinations), as a BMC whose destinations are unset.
+answer 0x80, set selectors out of range 0xC9, wrong lengths 0xC7.  :mod:`bmc_sim.pet` runs the filters
+over logged events and sends the PET alerts the policies and the LAN alert destinations ask for; the
+policies start disabled and the destinations unset, so a BMC sends nothing until it is configured.
 """
 
 from __future__ import annotations

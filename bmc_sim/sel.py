@@ -90,6 +90,8 @@ class Sel:
         self._time_offset = 0.0
         self.capacity = capacity
         self._entries: dict[int, bytes] = {}
+        # called with each record the BMC logs itself (``log``), e.g. Platform Event Filtering
+        self.listeners: list[Callable[[bytes], None]] = []
         self._next_id = 1
         self._reservation = 0
         self.last_add = UNSPECIFIED_TIME
@@ -182,7 +184,11 @@ class Sel:
             if self.logging_enabled:
                 self.overflow = True
             return None
-        return self.add_raw(event.encode(0, 0))
+        record_id = self.add_raw(event.encode(0, 0))
+        record = self._entries[record_id]
+        for listener in list(self.listeners):
+            listener(record)
+        return record_id
 
     def delete(self, reservation: int, record_id: int) -> int:
         """Delete one entry (0 = first, 0xFFFF = last); returns the deleted ID."""

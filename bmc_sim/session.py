@@ -178,6 +178,9 @@ class BmcEndpoint:
         self.sender: Callable[[bytes, tuple[str, int]], None] | None = None
         serial = device if hasattr(device, "sol_config") else _NoSerialPort(config.channel)
         self.sol = SolManager(serial, clock, self._send, random_bytes)  # type: ignore[arg-type]
+        alerts = getattr(device, "alerts", None)
+        if alerts is not None:  # PEF alerts leave from the BMC's own socket
+            alerts.send = self._send
         register_reset = getattr(device, "add_reset_listener", None)
         if register_reset is not None:  # a restarting BMC forgets its sessions
             register_reset(self._device_reset)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 TRANSPORT = 0x0C
 PARAMETER_REVISION = 0x11
 COMMUNITY_LENGTH = 18
-MAX_SET_SELECTOR = 0
+MAX_SET_SELECTOR = 4  # LAN alert destinations 1..4 (0 is the volatile one)
 
 SET_IN_PROGRESS = 0
 AUTH_TYPE_SUPPORT = 1
@@ -110,10 +110,10 @@ class LanParameters:
             CIPHER_SUITE_PRIVILEGES: privilege_nibbles(len(suites)),
             BAD_PASSWORD_THRESHOLD: bytes(6),
         }
-        self._selected: dict[tuple[int, int], bytes] = {
-            (DESTINATION_TYPE, 0): bytes([0x00, 0x00, 0x03, 0x00]),  # PET trap, 3 s ack timeout
-            (DESTINATION_ADDRESS, 0): bytes([0x00, 0x00, 0x00]) + bytes(4) + bytes(6),
-        }
+        self._selected: dict[tuple[int, int], bytes] = {}
+        for n in range(MAX_SET_SELECTOR + 1):  # PET trap, 3 s ack timeout; no address until one is set
+            self._selected[(DESTINATION_TYPE, n)] = bytes([n, 0x00, 0x03, 0x00])
+            self._selected[(DESTINATION_ADDRESS, n)] = bytes([n, 0x00, 0x00]) + bytes(4) + bytes(6)
 
     def get(self, param: int, set_selector: int = 0) -> bytes:
         """Parameter data (without the revision byte); 0x80 when unsupported."""
