@@ -95,11 +95,12 @@ def test_set_parameters() -> None:
 
 
 def test_alert_destinations() -> None:
-    """Destination type and address exist for set selector 0 only."""
+    """Destination type and address exist for set selectors 0 (volatile) to 4; parameter 17 says 4."""
     bmc, _ = make_bmc()
     assert len(lan(bmc, 18, 0)) == 4
     assert len(lan(bmc, 19, 0)) == 13
-    assert call(bmc, TRANSPORT, 0x02, bytes([1, 19, 1, 0])).completion_code == 0xCC
+    assert lan(bmc, 17, 0)[0] == 4 and lan(bmc, 19, 4)[0] == 4
+    assert call(bmc, TRANSPORT, 0x02, bytes([1, 19, 5, 0])).completion_code == 0xCC
     ok(bmc, TRANSPORT, 0x01, bytes([1, 19, 0, 0, 0, 10, 0, 0, 9, 1, 2, 3, 4, 5, 6]))
     assert lan(bmc, 19, 0)[3:7] == bytes([10, 0, 0, 9])
 
