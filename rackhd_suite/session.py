@@ -46,6 +46,24 @@ class GraphRun:
         return "\n".join(lines)
 
 
+def graph_targets(workflow: dict[str, Any]) -> set[str]:
+    """The node ids a RackHD workflow (``GET /api/2.0/workflows``) acts on: its ``node`` and its tasks' targets.
+
+    RackHD 2.60.7 starts Graph.SKU.Discovery for a PXE-booted node with no target ("the nested workflow
+    holds the lock against the nodeId": on-taskgraph lib/services/profile-api-service.js,
+    createAndRunGraph(configuration, null)), so ``node`` is empty and only the tasks' ``options.nodeId`` /
+    ``options.graphOptions.target`` name the node.
+    """
+    found = {str(workflow.get("node") or "")}
+    tasks = workflow.get("tasks") or []
+    for task in tasks.values() if isinstance(tasks, dict) else tasks:
+        options = (task or {}).get("options") or {}
+        found.add(str(options.get("nodeId") or ""))
+        found.add(str((options.get("graphOptions") or {}).get("target") or ""))
+    found.discard("")
+    return found
+
+
 def write_community(communities: Sequence[SnmpCommunity]) -> str:
     """The community to give RackHD: a read-write one first (the spec's ``rw``; its PDU OBMs set outlets,
     which a read-only community gets ``noAccess`` for), else the first, else ``public``."""
@@ -161,11 +179,19 @@ class SuiteSession:
 
         def listed() -> GraphRun | None:
             workflows = self.rackhd.get(f"/nodes/{node_id}/workflows")
-            seen[:] = [w.get("name") or w.get("injectableName") for w in workflows]
-            for workflow in workflows:
-                if name in (workflow.get("name"), workflow.get("injectableName")):
-                    instance = workflow.get("instanceId") or (workflow.get("context") or {}).get("graphId")
-                    return GraphRun(node, node_id, name, str(instance))
+            seen[:] = [w.get("injectableName") or w.get("name") for w in workflows]
+            named = [w for w in workflows if name in (w.get("name"), w.get("injectableName"))]
+            if not named:
+                # RackHD starts a PXE-booted node's discovery graph with no target (the nested graph holds the
+                # node's lock): only the graph's tasks name the node.
+                named = [
+                    w
+                    for w in self.rackhd.get("/workflows")
+                    if name in (w.get("name"), w.get("injectableName")) and node_id in graph_targets(w)
+                ]
+            for workflow in named:
+                instance = workflow.get("instanceId") or (workflow.get("context") or {}).get("graphId")
+                return GraphRun(node, node_id, name, str(instance))
             return None
 
         return wait_until(listed, timeout, f"RackHD to start {name} on {node}", seen=lambda: seen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rackhd_suite.client import created_node_id
-from rackhd_suite.session import write_community
+from rackhd_suite.session import graph_targets, write_community
 from rackhd_suite.test_pollers import sdr_sensor_name
 from rackhd_suite.test_workflows import sel_sensor_number
 from vrack.testing import SnmpCommunity
@@ -57,3 +57,25 @@ def test_write_community_prefers_the_specs_rw_community() -> None:
     assert write_community(spec_default) == "private"
     assert write_community([SnmpCommunity("ops", "ro")]) == "ops"
     assert write_community([]) == "public"
+
+
+def test_graph_targets_of_rackhds_untargeted_discovery_graph() -> None:
+    """Graph.SKU.Discovery as a real RackHD 2.60.7 lists it for a PXE-booted node (abridged)."""
+    workflow = {
+        "node": "",
+        "injectableName": "Graph.SKU.Discovery",
+        "instanceId": "00f8",
+        "tasks": [
+            {
+                "label": "discovery-graph",
+                "options": {"graphName": "Graph.rancherDiscovery", "graphOptions": {"target": "6b12a"}},
+            },
+            {"label": "create-default-pollers", "options": {"nodeId": "6b12a", "pollers": []}},
+            {"label": "noop", "options": {}},
+        ],
+    }
+    assert graph_targets(workflow) == {"6b12a"}
+
+
+def test_graph_targets_of_a_targeted_graph() -> None:
+    assert graph_targets({"node": "6b12b", "tasks": {"t1": {"options": {"graphOptions": {}}}}}) == {"6b12b"}
