@@ -159,12 +159,14 @@ class RackHD:
 
     # ------------------------------------------------------------------ workflows
 
-    def start_graph(self, node_id: str, name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        """``POST /nodes/:id/workflows`` -> the workflow (``instanceId``, ``status``)."""
+    def start_graph(self, node_id: str | None, name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``POST /nodes/:id/workflows`` (``POST /workflows`` for ``node_id`` None) -> the workflow
+        (``instanceId``, ``status``)."""
         body: dict[str, Any] = {"name": name}
         if options:
             body["options"] = options
-        started: dict[str, Any] = self.call("POST", f"/nodes/{node_id}/workflows", expect=(200, 201), json=body)
+        path = f"/nodes/{node_id}/workflows" if node_id is not None else "/workflows"
+        started: dict[str, Any] = self.call("POST", path, expect=(200, 201), json=body)
         return started
 
     def workflow(self, instance_id: str) -> dict[str, Any]:

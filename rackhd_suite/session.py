@@ -166,8 +166,12 @@ class SuiteSession:
 
     # ------------------------------------------------------------------ graphs
 
-    def start_graph(self, node: str, node_id: str, name: str, options: dict[str, Any] | None = None) -> GraphRun:
-        started = self.rackhd.start_graph(node_id, name, options)
+    def start_graph(
+        self, node: str, node_id: str, name: str, options: dict[str, Any] | None = None, targeted: bool = True
+    ) -> GraphRun:
+        """Start ``name`` on ``node_id`` (``POST /nodes/:id/workflows``), or with ``targeted=False`` through
+        ``POST /workflows`` with the node only in ``options`` (for graphs that run a nested graph on the node)."""
+        started = self.rackhd.start_graph(node_id if targeted else None, name, options)
         instance = started.get("instanceId") or (started.get("context") or {}).get("graphId") or started.get("id")
         if not instance:
             raise AssertionError(f"RackHD started {name} on {node} but named no instanceId: {started}")

@@ -11,12 +11,14 @@ node's ``lldp`` catalog).  Last, a cable is pulled and a rediscovery must catalo
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rackhd_suite.case import RackHDTestCase
 from rackhd_suite.refresh import REFRESH, refresh_options
 from rackhd_suite.session import GraphRun
-from rackhd_suite.waiting import wait_until
+from rackhd_suite.tools import ipmitool
+from rackhd_suite.waiting import WaitTimeout, wait_until
 from vrack.testing import NodeHandle
 
 
@@ -60,6 +62,22 @@ class Discovery(RackHDTestCase):
         data: dict[str, Any] = self.rackhd.catalog(self.node_ids[name], source).get("data") or {}
         return data
 
+    def _settle(self, name: str) -> None:
+        """Wait until RackHD runs no workflow on ``name`` any more.
+
+        RackHD reports a graph finished as soon as a task that ends it succeeds while the others are pending,
+        and a running task still counts as pending (on-core lib/workflow/stores/mongo.js, checkGraphSucceeded):
+        Graph.SKU.Discovery "succeeds" while its nested Graph.Set.Bmc.Credentials (which makes the OBM) still
+        runs, and Graph.Switch.Discovery while switch-node-relations still writes the relations.
+        """
+        node_id = self.node_ids[name]
+        wait_until(
+            lambda: not self.rackhd.active_workflows(node_id),
+            self.session.config.graph_timeout,
+            f"RackHD to finish the workflows it still runs on {name}",
+            seen=lambda: [w.get("injectableName") for w in self.rackhd.active_workflows(node_id)],
+        )
+
     def test_1_discovery_graphs_succeed(self) -> None:
         for name, run in self.runs.items():
             with self.subTest(node=name):
@@ -78,6 +96,7 @@ class Discovery(RackHDTestCase):
     def test_3_obm_made_from_the_nodes_own_bmc(self) -> None:
         for node in self.rack.nodes():
             with self.subTest(node=node.name):
+                self._settle(node.name)
                 obms = [o for o in self.rackhd.obms(self.node_ids[node.name]) if o.get("service") == "ipmi-obm-service"]
                 self.assertEqual(len(obms), 1, f"{node.name}'s OBMs: {obms}")
                 config = obms[0].get("config") or {}
@@ -97,20 +116,20 @@ class Discovery(RackHDTestCase):
             self.assertGraphSucceeded(self.session.finish(run))
         for (name, switch), ports in sorted(cabled.items()):
             with self.subTest(node=name, switch=switch):
-                relations = self.rackhd.relations(self.node_ids[name])
-                linked = [
-                    r
-                    for r in relations
-                    if r.get("relationType") == "connectsTo" and switch_ids[switch] in (r.get("targets") or [])
-                ]
-                if not linked:
+                relations: list[dict[str, Any]] = []
+                # RackHD writes the relations after it reports the switch graph finished (see _settle): wait.
+                probe = partial(self._connections, self.node_ids[name], switch_ids[switch], relations)
+                try:
+                    linked = wait_until(probe, self.session.config.graph_timeout, f"{name}'s connectsTo {switch}")
+                except WaitTimeout:
                     lldp = {
                         port: (v.get("chassis") or {}).get("mac")
                         for port, v in self._catalog(name, "lldp").items()
                         if isinstance(v, dict)
                     }
                     self.fail(
-                        f"RackHD made no connectsTo relation from {name} to {switch}, though {name} is cabled to "
+                        f"RackHD made no connectsTo relation from {name} to {switch} within "
+                        f"{self.session.config.graph_timeout:g} s, though {name} is cabled to "
                         f"{switch} port(s) {ports}{' (more than one cable)' if len(ports) > 1 else ''}; its lldp "
                         f"catalog names chassis MACs {lldp}; relations: {relations}. RackHD builds these in on-tasks "
                         "lib/jobs/switch-node-relations.js"
@@ -118,14 +137,37 @@ class Discovery(RackHDTestCase):
                 info = linked[0].get("info") or {}
                 self.assertEqual(len(info), len(ports), f"{name}: ports in the relation {info} vs cables {ports}")
 
+    def _reach_bmc(self, name: str) -> None:
+        """Talk to ``name``'s BMC from RackHD's host, as RackHD's own FIT setup does (an ``arp`` scan).
+
+        RackHD stores the OBM it makes from the node's BMC with the BMC's MAC as host and resolves it through
+        the host's ARP table at each OBM call (on-core lib/services/lookup.js, macAddressToIp ->
+        validateArpCache).  A BMC with a static address that RackHD's host never reached has no ARP entry, and
+        the OBM call fails "Lookup Record Not Found (macAddressToIp)".
+        """
+        node = self.rack.node(name)
+        user, password = self.session.admin_user(node)
+        result = ipmitool(node.bmc.address, node.bmc.port, user, password, "chassis power status")
+        self.assertEqual(result.code, 0, f"{name}'s BMC does not answer RackHD's host: {result.explain()}")
+
+    def _connections(self, node_id: str, switch_id: str, relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The node's ``connectsTo`` relations to the switch (``relations`` gets all of the node's)."""
+        relations[:] = self.rackhd.relations(node_id)
+        return [r for r in relations if r.get("relationType") == "connectsTo" and switch_id in (r.get("targets") or [])]
+
     def test_5_rediscovery_after_a_cable_is_pulled(self) -> None:
         cable = self.rack.plan.cables[0]
+        self._settle(cable.node)
+        self._reach_bmc(cable.node)
         switch = self.rack.switch(cable.switch)
         node_id = self.node_ids[cable.node]
         before = len(self._catalog(cable.node, "lldp"))
         switch.cable(cable.port, plugged=False)
         try:
-            run = self.session.start_graph(cable.node, node_id, REFRESH, refresh_options(node_id))
+            # As RackHD's FIT does: untargeted (POST /workflows), since its discovery-refresh-graph task runs
+            # Graph.Discovery on the node, which a refresh graph holding the node's lock would refuse
+            # ("Unable to run multiple task graphs against a single target").
+            run = self.session.start_graph(cable.node, node_id, REFRESH, refresh_options(node_id), targeted=False)
             self.assertGraphSucceeded(self.session.finish(run))
             after = len(self._catalog(cable.node, "lldp"))
             self.assertEqual(
