@@ -98,6 +98,11 @@ class Sel:
         self.last_erase = UNSPECIFIED_TIME
         self.overflow = False
         self.logging_enabled = True
+        self._listeners: list[Callable[[int], None]] = []
+
+    def add_listener(self, fn: Callable[[int], None]) -> None:
+        """``fn(record_id)`` after every record added (by the BMC, Add SEL Entry or a seed)."""
+        self._listeners.append(fn)
 
     # -- time --------------------------------------------------------------
     def now(self) -> int:
@@ -165,6 +170,8 @@ class Sel:
             body[3:7] = struct.pack("<I", now)
         self._entries[record_id] = bytes(body)
         self.last_add = now
+        for fn in list(self._listeners):
+            fn(record_id)
         return record_id
 
     def seed(self, event: SelEvent, timestamp: int) -> int | None:

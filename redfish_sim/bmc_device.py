@@ -225,6 +225,10 @@ class BmcBackedDevice:
             vlan_id=vlan & 0x0FFF if vlan & 0x8000 else 0,
         )
 
+    def watch(self, fn: Callable[[str, str], None]) -> None:
+        self.bmc.add_power_listener(lambda on, cause: fn("power", "On" if on else "Off"))
+        self.bmc.sel.add_listener(lambda record_id: fn("log", str(record_id)))
+
     # -- accounts (the IPMI user slots) -------------------------------------------------------
     def _account(self, user: User) -> Account:
         return Account(user.user_id, user.name.decode(errors="replace"), role_of(user, self._channel), user.enabled)

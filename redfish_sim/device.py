@@ -8,6 +8,7 @@ override, sensors, log, accounts) is read live on every request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -203,3 +204,6 @@ class RedfishDevice(Protocol):
     ) -> Account: ...
 
     def delete_account(self, slot: int) -> None: ...
+
+    def watch(self, fn: Callable[[str, str], None]) -> None:
+        """``fn("power", "On"|"Off")`` on host power changes, ``fn("log", record_id)`` on new log entries."""

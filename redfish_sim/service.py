@@ -17,9 +17,11 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import orjson
+from twisted.logger import Logger
 
 from redfish_sim.device import Account, RedfishDevice
 from redfish_sim.errors import RedfishError, not_found
+from redfish_sim.events import EventHub
 from redfish_sim.routing import ROLE_PRIVILEGES, Call, Reply, Route
 from redfish_sim.sessions import Clock, SessionStore
 
@@ -65,6 +67,7 @@ class RequestRecord:
 
 
 Observer = Callable[[RequestRecord], None]
+_log = Logger()
 
 
 def etag_of(body: dict[str, Any]) -> str:
@@ -98,6 +101,8 @@ class RedfishService:
         self.sessions = SessionStore(clock, session_limit, session_timeout)
         self.observer = observer
         self.ports: dict[str, int | None] = {}  # protocol -> port the BMC serves it on (NetworkProtocol)
+        self.events = EventHub()
+        device.watch(self._device_changed)
 
     # ------------------------------------------------------------------ entry point
     def handle(self, request: HttpRequest) -> HttpResponse | None:
@@ -137,6 +142,31 @@ class RedfishService:
         if response.status < 300:
             response.after = reply.after
         return response
+
+    def _device_changed(self, kind: str, value: str) -> None:
+        """A power change or a new log entry becomes an event for the subscribers (never raises into the BMC)."""
+        ident = self.device.identity
+        try:
+            if kind == "power":
+                origin = f"/redfish/v1/Systems/{ident.system_id}"
+                self.events.publish(
+                    "StatusChange",
+                    "ResourceEvent.1.0.ResourceChanged",
+                    f"The power state of the system changed to {value}.",
+                    origin,
+                    [value],
+                )
+            elif kind == "log":
+                origin = f"/redfish/v1/Managers/{ident.manager_id}/LogServices/SEL/Entries/{value}"
+                self.events.publish(
+                    "Alert",
+                    "ResourceEvent.1.0.ResourceCreated",
+                    "A new entry was added to the system event log.",
+                    origin,
+                    [value],
+                )
+        except Exception:
+            _log.failure("publishing a Redfish event failed")
 
     # ------------------------------------------------------------------ steps
     def _match(self, path: str) -> tuple[Route, dict[str, str]]:

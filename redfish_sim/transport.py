@@ -9,22 +9,97 @@ context is made on the first connection, so 1,000 idle BMCs cost no TLS state.
 from __future__ import annotations
 
 import errno
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from OpenSSL import SSL
 from twisted.application import service
-from twisted.internet import defer, error
+from twisted.internet import defer, endpoints, error, ssl
 from twisted.internet.interfaces import IOpenSSLContextFactory
-from twisted.web import resource, server
+from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.web import client, resource, server
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import IAgentEndpointFactory, IBodyProducer
 from zope.interface import implementer
 
-from redfish_sim.service import HttpRequest, RedfishService
+from redfish_sim.service import HttpRequest, RedfishService, RequestRecord
 from redfish_sim.tls import Credential
 
 SERVER_HEADER = b"vrack-redfish"
+
+
+@implementer(IBodyProducer)
+class _BytesProducer:
+    """A request body written at once (FileBodyProducer paces itself on the global reactor's cooperator, which
+    a reactor running on a thread of its own never turns)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.length = len(data)
+
+    def startProducing(self, consumer: Any) -> defer.Deferred[None]:
+        consumer.write(self._data)
+        return defer.succeed(None)
+
+    def pauseProducing(self) -> None:
+        pass
+
+    def resumeProducing(self) -> None:
+        pass
+
+    def stopProducing(self) -> None:
+        pass
+
+
+@implementer(IAgentEndpointFactory)
+class _DirectEndpoints:
+    """Endpoints for event destinations: an IP literal is connected to directly (no resolver thread pool, which a
+    reactor run on a thread of its own may not have); names go through HostnameEndpoint."""
+
+    def __init__(self, reactor: Any) -> None:
+        self._reactor = reactor
+
+    def endpointForURI(self, uri: Any) -> Any:
+        host = uri.host.decode()
+        try:
+            ipaddress.ip_address(host)
+            endpoint: Any = endpoints.TCP4ClientEndpoint(self._reactor, host, uri.port, timeout=5)
+        except ValueError:
+            endpoint = endpoints.HostnameEndpoint(self._reactor, host, uri.port, timeout=5)
+        if uri.scheme == b"https":
+            endpoint = endpoints.wrapClientTLS(ssl.optionsForClientTLS(host), endpoint)
+        return endpoint
+
+
+def event_sender(reactor: Any, redfish: RedfishService) -> Callable[[str, dict[str, Any]], Any]:
+    """POST events with twisted.web's Agent; each delivery is reported to ``redfish.observer`` as ``event.push``
+    (path = the destination, status = the receiver's HTTP status, 0 when it could not be reached)."""
+    agent = client.Agent.usingEndpointFactory(reactor, _DirectEndpoints(reactor))
+
+    def report(url: str, code: int, outcome: str = "") -> None:
+        if redfish.observer is not None:
+            outcome = outcome or ("ok" if 200 <= code < 300 else "undelivered")
+            redfish.observer(RequestRecord("POST", url, "", code, "", "event.push", outcome))
+
+    def send(url: str, body: dict[str, Any]) -> Any:
+        if not redfish.events.allow_destination(url):
+            report(url, 0, "blocked")  # outside the networks this BMC may reach (loopback in loopback mode)
+            return None
+        headers = Headers({b"Content-Type": [b"application/json"]})
+        d = agent.request(b"POST", url.encode(), headers, _BytesProducer(orjson.dumps(body)))
+
+        def done(response: Any) -> Any:
+            return client.readBody(response).addBoth(lambda _: report(url, int(response.code)))
+
+        d.addCallback(done)
+        d.addErrback(lambda _failure: report(url, 0))
+        return d
+
+    return send
 
 
 class RedfishBindError(Exception):
@@ -105,8 +180,8 @@ class _Site(server.Site):
 
     noisy = False
 
-    def __init__(self, root: resource.Resource) -> None:
-        super().__init__(root)
+    def __init__(self, root: resource.Resource, reactor: Any) -> None:
+        super().__init__(root, reactor=reactor)  # HTTP timeouts on the BMC's reactor, not the global one
         self.displayTracebacks = False
         self.connections: set[Any] = set()
 
@@ -154,8 +229,13 @@ class RedfishListener(service.Service):
         self.device_name = name
         self._reactor = reactor
         self._tls = _LazyTls(credential) if credential is not None else None
-        self.site = _Site(RedfishResource(redfish, reactor.callLater, self._https_base))
+        self.site = _Site(RedfishResource(redfish, reactor.callLater, self._https_base), reactor)
+        redfish.events.send = event_sender(reactor, redfish)
         self._ports: list[Any] = []
+
+    def _tls_factory(self) -> Any:
+        assert self._tls is not None  # the constructor insists on a credential for HTTPS
+        return self._tls
 
     def _https_base(self) -> str | None:
         if self.https_port is None:
@@ -179,8 +259,10 @@ class RedfishListener(service.Service):
 
     def _listen(self, port: int, tls: bool) -> Any:
         try:
-            if tls:
-                listening = self._reactor.listenSSL(port, self.site, self._tls, interface=self.address)
+            if tls:  # TLS wrapped here so its write aggregation runs on this reactor (listenSSL uses the global one)
+                site: Any = self.site
+                factory = TLSMemoryBIOFactory(self._tls_factory(), False, site, clock=self._reactor)
+                listening = self._reactor.listenTCP(port, factory, interface=self.address)
             else:
                 listening = self._reactor.listenTCP(port, self.site, interface=self.address)
         except error.CannotListenError as exc:

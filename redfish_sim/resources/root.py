@@ -67,6 +67,7 @@ def service_root(call: Call) -> Reply:
         Managers=ref(f"{V1}/Managers"),
         AccountService=ref(f"{V1}/AccountService"),
         SessionService=ref(f"{V1}/SessionService"),
+        EventService=ref(f"{V1}/EventService"),
         Links={"Sessions": ref(f"{V1}/SessionService/Sessions")},
         ProtocolFeaturesSupported={
             "ExpandQuery": {"ExpandAll": False, "Levels": True, "MaxLevels": 1, "Links": False, "NoLinks": True},
@@ -81,7 +82,7 @@ def service_root(call: Call) -> Reply:
 
 
 def odata(call: Call) -> Reply:
-    names = ("Systems", "Chassis", "Managers", "AccountService", "SessionService")
+    names = ("Systems", "Chassis", "Managers", "AccountService", "SessionService", "EventService")
     return Reply(
         body={
             "@odata.context": f"{V1}/$metadata",

@@ -7,10 +7,14 @@ Rack on 127.66.2.0/24, in process through vrack.testing, as root (UDP 623, TCP 4
 from __future__ import annotations
 
 import http.client
+import http.server
 import json
+import queue
 import ssl
 import textwrap
+import threading
 import urllib.request
+from typing import Any
 
 import pytest
 import sushy
@@ -19,6 +23,36 @@ from tests.e2e.clients import ipmitool
 from vrack.testing import start_rack
 
 pytestmark = pytest.mark.e2e
+
+
+class EventReceiver:
+    """An HTTP server on ``address`` that queues every JSON body POSTed to it (a subscriber's listener)."""
+
+    def __init__(self, address: str) -> None:
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        events = self.events
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                events.put(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.HTTPServer((address, 0), Handler)
+        self.url = f"http://{address}:{self.server.server_port}/events"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> EventReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
 
 SPEC = textwrap.dedent(
     """\
@@ -88,6 +122,25 @@ def test_sushy_and_ipmitool_share_one_bmc_state() -> None:
         with pytest.raises(sushy.exceptions.AccessError):
             viewer.get_system("/redfish/v1/Systems/1").reset_system(sushy.ResetType.FORCE_OFF)
         assert "Chassis Power is on" in ipmitool(bmc.address, "chassis power status").ok().stdout
+
+        with EventReceiver("127.66.2.250") as receiver:
+            subscription = {"Destination": receiver.url, "Context": "e2e", "EventTypes": ["StatusChange"]}
+            root._conn.post("/redfish/v1/EventService/Subscriptions", data=subscription)
+            ipmitool(bmc.address, "chassis power off").ok()
+            event = receiver.events.get(timeout=10)["Events"][0]
+            assert (event["MessageArgs"], event["OriginOfCondition"]) == (["Off"], {"@odata.id": system.path})
+            rack.journal.wait_for(device="node01", protocol="redfish", operation="event.push", status=204, since=mark)
+            # a subscriber outside the loopback network is kept, but nothing is sent there
+            root._conn.post("/redfish/v1/EventService/Subscriptions", data={"Destination": "http://192.0.2.1/x"})
+            ipmitool(bmc.address, "chassis power on").ok()
+            rack.journal.wait_for(
+                device="node01",
+                protocol="redfish",
+                operation="event.push",
+                outcome="blocked",
+                path="http://192.0.2.1/x",
+                since=mark,
+            )
 
         events = rack.journal.events(device="node01", protocol="redfish", since=mark)
         assert events and all({"method", "path", "user", "status"} <= set(e) for e in events)

@@ -163,6 +163,7 @@ class ComputeDevice(
             rack=rack.spec.rack,
             state_path=context.state_path,
             power_draw=self.power_draw,
+            loopback_only=rack.spec.mode == "loopback",
         )
         if self.redfish is not None:
             self.redfish.setServiceParent(self)

@@ -11,9 +11,11 @@ rack has one certificate authority derived from its seed (:func:`rack_authority`
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bmc_sim.config import BmcConfig
 from bmc_sim.device import Bmc
@@ -95,6 +97,14 @@ def inventory_for(plan: NodePlan) -> tuple[Inventory, dict[str, str]]:
     return inventory, {"bios_version": hw.bios.version, "sku": hw.system.sku}
 
 
+def _loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def identity_for(plan: NodePlan, config: BmcConfig, extra: dict[str, str]) -> Identity:
     ids = DELL_IDS if plan.spec.model == "dell-r630" else {}
     return identity_from_config(config, uuid=plan.system_uuid, host_name=plan.name, **extra, **ids)
@@ -111,6 +121,7 @@ def build_redfish(
     rack: str,
     state_path: Path | None,
     power_draw: Callable[[], float],
+    loopback_only: bool = True,
 ) -> RedfishListener | None:
     """The node's Redfish listener (not started), or None when the spec turns Redfish off."""
     if plan.redfish_port is None and plan.redfish_http_port is None:
@@ -141,6 +152,8 @@ def build_redfish(
         session_timeout=float(settings.session_timeout),
     )
     service.ports = {"https": plan.redfish_port, "http": plan.redfish_http_port, "ipmi": plan.bmc_port}
+    if loopback_only:  # events go only where the rack may send traffic
+        service.events.allow_destination = _loopback_url
     authority = rack_authority(seed, rack)
     write_ca(state_path, authority)
     address = str(plan.bmc_address)
