@@ -75,6 +75,7 @@ def run_protocol_validator(
         str(out),
         "--report-type",
         "tsv",
+        "--avoid-http-redirect",  # neither server serves plain HTTP here; no stray connections to port 80
     ]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
     text = done.stdout + done.stderr

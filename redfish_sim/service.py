@@ -102,6 +102,7 @@ class RedfishService:
         self.observer = observer
         self.ports: dict[str, int | None] = {}  # protocol -> port the BMC serves it on (NetworkProtocol)
         self.events = EventHub()
+        self.virtual_media: dict[str, Any] = {}  # the Manager's CD slot: Image, Inserted, WriteProtected
         device.watch(self._device_changed)
 
     # ------------------------------------------------------------------ entry point

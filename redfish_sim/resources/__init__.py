@@ -80,6 +80,14 @@ def boolean(body: dict[str, Any], key: str) -> bool | None:
 @functools.cache
 def all_routes() -> tuple[Route, ...]:
     """Every route, built once and shared by all BMCs of the process (routes hold no state)."""
-    from redfish_sim.resources import accounts, chassis, events, managers, root, systems
+    from redfish_sim.resources import accounts, chassis, events, managers, root, systems, virtual_media
 
-    return (*root.ROUTES, *systems.ROUTES, *chassis.ROUTES, *managers.ROUTES, *accounts.ROUTES, *events.ROUTES)
+    return (
+        *root.ROUTES,
+        *systems.ROUTES,
+        *chassis.ROUTES,
+        *managers.ROUTES,
+        *accounts.ROUTES,
+        *events.ROUTES,
+        *virtual_media.ROUTES,
+    )

@@ -46,6 +46,7 @@ def manager(call: Call) -> Reply:
             NetworkProtocol=ref(f"{base}/NetworkProtocol"),
             EthernetInterfaces=ref(f"{base}/EthernetInterfaces"),
             LogServices=ref(f"{base}/LogServices"),
+            VirtualMedia=ref(f"{base}/VirtualMedia"),
             Links={
                 "ManagerForServers": [ref(f"{V1}/Systems/{ident.system_id}")],
                 "ManagerForChassis": [ref(f"{V1}/Chassis/{ident.chassis_id}")],

@@ -112,6 +112,13 @@ def test_sushy_and_ipmitool_share_one_bmc_state() -> None:
         assert supplies and supplies[0].name == "PSU1_PIN" and supplies[0].last_power_output_watts > 0
 
         manager = root.get_manager("/redfish/v1/Managers/1")
+        cd = manager.virtual_media.get_member("/redfish/v1/Managers/1/VirtualMedia/CD")
+        cd.insert_media("http://127.0.0.1:8080/ipa.iso", inserted=True, write_protected=True)
+        cd.refresh()
+        assert (cd.image, cd.inserted) == ("http://127.0.0.1:8080/ipa.iso", True)
+        cd.eject_media()
+        cd.refresh()
+        assert not cd.inserted
         entries = root._conn.get(f"{manager.path}/LogServices/SEL/Entries").json()["Members"]
         sel = ipmitool(bmc.address, "sel list").ok().stdout.splitlines()
         assert len(entries) == len(sel) > 0

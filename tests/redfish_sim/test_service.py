@@ -249,3 +249,27 @@ def test_protocol_details_validators_check(rf: Harness) -> None:
     assert rf.call("GET", SYSTEM, headers={**basic("admin", "adminpw"), "odata-version": "4.1"}).status == 412
     login = {"UserName": "admin", "Password": "adminpw"}
     assert rf.call("POST", "/redfish/v1/SessionService/Sessions/Members", login, headers={}).status == 201
+
+
+def test_virtual_media_insert_eject_and_patch(rf: Harness) -> None:
+    cd = "/redfish/v1/Managers/1/VirtualMedia/CD"
+    image = "http://127.0.0.1:8080/boot.iso"
+    assert rf.call("POST", f"{cd}/Actions/VirtualMedia.InsertMedia", {"Image": image}).status == 204
+    body = rf.json("GET", cd)[1]
+    assert (body["Image"], body["ImageName"], body["Inserted"], body["ConnectedVia"]) == (
+        image,
+        "boot.iso",
+        True,
+        "URI",
+    )
+    assert rf.call("POST", f"{cd}/Actions/VirtualMedia.InsertMedia", {"Image": image}).status == 409
+    assert rf.call("POST", f"{cd}/Actions/VirtualMedia.EjectMedia", {}).status == 204
+    assert rf.json("GET", cd)[1]["Inserted"] is False
+    assert rf.json("PATCH", cd, {"Image": image, "Inserted": True})[1]["Inserted"] is True
+    assert (
+        rf.call("POST", f"{cd}/Actions/VirtualMedia.EjectMedia", {}, headers=basic("viewer", "viewerpw")).status == 403
+    )
+    rf.call("POST", f"{cd}/Actions/VirtualMedia.EjectMedia", {})
+    status, error = rf.json("POST", f"{cd}/Actions/VirtualMedia.InsertMedia", {"Image": "floppy:a"})
+    assert status == 400 and "floppy:a" in error["error"]["message"]
+    assert rf.call("GET", "/redfish/v1/Managers/1/VirtualMedia/USB").status == 404
