@@ -53,6 +53,8 @@ class GithubSpec(_Model):
     # The token is never written in the file: only the name of the variable that holds it.
     token_env: Annotated[str, StringConstraints(pattern=ENV_PATTERN)] = "GITHUB_TOKEN"
     pull_requests: bool = True
+    retries: Annotated[int, Field(ge=0, le=10)] = 4
+    backoff: Annotated[float, Field(ge=0, le=60)] = Field(default=0.5, description="urllib3 backoff factor")
 
 
 class RepositorySpec(_Model):

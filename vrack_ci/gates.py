@@ -49,6 +49,13 @@ class Gates:
     def _repo(self, name: str) -> RepositorySpec:
         return next(r for r in self.config.config.repositories if r.name == name)
 
+    def _spec(self, repo: str, api_url: str, token_env: str) -> GithubSpec:
+        """The config's GitHub settings for a queued status (its retries), or the queued ones alone."""
+        for r in self.config.config.repositories:
+            if r.github and (r.github.repo, r.github.api_url, r.github.token_env) == (repo, api_url, token_env):
+                return r.github
+        return GithubSpec(repo=repo, api_url=api_url, token_env=token_env)
+
     def pulls(self, repo: RepositorySpec) -> list[PullHead]:
         if repo.github is None or not repo.github.pull_requests:
             return []
@@ -86,7 +93,7 @@ class Gates:
         """Post every status waiting in the outbox; how many were posted now."""
         posted = 0
         for status in self.history.unposted():
-            spec = GithubSpec(repo=status.github_repo, api_url=status.api_url, token_env=status.token_env)
+            spec = self._spec(status.github_repo, status.api_url, status.token_env)
             wanted = PostedStatus(status.context, status.state, status.description, status.target_url)
             try:
                 client = self._client(spec)

@@ -20,8 +20,6 @@ from github import Auth, Github, GithubRetry
 from vrack_ci.config import GithubSpec
 from vrack_ci.sources import PullHead
 
-RETRIES = 4
-BACKOFF = 0.5  # urllib3's backoff factor: 0.5, 1, 2, 4 s
 MAX_RATE_LIMIT_WAIT = 300.0
 TIMEOUT = 30
 
@@ -41,7 +39,7 @@ class PostedStatus:
 class GithubClient:
     """One repository on one GitHub (or GitHub Enterprise) API, authenticated by the token in ``token_env``."""
 
-    def __init__(self, spec: GithubSpec, backoff: float = BACKOFF) -> None:
+    def __init__(self, spec: GithubSpec) -> None:
         self.spec = spec
         token = os.environ.get(spec.token_env, "")
         if not token:
@@ -51,11 +49,11 @@ class GithubClient:
             )
         self._token = token
         retry = GithubRetry(
-            total=RETRIES,
-            backoff_factor=backoff,
+            total=spec.retries,
+            backoff_factor=spec.backoff,
             max_rate_limit_wait=MAX_RATE_LIMIT_WAIT,
             status_forcelist=[*range(500, 600), 429],
-            secondary_rate_wait=max(1.0, backoff * 10),
+            secondary_rate_wait=max(1.0, spec.backoff * 10),
         )
         self._github = Github(
             auth=Auth.Token(token), base_url=spec.api_url.rstrip("/"), retry=retry, timeout=TIMEOUT, lazy=True
@@ -83,10 +81,12 @@ class GithubClient:
             )
         elif isinstance(exc, github.GithubException):
             detail = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
-            msg = f"GitHub answered {exc.status} while {action} for {where} (after {RETRIES} retries): {detail}"
+            msg = (
+                f"GitHub answered {exc.status} while {action} for {where} (after {self.spec.retries} retries): {detail}"
+            )
         elif isinstance(exc, requests.exceptions.RetryError):
             why = getattr(exc.args[0], "reason", None) if exc.args else None
-            msg = f"GitHub kept failing while {action} for {where} (gave up after {RETRIES} retries: {why})"
+            msg = f"GitHub kept failing while {action} for {where} (gave up after {self.spec.retries} retries: {why})"
         elif isinstance(exc, requests.exceptions.RequestException):
             msg = f"cannot reach GitHub at {self.spec.api_url} while {action}: {type(exc).__name__}"
         else:

@@ -15,6 +15,7 @@ import fcntl
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -60,7 +61,8 @@ class Runner:
         self.cycle_runner = CycleRunner(config, self.history, self.sources)
         self.heads: dict[str, dict[str, str]] = {}
         self._lock: IO[str] | None = None
-        self.pauses: list[float] = []  # seconds between the end of a cycle and the start of the next
+        # seconds between the end of a cycle and the start of the next (the last 1,000)
+        self.pauses: deque[float] = deque(maxlen=1000)
 
     def _acquire(self) -> None:
         lock_path = Path(str(self.config.history_path) + ".lock")
@@ -84,17 +86,23 @@ class Runner:
         self.history.close()
 
     def fetch(self) -> bool:
-        """Refresh ``heads`` from every repository; False when any fetch failed (reported)."""
+        """Refresh ``heads`` from every repository; False when any fetch failed (reported).
+
+        GitHub unreachable: the branch heads are still fetched (PR heads wait for the next cycle).
+        git unreachable: the heads fetched before stay (the mirror still has their commits).
+        """
         ok = True
         for repo in self.config.config.repositories:
+            pulls: list[PullHead] = []
             try:
-                pulls: list[PullHead] = self.gates.pulls(repo)
+                pulls = self.gates.pulls(repo)
+            except Exception as exc:  # GithubError and the like carry their own clear message
+                self.log(f"vrack ci: listing the pull requests of {repo.name} failed (branch only this time): {exc}")
+                ok = False
+            try:
                 self.heads[repo.name] = self.sources.fetch(repo, pulls)
             except (SourceError, OSError) as exc:
-                self.log(f"vrack ci: fetching {repo.name} failed: {exc}")
-                ok = False
-            except Exception as exc:  # the GitHub client's errors carry their own clear message
-                self.log(f"vrack ci: listing the pull requests of {repo.name} failed: {exc}")
+                self.log(f"vrack ci: fetching {repo.name} failed (testing what was fetched before): {exc}")
                 ok = False
         return ok
 
@@ -121,12 +129,13 @@ class Runner:
         """Cycle until ``stop`` is set (or ``cycles`` ran); the results of this run."""
         stop = stop or threading.Event()
         self._acquire()
-        results: list[CycleResult] = []
+        results: list[CycleResult] = []  # kept only for a bounded run: a run without end keeps no result
+        count = 0
         retry = 1.0
         ended: float | None = None
         try:
             self.resume()
-            while not stop.is_set() and (cycles is None or len(results) < cycles):
+            while not stop.is_set() and (cycles is None or count < cycles):
                 fetched = self.fetch()
                 if not fetched and not any(self.heads.values()):
                     stop.wait(retry)
@@ -140,7 +149,9 @@ class Runner:
                     self.log("vrack ci: nothing to test (no branch head fetched)")
                     stop.wait(retry)
                     continue
-                results.append(result)
+                count += 1
+                if cycles is not None:
+                    results.append(result)
                 ended = time.monotonic()
                 if self.config.config.cycle.pause:
                     stop.wait(self.config.config.cycle.pause)

@@ -96,7 +96,7 @@ def write_config(
     """A config watching ``upstream`` (with its PRs on the stand-in when ``api_url``)."""
     repo: dict[str, Any] = {"name": "proj", "url": str(upstream.path), "branch": "main"}
     if api_url:
-        repo["github"] = {"repo": "acme/proj", "api_url": api_url, "token_env": TOKEN_ENV}
+        repo["github"] = {"repo": "acme/proj", "api_url": api_url, "token_env": TOKEN_ENV, "backoff": 0.01}
     config = {
         "name": "test-ci",
         "repositories": [repo],

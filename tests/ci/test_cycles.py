@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.ci.conftest import SUITE, TOKEN, Upstream, write_config
-from tests.ci.github_standin import GithubStandIn
+from tests.ci.github_standin import Fault, GithubStandIn
 from vrack_ci.config import load_config
 from vrack_ci.history import History
 from vrack_ci.runner import Runner
@@ -150,4 +150,28 @@ def test_flaky_tests_are_those_passing_and_failing_on_the_same_inputs(tmp_path: 
         1,
         1,
     )
+    history.close()
+
+
+def test_a_lost_network_keeps_cycling_on_what_was_fetched(
+    tmp_path: Path, upstream: Upstream, github: tuple[GithubStandIn, str]
+) -> None:
+    standin, api_url = github
+    config = write_config(tmp_path, upstream, subnet=9, api_url=api_url)
+    moved = tmp_path / "unreachable"
+    lines: list[str] = []
+
+    def log(line: str) -> None:
+        lines.append(line)
+        if line.startswith("vrack ci: cycle 1: passed"):  # the network goes away after the first cycle
+            upstream.path.rename(moved)
+            standin.fail("GET", "/repos/acme/proj/pulls", Fault(503, {"message": "unavailable"}), times=50)
+
+    Runner(load_config(config), log=log).run(cycles=2)
+    assert any(line.startswith("vrack ci: listing the pull requests of proj failed (branch only this time): "
+                               "GitHub kept failing") for line in lines), lines  # fmt: skip
+    assert any(line.startswith("vrack ci: fetching proj failed (testing what was fetched before): git fetch")
+               for line in lines), lines  # fmt: skip
+    history = History(tmp_path / "state/history.sqlite")
+    assert [(c["target_ref"], c["state"]) for c in reversed(history.cycles())] == [("main", "passed")] * 2
     history.close()

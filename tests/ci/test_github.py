@@ -21,7 +21,7 @@ POST_PATH = f"/repos/acme/proj/statuses/{SHA}"
 
 
 def _client(api_url: str) -> GithubClient:
-    return GithubClient(GithubSpec(repo="acme/proj", api_url=api_url, token_env=TOKEN_ENV), backoff=0.01)
+    return GithubClient(GithubSpec(repo="acme/proj", api_url=api_url, token_env=TOKEN_ENV, backoff=0.01))
 
 
 def test_5xx_and_rate_limits_are_retried(github: tuple[GithubStandIn, str]) -> None:
@@ -78,10 +78,10 @@ def test_the_outbox_posts_once_across_failures_and_restarts(
 
     cycle_id = history.start_cycle(Target("proj", "pr", "pull/1", SHA), {}, "k")
     logged: list[str] = []
-    # GitHub down (5 tries: the first and 4 retries): the status stays in the outbox, with a clear message.
+    # GitHub down (5 tries: the first and 4 retries, the default): the status stays in the outbox, with a clear message.
     history.queue_status(cycle_id, target, SHA, *STATUS.__dict__.values())
     standin.fail("POST", POST_PATH, Fault(503, {"message": "unavailable"}), times=10)
-    gates = Gates(cfg, history, logged.append, lambda spec: GithubClient(spec, backoff=0.01))
+    gates = Gates(cfg, history, logged.append, lambda spec: GithubClient(spec.model_copy(update={"backoff": 0.01})))
     assert gates.flush() == 0 and len(history.unposted()) == 1
     assert "kept for later: GitHub kept failing" in logged[0]
     # GitHub back: posted once; flushing again posts nothing.
@@ -89,7 +89,7 @@ def test_the_outbox_posts_once_across_failures_and_restarts(
     assert gates.flush() == 1 and gates.flush() == 0
     # A status GitHub already has (posted just before a crash, not yet marked posted) is not posted again.
     history.queue_status(cycle_id, target, SHA, *STATUS.__dict__.values())
-    restarted = Gates(cfg, history, logged.append, lambda spec: GithubClient(spec, backoff=0.01))
+    restarted = Gates(cfg, history, logged.append, lambda spec: GithubClient(spec.model_copy(update={"backoff": 0.01})))
     assert restarted.flush() == 0 and not history.unposted()
     assert len(standin.posted()) == 5 + 1 and len(standin.statuses[("acme/proj", SHA)]) == 1
     # Only the newest status per commit and context is posted: a pending overtaken by its result is dropped.
