@@ -42,7 +42,7 @@ def rss_mib() -> float:
     return 0.0
 
 
-def example_config(work: Path) -> Path:
+def example_config(work: Path, subnet: int) -> Path:
     """The shipped example, watching a copy of this checkout's HEAD."""
     upstream = work / "vrack"
     upstream.mkdir()
@@ -50,18 +50,18 @@ def example_config(work: Path) -> Path:
     subprocess.run(["git", "fetch", "-q", str(ROOT), "HEAD:refs/heads/main"], cwd=upstream, check=True)
     example = yaml.safe_load((ROOT / "ci/example.yaml").read_text())
     example["repositories"][0]["url"] = str(upstream)
-    # the example's rack, on its own addresses (127.67.100.0/24) so the tests may run beside the benchmark
+    # the example's rack, on its own addresses (127.67.SUBNET.0/24) so the tests may run beside the benchmark
     rack = (ROOT / "ci/example-rack.yaml").read_text()
-    (work / "example-rack.yaml").write_text(rack.replace("127.67.1.0/24", "127.67.100.0/24"))
+    (work / "example-rack.yaml").write_text(rack.replace("127.67.1.0/24", f"127.67.{subnet}.0/24"))
     config = work / "example.yaml"
     config.write_text(yaml.safe_dump(example))
     return config
 
 
-def run(cycles: int) -> dict[str, Any]:
+def run(cycles: int, subnet: int = 100) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="vrack-ci-bench-"))
     try:
-        config = load_config(example_config(work))
+        config = load_config(example_config(work, subnet))
         memory: dict[int, float] = {}
 
         def log(line: str) -> None:

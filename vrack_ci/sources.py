@@ -33,6 +33,14 @@ class PullHead:
 PullLister = Callable[[RepositorySpec], list[PullHead]]
 
 
+def _command(args: tuple[str, ...]) -> str:
+    """The git subcommand in ``args`` (``fetch``), past options such as ``--git-dir DIR``."""
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        rest = rest[2:] if rest[0] in ("--git-dir", "-c", "-C") else rest[1:]
+    return rest[0] if rest else "?"
+
+
 def _git(*args: str, cwd: Path | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true", LC_ALL="C")
@@ -41,9 +49,9 @@ def _git(*args: str, cwd: Path | None = None) -> str:
             ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False
         )
     except subprocess.TimeoutExpired:
-        raise SourceError(f"git {' '.join(args[:2])} took more than {GIT_TIMEOUT:.0f} s") from None
+        raise SourceError(f"git {_command(args)} took more than {GIT_TIMEOUT:.0f} s") from None
     if done.returncode != 0:
-        raise SourceError(f"git {' '.join(args[:2])}: {done.stderr.strip() or done.stdout.strip()}")
+        raise SourceError(f"git {_command(args)}: {done.stderr.strip() or done.stdout.strip()}")
     return done.stdout
 
 
