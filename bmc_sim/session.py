@@ -87,6 +87,10 @@ HANDSHAKE_NAMES = {
     PayloadType.RAKP3: "rmcpplus.rakp3",
 }
 AUTH_FAILURES = frozenset({"unknown-user", "bad-password", "user-disabled"})
+ABANDONED_DETAIL = (
+    "the client sent no RAKP 3 after RAKP 2 (lanplus clients check the BMC's RAKP 2 HMAC with their password "
+    "and stop there: most likely a wrong password)"
+)
 _IPMI_CLASS = int(RmcpClass.IPMI)
 
 
@@ -181,6 +185,7 @@ class BmcEndpoint:
         alerts = getattr(device, "alerts", None)
         if alerts is not None:  # PEF alerts leave from the BMC's own socket
             alerts.send = self._send
+        self._sweep: object | None = None  # the pending handshake sweep timer, if any
         register_reset = getattr(device, "add_reset_listener", None)
         if register_reset is not None:  # a restarting BMC forgets its sessions
             register_reset(self._device_reset)
@@ -325,6 +330,8 @@ class BmcEndpoint:
             self._report(now, peer, step.user_name, cmd=packet.payload_type, outcome=step.outcome, command=command)
         if step.opened:
             self.stats.sessions_opened += 1
+        if packet.payload_type == PayloadType.RAKP1 and step.outcome == "ok":
+            self._sweep_later()  # RAKP 2 goes out: if RAKP 3 never comes, say so when the handshake times out
         if step.reply is None:
             return []
         return [encode_rmcp(RmcpClass.IPMI, encode_rmcpplus(step.reply_type, 0, 0, step.reply))]
@@ -451,6 +458,32 @@ class BmcEndpoint:
             self.sol.session_gone(session)
         self.stats.sessions_expired += len(expired)
         self.stats.handshakes_abandoned += abandoned
+        after_rakp2 = self.sessions.abandoned_after_rakp2
+        while after_rakp2:
+            session = after_rakp2.pop()
+            name = session.user_name or session.username.decode("utf-8", "replace")
+            self._report(
+                now,
+                session.peer,
+                name,
+                cmd=PayloadType.RAKP3,
+                outcome="abandoned-after-rakp2",
+                command=HANDSHAKE_NAMES[PayloadType.RAKP3],
+                detail=ABANDONED_DETAIL,
+            )
+
+    def _sweep_later(self) -> None:
+        """Expire handshakes on time even if no datagram arrives (one timer per BMC, only while one waits)."""
+        call_later = getattr(self._clock, "callLater", None)
+        if call_later is None or self._sweep is not None:
+            return
+        self._sweep = call_later(self.sessions.handshake_timeout + 0.001, self._swept)
+
+    def _swept(self) -> None:
+        self._sweep = None
+        self._expire(self._clock.seconds())
+        if any(s.state == SessionState.AWAIT_RAKP3 for s in self.sessions):
+            self._sweep_later()
 
     def _drop(self, session: Session, peer: tuple[str, int], now: float, outcome: str) -> None:
         """Count and report an in-session packet dropped for ``outcome``."""

@@ -201,6 +201,9 @@ class SessionTable:
     ) -> None:
         self.limit = limit
         self.refuse_new = False  # a fault: every slot held elsewhere, new sessions refused
+        # handshakes dropped by expire() while waiting for RAKP 3: the client stopped after RAKP 2 (it checks
+        # the BMC's HMAC with its password, so most likely the password was wrong); the endpoint drains it
+        self.abandoned_after_rakp2: list[Session] = []
         self.timeout = timeout
         self.handshake_timeout = timeout if handshake_timeout is None else handshake_timeout
         self.pending_limit = 2 * limit if pending_limit is None else pending_limit
@@ -308,6 +311,8 @@ class SessionTable:
     def expire(self, now: float) -> tuple[list[Session], int]:
         """Drop what is idle too long; returns expired active sessions and the count of dropped handshakes.
 
+        Handshakes dropped while waiting for RAKP 3 are also appended to :attr:`abandoned_after_rakp2`.
+
         Looks at the sessions only when the oldest activity time it knows of is
         due, so a datagram costs O(1) here in the common case.
         """
@@ -324,6 +329,8 @@ class SessionTable:
         ]
         for session in expired:
             del self._sessions[session.bmc_session_id]
+            if session.state == SessionState.AWAIT_RAKP3:
+                self.abandoned_after_rakp2.append(session)
         for challenge in [c for c in self._challenges.values() if c.created <= handshake_limit]:
             del self._challenges[challenge.session_id]
         active_times = [s.last_activity for s in self._sessions.values() if s.state == SessionState.ACTIVE]

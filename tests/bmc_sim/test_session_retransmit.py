@@ -180,3 +180,18 @@ def test_thirteen_consoles_losing_replies_at_random_all_log_in(seed: int) -> Non
     stats = rig.endpoint.stats
     assert (stats.sessions_opened, stats.handshake_refusals, rig.endpoint.sessions.active_count()) == (13, 0, 13)
     assert stats.handshake_retransmits > 13
+
+
+def test_a_console_that_stops_after_rakp2_is_recorded_as_abandoned_when_the_handshake_times_out() -> None:
+    """ipmitool with a wrong password checks RAKP 2's HMAC itself and sends nothing more: say what that means."""
+    rig = make_rig(make_config(handshake_timeout=5.0))
+    console = client(rig)
+    console.open_session()
+    console.rakp1()  # RAKP 2 comes back; the console stops here, as on a password mismatch
+    rig.clock.advance(4.9)
+    assert "abandoned-after-rakp2" not in rig.outcomes()
+    rig.clock.advance(0.2)  # no datagram arrives: the BMC's own sweep notices
+    abandoned = [r for r in rig.records if r.outcome == "abandoned-after-rakp2"]
+    assert len(abandoned) == 1 and abandoned[0].command == "rmcpplus.rakp3" and abandoned[0].user_name == "admin"
+    assert "wrong password" in abandoned[0].detail
+    assert rig.clock.getDelayedCalls() == []  # the sweep stops once no handshake waits

@@ -26,6 +26,7 @@ from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
 from vrack.devices.initial_sel import initial_sel
 from vrack.devices.redfish_bmc import CA_FILE, build_redfish
+from vrack.devices.refusals import RefusalLimiter, shown_name
 from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.link import GatedLink, LinkGate
 from vrack.nodes.base import effective_boot
@@ -101,6 +102,7 @@ class ComputeDevice(
         super().__init__(plan.name, plan.spec.model)
         reactor, journal, clock = context.reactor, context.journal, context.clock
         self._reactor = reactor
+        self._refusals = RefusalLimiter(reactor, self._refusals_suppressed)
         self.plan = plan
         self.journal = journal
         self._state_path = context.state_path
@@ -190,10 +192,18 @@ class ComputeDevice(
             "interface": record.interface,
         }
         if record.outcome != "ok":
+            if not self._refusals.admit(peer[0], record.outcome):
+                return
             fields["outcome"] = record.outcome
+            fields["user"] = shown_name(record.user_name)
         if record.detail:
             fields["request"] = record.detail
         self.journal.append_fields(self.device_name, "ipmi", record.command, fields)
+
+    def _refusals_suppressed(self, address: str, count: int, outcomes: dict[str, int]) -> None:
+        self.journal.append(
+            self.device_name, "ipmi", "refusals-suppressed", peer=address, count=count, outcomes=outcomes
+        )
 
     def _on_host_power(self, on: bool, cause: str) -> None:
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
@@ -470,6 +480,7 @@ class ComputeDevice(
     def stopService(self) -> Any:
         """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
         self.console.close()
+        self._refusals.flush()
         d = super().stopService()
         return self.backend.shutdown() if d is None else d.addBoth(lambda _: self.backend.shutdown())
 
