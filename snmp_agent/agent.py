@@ -41,8 +41,8 @@ class SnmpAgent:
     ``communities`` and ``v3_users`` say who may read (``ro``) or also SET
     (``rw``); a request with an unknown community gets no answer at all.
     ``observer`` receives a :class:`snmp_agent.config.SnmpRecord` for every SET
-    and every read of a live object.  ``clock`` stamps those records (default:
-    the installed reactor); ``loop`` is the asyncio loop (default: the loop of
+    and every read of a live object.  ``clock`` (the rack's reactor, or a test
+    clock: never a global fallback) stamps those records; ``loop`` is the asyncio loop (default: the loop of
     the installed asyncio reactor).  ``port=0`` binds an ephemeral port, readable
     from :attr:`port` after :meth:`start`.  ``fast_path=False`` sends v1/v2c
     requests through the pysnmp engine too (:mod:`snmp_agent.fastpath` answers
@@ -60,7 +60,7 @@ class SnmpAgent:
         versions: Iterable[str] = ALL_VERSIONS,
         observer: Observer | None = None,
         name: str,
-        clock: Clock | None = None,
+        clock: Clock,
         loop: asyncio.AbstractEventLoop | None = None,
         fast_path: bool = True,
     ) -> None:
@@ -137,10 +137,6 @@ class SnmpAgent:
         sock = self._bind()
         loop = self._loop if self._loop is not None else reactor_loop()
         clock = self._clock
-        if clock is None:
-            from twisted.internet import reactor
-
-            clock = reactor
         controller = DeviceController(self.source, name=self.name, clock=clock, observer=self._observer)
         binding = AgentBinding(
             self.name,

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for port, peer in _links(args.link):
             switch.set_link(port, True, peer=peer)
         communities = [CommunityConfig.parse(c) for c in args.community] or [CommunityConfig("public", "ro")]
-        agent = switch_agent(switch, address=args.address, port=args.port, communities=communities)
+        agent = switch_agent(switch, address=args.address, port=args.port, communities=communities, clock=reactor)
         agent.start()
     except (ValueError, AgentConfigError, AgentBindError) as exc:
         print(f"switch_sim: {exc}", file=sys.stderr)

@@ -24,7 +24,7 @@ def switch_agent(
     v3_users: Iterable[UsmUserConfig] = (),
     versions: Iterable[str] = ALL_VERSIONS,
     observer: Observer | None = None,
-    clock: Clock | None = None,
+    clock: Clock,
 ) -> SnmpAgent:
     """An (unstarted) SNMP agent named after ``switch`` serving its MIB on ``address:port``."""
     return SnmpAgent(

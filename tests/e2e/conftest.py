@@ -28,6 +28,7 @@ devices:
     kind: compute
     model: dell-r630
     bmc:
+      handshake_timeout: 2
       users:
         - {name: root, password: calvin}
         - {name: admin, password: admin}

@@ -246,5 +246,16 @@ def test_journal_records_requests_without_credentials(ipmi_rack: RackProcess) ->
     assert status[-1]["peer"].startswith("127.")
     assert any(e.get("outcome") == "bad-password" and e["interface"] == "lan" for e in events)
     assert any(e.get("outcome") == "unknown-user" for e in events)
+    wrong = ipmitool(NODE02, "chassis power status", "root", "not-calvin-either")
+    assert wrong.returncode != 0  # lanplus: the client stops after RAKP 2, the BMC says so after 2 s
+    wait_for(
+        lambda: any(
+            e.get("outcome") == "abandoned-after-rakp2" and e["user"] == "root"
+            for e in ipmi_rack.events("node02", after=start)
+        ),
+        10,
+        "the abandoned handshake in the journal",
+    )
     journal_text = Path(ipmi_rack.info["events"]).read_text()
+    assert "not-calvin-either" not in journal_text
     assert "calvin" not in journal_text and "1234567" not in journal_text and "viewer-pw" not in journal_text

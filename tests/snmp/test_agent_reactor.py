@@ -63,7 +63,7 @@ def test_agent_serves_on_the_twisted_reactor() -> None:
 
         table = MibTable()
         table.add("1.3.6.1.2.1.1.1.0", rfc1902.OctetString("on the reactor"))
-        service = SnmpAgentService(SnmpAgent(table, address="127.30.1.9", port=0, name="r1"))
+        service = SnmpAgentService(SnmpAgent(table, address="127.30.1.9", port=0, name="r1", clock=reactor))
         service.startService()
         out = []
 
