@@ -218,7 +218,7 @@ class Chassis:
     def power_up(self, cause: str = "ipmi") -> None:
         """Power the host on (no-op when already on)."""
         self._cancel_pending()
-        if not self.power_on and cause == "ipmi":
+        if not self.power_on and cause in ("ipmi", "redfish"):
             self.last_power_event = EVENT_IPMI_POWER_ON
             self.restart_cause = CAUSE_CHASSIS_CONTROL
         self._turn_on(cause)
@@ -267,13 +267,17 @@ class Chassis:
         if not self.power_on:
             raise NotSupportedInPresentState("diagnostic interrupt while off")
 
-    def control(self, action: int) -> None:
-        """Chassis Control: 0 down, 1 up, 2 cycle, 3 hard reset, 4 diag, 5 soft."""
+    def control(self, action: int, cause: str = "ipmi") -> None:
+        """Chassis Control: 0 down, 1 up, 2 cycle, 3 hard reset, 4 diag, 5 soft.
+
+        ``cause`` names who asked (``ipmi``, or ``redfish`` for the same control through Redfish); power
+        listeners receive it.
+        """
         actions: dict[int, Callable[[], None]] = {
-            0: self.power_down,
-            1: self.power_up,
-            2: self.power_cycle,
-            3: self.hard_reset,
+            0: lambda: self.power_down(cause),
+            1: lambda: self.power_up(cause),
+            2: lambda: self.power_cycle(cause),
+            3: lambda: self.hard_reset(cause),
             4: self.diag_interrupt,
             5: self.soft_off,
         }

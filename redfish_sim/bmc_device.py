@@ -1,7 +1,7 @@
 """A :class:`~redfish_sim.device.RedfishDevice` on a ``bmc_sim`` BMC: Redfish and IPMI share one state.
 
-Power actions go through the BMC's own Chassis Control handler (an in-band request), so Redfish, ipmitool
-and anything listening to the chassis see the same transitions, SEL entries and refusals.  The boot
+Power actions are the BMC's own Chassis Control (with cause ``redfish``), so Redfish, ipmitool and anything
+listening to the chassis see the same transitions, SEL entries and refusals.  The boot
 override is IPMI boot flags parameter 5, accounts are the BMC's user slots (names up to 16 bytes,
 passwords up to 20, as IPMI stores them), the log is the SEL, sensors are the SDR sensors, the network
 settings are the LAN parameters.
@@ -20,7 +20,7 @@ from bmc_sim.chassis import DEFAULT_IDENTIFY, NO_TIMEOUT_BIT
 from bmc_sim.commands import transport as lan
 from bmc_sim.config import BmcConfig, Privilege
 from bmc_sim.device import Bmc
-from bmc_sim.message import IpmiRequest, RequestContext
+from bmc_sim.errors import IpmiError, NotSupportedInPresentState
 from bmc_sim.users import NAME_LENGTH, PASSWORD_LENGTH, User
 from redfish_sim.device import (
     Account,
@@ -34,7 +34,6 @@ from redfish_sim.device import (
     SensorReading,
 )
 
-_IN_BAND = RequestContext(peer=("redfish", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
 RESET_CONTROL = {
     "ForceOff": 0,
     "On": 1,
@@ -141,11 +140,14 @@ class BmcBackedDevice:
     def reset(self, reset_type: str) -> None:
         push = 5 if self.power_on() else 1  # the power button: ACPI shutdown when on, power on when off
         action = push if reset_type == "PushPowerButton" else RESET_CONTROL[reset_type]
-        code = self.bmc.handle(IpmiRequest(0x00, 0x02, bytes([action])), _IN_BAND).completion_code
-        if code == 0xD5:
-            raise DeviceConflict(f"{reset_type} needs the host powered on; it is Off")
-        if code != 0:
-            raise DeviceConflict(f"the BMC refused {reset_type} (IPMI completion code {code:#04x})")
+        if not self.bmc.responsive or self.bmc.answers_busy:
+            raise DeviceConflict("the BMC is not answering (booting, resetting or busy)")
+        try:
+            self.bmc.chassis.control(action, cause="redfish")  # Chassis Control itself, as ipmitool's, by Redfish
+        except NotSupportedInPresentState:
+            raise DeviceConflict(f"{reset_type} needs the host powered on; it is Off") from None
+        except IpmiError as exc:
+            raise DeviceConflict(f"the BMC refused {reset_type} ({exc})") from None
 
     def boot_override(self) -> BootOverride:
         boot = self.bmc.chassis.boot

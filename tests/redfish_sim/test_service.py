@@ -37,10 +37,13 @@ def test_service_root_is_open_and_everything_else_needs_credentials(rf: Harness)
 
 
 def test_redfish_power_is_ipmi_power_both_ways(rf: Harness) -> None:
+    causes: list[tuple[bool, str]] = []
+    rf.bmc.add_power_listener(lambda on, cause: causes.append((on, cause)))
     assert rf.json("GET", SYSTEM)[1]["PowerState"] == "Off"
     assert rf.call("POST", RESET, {"ResetType": "On"}).status == 204
     assert ipmi(rf, 0x00, 0x01)[0] & 0x01 == 1  # Get Chassis Status: power on
     ipmi(rf, 0x00, 0x02, b"\x00")  # chassis power off over IPMI
+    assert causes == [(True, "redfish"), (False, "ipmi")]
     assert rf.json("GET", SYSTEM)[1]["PowerState"] == "Off"
     status, body = rf.json("POST", RESET, {"ResetType": "ForceRestart"})
     assert status == 409 and "needs the host powered on" in body["error"]["message"]
