@@ -98,6 +98,16 @@ def on_the_wire(network: Any, links: Iterable[DeviceLink]) -> None:
     announce(network, links)
 
 
+def follow_bmc(network: Any | None, device: str, bmc: Any) -> None:
+    """Keep ``device``'s link (if the rack has one for it) in step with its BMC (a ``bmc_sim`` ``Bmc``):
+    off the wire when it loses AC or resets, on the wire and announced when it answers again."""
+    link = network.device_links.get(device) if network is not None else None
+    if link is None:
+        return
+    bmc.add_reset_listener(lambda kind: off_the_wire(network, [link]))
+    bmc.add_ready_listener(lambda: on_the_wire(network, [link]))
+
+
 def gratuitous_arp(mac: str, address: str) -> bytes:
     """An Ethernet frame with a gratuitous ARP request for ``address`` from ``mac`` (sender and target
     address both ``address``, target hardware address zero), as Linux and BMC firmware send it."""

@@ -24,11 +24,13 @@ from node_sim.hardware import load_hardware
 from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
+from vrack.devices.host_firmware import HostFirmware, post_seconds
 from vrack.devices.initial_sel import initial_sel
 from vrack.devices.redfish_bmc import CA_FILE, build_redfish
 from vrack.devices.refusals import RefusalLimiter, shown_name
 from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.link import GatedLink, LinkGate
+from vrack.netns_devices import follow_bmc
 from vrack.nodes.base import effective_boot
 from vrack.plan import NodePlan, RackPlan
 from vrack.roles import (
@@ -61,15 +63,6 @@ STANDBY_WATTS = 12.0
 PEER_TEXT_CACHE = 1024  # peers whose "address:port" text is kept (a client keeps its port per session)
 SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
-
-
-def post_seconds(plan: NodePlan) -> float:
-    """Seconds of POST after host power on: the spec's ``post_seconds``, else the hardware personality's."""
-    if plan.spec.post_seconds is not None:
-        return plan.spec.post_seconds
-    from node_sim.hardware import load_hardware
-
-    return load_hardware(plan.spec.model).post_seconds
 
 
 def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
@@ -146,12 +139,7 @@ class ComputeDevice(
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
-        self._network = context.network
-        self.bmc.add_reset_listener(lambda kind: self._bmc_on_the_wire(False))
-        self.bmc.add_ready_listener(lambda: self._bmc_on_the_wire(True))
-        self._reactor = reactor
-        self.post_seconds = post_seconds(plan)
-        self._post: Any = None  # the pending end of POST (a DelayedCall) while the host is in POST
+        follow_bmc(context.network, plan.name, self.bmc)  # netns mode: a dark BMC answers no ARP
         self.console = node_console(plan, context)
         self.bmc.console = self.console
         self.failing_disks: set[int] = set()  # drives going bad (a fault); the simulated OS reads it live
@@ -172,6 +160,7 @@ class ComputeDevice(
         self.backend = node_backend(self, context)
         if isinstance(self.console, NodeConsole):  # a VM's console needs no narration
             self.backend.console = self.console
+        self.firmware = HostFirmware(plan.name, post_seconds(plan), reactor, journal, self.console, self.backend)
 
     # ------------------------------------------------------------------ journal
 
@@ -207,39 +196,13 @@ class ComputeDevice(
 
     def _on_host_power(self, on: bool, cause: str) -> None:
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
-        if self._post is not None and self._post.active():
-            self._post.cancel()  # off, or a reset during POST: POST starts again
-        self._post = None
         if on:
             selection = self.bmc.chassis.current_boot
-            boot = effective_boot(selection.device if selection else "default")
-            delay = 0.0 if self.backend.kind == "vm" else self.post_seconds  # a VM's firmware does its own POST
-            self.console.power_on(boot, post_seconds=delay)
-            if delay > 0:
-                self.journal.append(self.device_name, "host", "post", seconds=delay, boot_device=boot, cause=cause)
-                self._post = self._reactor.callLater(delay, self._post_done, boot, cause)
-            else:
-                self.backend.host_on(boot, cause)
+            self.firmware.power_on(effective_boot(selection.device if selection else "default"), cause)
         else:
-            self.console.power_off()
-            self.backend.host_off(cause)
+            self.firmware.power_off(cause)
         for listener in list(self._host_listeners):
             listener(on, cause)
-
-    def _bmc_on_the_wire(self, up: bool) -> None:
-        """netns mode: a BMC that is dark or resetting answers no ARP; up again, it announces itself."""
-        link = self._network.device_links.get(self.device_name) if self._network is not None else None
-        if link is None:
-            return
-        from vrack.netns_devices import off_the_wire, on_the_wire
-
-        (on_the_wire if up else off_the_wire)(self._network, [link])
-
-    def _post_done(self, boot: str, cause: str) -> None:
-        """POST ended with the host still on: the firmware boots from the device chosen at power on."""
-        self._post = None
-        self.console.post_done()
-        self.backend.host_on(boot, cause)
 
     # ------------------------------------------------------------------ power model hooks
 
@@ -416,11 +379,7 @@ class ComputeDevice(
 
     def _host_view(self) -> dict[str, Any]:
         """The backend's view of the host, with the POST still to run when the host is in POST."""
-        host = self.backend.describe()
-        host["post_seconds"] = self.post_seconds
-        if self._post is not None and self._post.active():
-            host["in_post"] = round(self._post.getTime() - self._reactor.seconds(), 3)
-        return host
+        return {**self.backend.describe(), **self.firmware.describe()}
 
     def _redfish_info(self) -> dict[str, Any] | None:
         """Where Redfish listens (bound ports once started) and the CA file that signs its certificate."""
