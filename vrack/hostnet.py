@@ -39,7 +39,7 @@ def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
     if spec.mode != "netns":
         return None
     from vrack.netns import RackNetwork, raise_host_limits
-    from vrack.netns_devices import add_device_links, announce
+    from vrack.netns_devices import add_device_links
 
     network = RackNetwork(
         spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink, rack_dir=rack_dir
@@ -58,7 +58,6 @@ def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
         if len(sim_nics) > HOST_LIMITS_FROM_NICS:
             raise_host_limits(len(sim_nics))  # host-wide ARP table and input backlog; raised, never lowered
         wait_links_up(network)
-        announce(network, links)  # every device's gratuitous ARP, now that the bridge forwards
     except Exception:
         network.destroy()
         raise

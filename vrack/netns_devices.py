@@ -7,8 +7,9 @@ address, the other end ``vp-<10 hex>`` is a port of the management bridge.  So:
 - an ARP request for the device's address is answered by the device end only (the namespace sets
   ``arp_ignore=1``: answer on the interface that holds the address), with the device's MAC;
 - :func:`announce` sends a gratuitous ARP for the address from the device end, as a BMC does when
-  its network comes up (the rack calls it once every link is up, and again when a BMC boots after
-  AC power returns; the kernel's ``arp_notify`` would fire before the bridge port forwards);
+  its network comes up (the rack calls it for every device that answers once the rack has started,
+  and again when a BMC boots after AC power returns; the kernel's ``arp_notify`` would fire before
+  the bridge port forwards);
 - what the device sends leaves through its own end (a routing rule per source address picks a table
   whose only route is the management network through that end), so its frames carry its MAC too.
 

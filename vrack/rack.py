@@ -129,6 +129,13 @@ class Rack(MultiService):
             raise RackStartError(failures)
         self.running = 1
         self.power.apply_initial_state()
+        if self.network is not None:  # every device that is up announces itself (gratuitous ARP)
+            from vrack.netns_devices import announce
+
+            links = self.network.device_links
+            announce(
+                self.network, [links[n] for n, d in self.devices.items() if n in links and d.answers_on_the_wire()]
+            )
         self.journal.append(self.rack_name, "control", "rack-started", devices=len(self.devices))
 
     @inlineCallbacks

@@ -29,10 +29,13 @@ netns: {{uplink: "netns:{SUT}"}}
 networks: {{management: {MANAGEMENT}, provisioning: {PROVISIONING}}}
 devices:
   - {{name: "n{{n}}", kind: compute, count: 2, model: quanta-d51, bmc: {{boot_time: 0.5}}}}
+  - {{name: dark, kind: compute, model: quanta-d51}}
   - {{name: pdu1, kind: pdu, outlets: 4}}
+  - {{name: pdu2, kind: pdu, outlets: 4, outlets_on: false}}
   - {{name: sw1, kind: switch, ports: 8}}
 power:
   - {{outlet: pdu1/1, to: n1/psu1}}
+  - {{outlet: pdu2/1, to: dark/psu1}}
 """
 LLDP_LOC_CHASSIS_ID = "1.0.8802.1.1.2.1.3.2.0"
 SEND_UDP = "import socket, sys; socket.socket(2, 2).sendto(b'x', (sys.argv[1], 623))"
@@ -101,12 +104,13 @@ def neighbours(device: str) -> dict[str, str]:
 def test_each_device_is_on_the_wire_with_its_own_mac(lab: tuple[RackProcess, Capture]) -> None:
     rack, capture = lab
     devices = {d["name"]: d for d in rack.api("GET", "/api/v1/devices")}
+    dark = devices.pop("dark")["bmc"]  # its PDU's outlets are off from the start: never on the wire
     reported = {d["bmc"]["address"]: d["bmc"]["mac"] for d in devices.values() if d["kind"] == "compute"}
     reported |= {d["address"]: d["mac"] for d in devices.values() if d["kind"] in ("pdu", "switch")}
-    assert len(set(reported.values())) == 4
+    assert len(set(reported.values())) == 5
     uplink = management_uplink()
     for address, mac in reported.items():  # what lan print and LLDP say is the MAC reported
-        if address in (devices["n1"]["bmc"]["address"], devices["n2"]["bmc"]["address"]):
+        if address in (devices["n1"]["bmc"]["address"], devices["n2"]["bmc"]["address"]):  # BMCs
             lan = in_sut("ipmitool", "-I", "lanplus", "-H", address, "-U", "admin", "-P", "admin", "lan", "print")
             assert f"MAC Address             : {mac}" in lan.stdout, lan.stderr
         else:
@@ -127,6 +131,9 @@ def test_each_device_is_on_the_wire_with_its_own_mac(lab: tuple[RackProcess, Cap
         )
         sent = [line for line in lines if re.search(rf"IPv4.*: {re.escape(address)}\.(623|161) >", line)]
         assert sent and all(f" {mac} ethertype IPv4" in line for line in sent), address
+    in_sut(sys.executable, "-c", SEND_UDP, dark["address"])
+    wait_for(lambda: neighbours(uplink).get(dark["address"]) == "FAILED", 10, "ARP for the dark BMC to fail")
+    assert not [line for line in capture.lines() if dark["mac"] in line]  # not a single frame from it
 
 
 def test_a_bmc_without_ac_answers_no_arp_and_announces_itself_when_back(lab: tuple[RackProcess, Capture]) -> None:

@@ -34,6 +34,10 @@ class DeviceService(MultiService):
         """JSON-ready state for the control API."""
         return {"name": self.name, "kind": self.kind, "model": self.model}
 
+    def answers_on_the_wire(self) -> bool:
+        """Whether the device's management address answers now (a powered, booted controller)."""
+        return True
+
     def credentials(self) -> dict[str, Any]:
         """Live credentials with secrets (the owner's ``vrack credentials``); none by default."""
         return {}

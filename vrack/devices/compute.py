@@ -377,6 +377,9 @@ class ComputeDevice(
             "link": self.link_state(),
         }
 
+    def answers_on_the_wire(self) -> bool:
+        return self.bmc.responsive
+
     def _host_view(self) -> dict[str, Any]:
         """The backend's view of the host, with the POST still to run when the host is in POST."""
         return {**self.backend.describe(), **self.firmware.describe()}
