@@ -82,7 +82,7 @@ def add_device_links(network: Any, devices: Sequence[tuple[str, Any, str]], brid
 def off_the_wire(network: Any, links: Iterable[DeviceLink]) -> None:
     """Take devices' addresses off their links: no ARP answers, nothing reaches their sockets (which stay
     bound) until :func:`on_the_wire`; the links stay up, so the bridge keeps forwarding at once after."""
-    network.run_batch([f"addr del {link.address} dev {link.inner}" for link in links])
+    network.run_batch([f"addr flush dev {link.inner}" for link in links])
 
 
 def on_the_wire(network: Any, links: Iterable[DeviceLink]) -> None:
@@ -106,7 +106,7 @@ def follow_bmc(network: Any | None, device: str, bmc: Any) -> None:
     if link is None:
         return
     bmc.add_reset_listener(lambda kind: off_the_wire(network, [link]))
-    bmc.add_ready_listener(lambda: on_the_wire(network, [link]))
+    bmc.add_ready_listener(lambda: on_the_wire(network, [link]) if bmc.responsive else None)
 
 
 def gratuitous_arp(mac: str, address: str) -> bytes:
