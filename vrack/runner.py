@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("vrack")
+BIG_RACK = 100  # devices from which vrack up reports start-up progress (unless --progress-interval 0 asks always)
 
 
 def install_reactor() -> Any:
@@ -73,7 +74,9 @@ def run(
     from vrack.progress import StartupProgress
 
     total = len(plan.nodes) + len(plan.pdus) + len(plan.switches)
-    progress = StartupProgress(plan.spec.rack, total, sys.stderr, interval=progress_interval)
+    progress: StartupProgress | None = None
+    if total >= BIG_RACK or progress_interval == 0:  # small racks start in a moment: their output stays as it was
+        progress = StartupProgress(plan.spec.rack, total, sys.stderr, interval=progress_interval)
     runtime = RackRuntime(
         plan, rack_dir, reactor, spec_path=spec_path, on_shutdown_request=shutdown, progress=progress, **settings
     )
