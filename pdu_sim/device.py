@@ -16,6 +16,8 @@ from typing import Any, Literal, Protocol
 
 from snmp_agent.source import MibSource
 
+from .models import get_model
+
 OutletListener = Callable[[int, bool, str], None]
 LoadState = Literal["normal", "high", "overload"]
 LoadListener = Callable[[LoadState, str], None]
@@ -82,8 +84,6 @@ class Pdu:
         options: Mapping[str, Any] | None = None,
         capacity_amps: float = 16.0,
     ) -> None:
-        from .models import get_model
-
         self.personality = get_model(model)
         if not 1 <= outlets <= self.personality.max_outlets:
             raise PduError(f"{name}: model {model} supports 1..{self.personality.max_outlets} outlets")
