@@ -281,7 +281,10 @@ class RackNetwork:
         if self.exists():
             raise NetnsError(f"network namespace {self.netns} already exists (destroy it or run `vrack cleanup`)")
         if self.uplink_netns is not None and not (NETNS_RUN_DIR / self.uplink_netns).exists():
-            raise NetnsError(f"uplink namespace {self.uplink_netns} does not exist")
+            raise NetnsError(
+                f"uplink namespace {self.uplink_netns} does not exist: create it first (ip netns add "
+                f"{self.uplink_netns}), or use netns: {{uplink: host}}"
+            )
         self._write_state()
         try:
             self._build()

@@ -97,3 +97,20 @@ def test_twisted_udp_port_listened_inside_the_namespace(make_rack: RackFactory) 
         finally:
             yield port.stopListening()
         assert out.split() == ["echo:ping", "from", "uplink", "10.232.22.9"]
+
+
+def test_a_missing_uplink_namespace_says_how_to_create_it() -> None:
+    import ipaddress
+
+    import pytest
+
+    from vrack.netns import NetnsError, RackNetwork
+
+    network = RackNetwork(
+        "hint-rack",
+        ipaddress.IPv4Network("10.239.0.0/24"),
+        ipaddress.IPv4Network("10.239.128.0/24"),
+        "netns:no-such-ns",
+    )
+    with pytest.raises(NetnsError, match=r"ip netns add no-such-ns\), or use netns: \{uplink: host\}"):
+        network.create()
