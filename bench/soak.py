@@ -1,0 +1,124 @@
+"""Soak: does a rack's memory stay flat under steady load?  (issue 14, finding 7)
+
+Starts a rack of ``--bmcs`` BMCs and one PDU (a child ``vrack up`` through vrack.testing) on
+127.16.21.0/24, keeps ``--clients`` ipmitool loops (lanplus login, ``chassis power status``, logout) and
+one snmpget loop running against it for ``--seconds``, and samples the rack process's resident memory
+every ``--interval`` seconds.  Reports the samples and the least-squares slope in MiB per hour over the
+samples after ``--warmup`` seconds, with the request count.  Real clients, real sockets; needs root for
+ports 623/161.
+
+    sudo python -m bench.soak --seconds 3600           # the issue's one-hour soak
+    sudo python -m bench.soak --seconds 20 --bmcs 5    # a quick look (the smoke test)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.procinfo import rss_kib
+from vrack.testing import start_rack
+
+NETWORK = "127.16.21"
+
+
+def spec(bmcs: int) -> str:
+    return (
+        f"rack: soak\nseed: soak-seed\nnetworks: {{management: {NETWORK}.0/24}}\ndevices:\n"
+        f"  - {{name: 'node{{n:03d}}', kind: compute, model: quanta-d51, count: {bmcs}, bmc: {{boot_time: 0}}}}\n"
+        "  - {name: pdu1, kind: pdu, model: servertech-sentry3, outlets: 8}\n"
+    )
+
+
+def slope_mib_per_hour(samples: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (seconds, MiB) samples, in MiB per hour; None with fewer than two."""
+    if len(samples) < 2:
+        return None
+    n = len(samples)
+    mean_t = sum(t for t, _ in samples) / n
+    mean_m = sum(m for _, m in samples) / n
+    var = sum((t - mean_t) ** 2 for t, _ in samples)
+    if var == 0:
+        return None
+    cov = sum((t - mean_t) * (m - mean_m) for t, m in samples)
+    return cov / var * 3600
+
+
+def _load(argv_for: Any, stop: threading.Event, counts: list[int], index: int) -> None:
+    n = 0
+    while not stop.is_set():
+        done = subprocess.run(argv_for(n), capture_output=True, check=False, timeout=30)
+        counts[index] += 1 if done.returncode == 0 else 0
+        n += 1
+
+
+def run(bmcs: int, clients: int, seconds: float, interval: float, warmup: float) -> dict[str, Any]:
+    handle = start_rack(spec(bmcs), mode="process", ports="standard")
+    try:
+        control = json.loads((handle.state_dir / "soak" / "control.json").read_text())
+        pid = int(control["pid"])
+        hosts = [node.bmc.address for node in handle.nodes()]
+        pdu = handle.pdu("pdu1").address
+        stop = threading.Event()
+        counts = [0] * (clients + 1)
+
+        def ipmi(k: int) -> Any:
+            return lambda n: ["ipmitool", "-I", "lanplus", "-H", hosts[(n * clients + k) % len(hosts)],
+                              "-U", "admin", "-P", "admin", "chassis", "power", "status"]  # fmt: skip
+
+        threads = [threading.Thread(target=_load, args=(ipmi(k), stop, counts, k), daemon=True) for k in range(clients)]
+        snmp = ["snmpget", "-v2c", "-c", "public", "-t", "2", pdu, ".1.3.6.1.2.1.1.3.0"]
+        threads.append(threading.Thread(target=_load, args=(lambda n: snmp, stop, counts, clients), daemon=True))
+        for thread in threads:
+            thread.start()
+        started = time.monotonic()
+        samples: list[tuple[float, float]] = []
+        while (elapsed := time.monotonic() - started) < seconds:
+            kib = rss_kib(pid)
+            if kib is not None:
+                samples.append((round(elapsed, 1), round(kib / 1024, 2)))
+            time.sleep(min(interval, max(seconds - elapsed, 0.01)))
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        handle.stop()
+    steady = [(t, m) for t, m in samples if t >= warmup]
+    return {
+        "bmcs": bmcs,
+        "clients": clients,
+        "seconds": seconds,
+        "requests_ok": sum(counts),
+        "samples": samples,
+        "rss_first_mib": samples[0][1] if samples else None,
+        "rss_last_mib": samples[-1][1] if samples else None,
+        "slope_mib_per_hour_after_warmup": slope_mib_per_hour(steady),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bmcs", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=3600.0)
+    parser.add_argument("--interval", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=300.0, help="seconds left out of the slope")
+    parser.add_argument("--json", type=Path, help="also write the result here")
+    args = parser.parse_args(argv)
+    result = run(args.bmcs, args.clients, args.seconds, args.interval, args.warmup)
+    text = json.dumps(result, indent=1)
+    if args.json:
+        args.json.write_text(text)
+    summary = {k: v for k, v in result.items() if k != "samples"}
+    print(json.dumps(summary), file=sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
