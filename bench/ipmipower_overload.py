@@ -227,10 +227,10 @@ def run(
                 jobs.append(("ipmi_sim", partial(measure_ipmi_sim, count, clients, base / f"sim-{count}", timeout)))
             else:
                 report(f"  ipmi_sim N={count}: skipped (over --ipmi-sim-max {ipmi_sim_max})")
-            for name, job in jobs:
+            for name, run_job in jobs:
                 load = load_average()
                 try:
-                    measured = job()
+                    measured = run_job()
                 except (PeerError, subprocess.SubprocessError, OSError) as exc:
                     report(f"  {name} N={count}: FAILED: {exc}")
                     rows.append({"server": name, "bmcs": count, "error": str(exc)})

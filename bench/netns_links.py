@@ -31,8 +31,8 @@ from vrack.netns import RackNetwork, in_netns
 from vrack.netns_devices import add_device_links
 
 SUT = "vrt-bl-sut"
-MANAGEMENT = ipaddress.ip_network("10.236.0.0/20")
-PROVISIONING = ipaddress.ip_network("10.236.16.0/24")
+MANAGEMENT = ipaddress.IPv4Network("10.236.0.0/20")
+PROVISIONING = ipaddress.IPv4Network("10.236.16.0/24")
 PORT = 40623
 
 
@@ -59,10 +59,10 @@ def _echo(sockets: list[socket.socket], stop: threading.Event) -> None:
             selector.register(sock, selectors.EVENT_READ)
         while not stop.is_set():
             for key, _ in selector.select(timeout=0.05):
-                sock = key.fileobj
-                assert isinstance(sock, socket.socket)
-                data, peer = sock.recvfrom(64)
-                sock.sendto(data, peer)
+                ready = key.fileobj
+                assert isinstance(ready, socket.socket)
+                data, peer = ready.recvfrom(64)
+                ready.sendto(data, peer)
 
 
 def _round_trips(target: str, rounds: int) -> list[float]:

@@ -101,7 +101,7 @@ def install_asyncio_reactor() -> Any:
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    asyncioreactor.install(loop)  # type: ignore[no-untyped-call]
+    asyncioreactor.install(loop)
     from twisted.internet import reactor
 
     return reactor

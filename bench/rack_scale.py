@@ -103,8 +103,8 @@ def sweep(
     )
     seconds = time.monotonic() - started
     answers: Counter[str] = Counter()
-    for path in lists:
-        for line in Path(path + ".out").read_text(errors="replace").splitlines():
+    for host_list in lists:
+        for line in Path(host_list + ".out").read_text(errors="replace").splitlines():
             _, _, answer = line.partition(": ")
             answers[answer if answer else f"unparsed: {line[:60]}"] += 1
     return answers, seconds

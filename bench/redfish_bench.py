@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -133,6 +135,14 @@ def _system_path(base: str, verify: str | bool, auth: tuple[str, str] | None) ->
     return str(members[0]["@odata.id"])
 
 
+def _command_line(proc: subprocess.Popen[bytes]) -> str:
+    """A started process's arguments as one string (Popen keeps a string or a sequence)."""
+    args = proc.args
+    if isinstance(args, (str, bytes, os.PathLike)):
+        return str(args)
+    return " ".join(map(str, args))
+
+
 def throughput(work: Path, durations: float, client_counts: list[int]) -> list[Result]:
     bindir = ensure_venv()
     procs = Processes()
@@ -153,7 +163,7 @@ def throughput(work: Path, durations: float, client_counts: list[int]) -> list[R
         ):
             wait_tcp(SUSHY_ADDRESS, port)
             base = f"https://{SUSHY_ADDRESS}:{port}"
-            pid = next(p.pid for p in procs.running if str(port) in " ".join(map(str, p.args)))
+            pid = next(p.pid for p in procs.running if str(port) in _command_line(p))
             targets.append(Target(name, base, _system_path(base, verify, auth), verify, auth, pid))
         for operation in ("get", "reset"):
             for clients in client_counts:

@@ -146,7 +146,7 @@ class BmcService(service.Service):
         self.listening_port: Any = None
         self._reactor = reactor
         if name is not None:
-            self.setName(name)  # type: ignore[no-untyped-call]
+            self.setName(name)
 
     def startService(self) -> None:
         """Bind the port; raises :class:`BindError` (and stays stopped) if that fails."""
@@ -155,11 +155,11 @@ class BmcService(service.Service):
         except error.CannotListenError as exc:
             raise self._bind_error(exc) from exc
         self.port = int(self.listening_port.getHost().port)
-        super().startService()  # type: ignore[no-untyped-call]
+        super().startService()
 
     def stopService(self) -> defer.Deferred[None]:
         """Close the port; the Deferred fires once it is closed."""
-        super().stopService()  # type: ignore[no-untyped-call]
+        super().stopService()
         listening, self.listening_port = self.listening_port, None
         if listening is None:
             return defer.succeed(None)

@@ -56,7 +56,7 @@ class _Counter(protocol.Protocol):
         if self.keep:
             self.parts.append(data)
         if self.size > self.limit and self.transport is not None:
-            self.transport.stopProducing()  # type: ignore[attr-defined]
+            self.transport.stopProducing()
 
     def connectionLost(self, reason: Any = None) -> None:
         if self.done.called:

@@ -95,7 +95,7 @@ class UdpLink:
             port.stopListening()
 
 
-class _BoundClient(tcp.Client):  # type: ignore[misc]
+class _BoundClient(tcp.Client):
     """A TCP client transport whose socket is created in a namespace and tied to an interface."""
 
     def __init__(self, host: str, port: int, bind: Any, connector: Any, reactor: Any, where: tuple[str, str | None]):
@@ -107,7 +107,7 @@ class _BoundClient(tcp.Client):  # type: ignore[misc]
         return bound_socket(socket.SOCK_STREAM, interface, netns)
 
 
-class _BoundConnector(tcp.Connector):  # type: ignore[misc]
+class _BoundConnector(tcp.Connector):
     def __init__(self, host: str, port: int, factory: Any, timeout: float, bind: Any, reactor: Any, where: Any):
         self._where = where
         super().__init__(host, port, factory, timeout, bind, reactor)

@@ -255,7 +255,7 @@ class RedfishListener(service.Service):
                 port.stopListening()
             self._ports = []
             raise
-        super().startService()  # type: ignore[no-untyped-call]
+        super().startService()
 
     def _listen(self, port: int, tls: bool) -> Any:
         try:
@@ -278,7 +278,7 @@ class RedfishListener(service.Service):
         return listening
 
     def stopService(self) -> defer.Deferred[Any]:
-        super().stopService()  # type: ignore[no-untyped-call]
+        super().stopService()
         ports, self._ports = self._ports, []
         for channel in list(self.site.connections):
             if channel.transport is not None:

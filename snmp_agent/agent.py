@@ -199,8 +199,8 @@ class SnmpAgentService(Service):
 
     def startService(self) -> None:
         self.agent.start()
-        Service.startService(self)  # type: ignore[no-untyped-call]
+        Service.startService(self)
 
     def stopService(self) -> None:
-        Service.stopService(self)  # type: ignore[no-untyped-call]
+        Service.stopService(self)
         self.agent.stop()

@@ -42,7 +42,7 @@ def install_asyncio_reactor() -> asyncio.AbstractEventLoop:
     if loop.is_closed() or loop.is_running():
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    asyncioreactor.install(loop)  # type: ignore[no-untyped-call]
+    asyncioreactor.install(loop)
     return loop
 
 

@@ -13,11 +13,10 @@ every 15 s so a dead client is noticed, and ``event: end`` when the rack stops.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
-from twisted.web.http import Request
 
 from vrack.journal import Entry, Journal, encode_entry
 
@@ -25,6 +24,21 @@ KEEPALIVE = 15.0
 MAX_WAIT = 60
 
 STREAMING = object()  # what a route returns when it writes and finishes the response itself
+
+
+class StreamedRequest(Protocol):
+    """What answering from the journal needs of an HTTP request: twisted.web's ``Request`` (or its test double)."""
+
+    @property
+    def finished(self) -> int: ...
+
+    def setHeader(self, name: bytes, value: bytes) -> None: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def notifyFinish(self) -> Deferred[None]: ...
 
 
 def _page(journal: Journal, events: list[Entry]) -> dict[str, Any]:
@@ -38,7 +52,7 @@ def _all_unflushed(journal: Journal, found: list[Entry]) -> bool:
 
 def long_poll(
     journal: Journal,
-    request: Request,
+    request: StreamedRequest,
     reactor: Any,
     after: int,
     device: str | None,
@@ -109,7 +123,7 @@ def _frames(entries: list[Entry], lines: list[bytes]) -> bytes:
 
 
 def event_stream(
-    journal: Journal, request: Request, reactor: Any, after: int, device: str | None, protocol: str | None
+    journal: Journal, request: StreamedRequest, reactor: Any, after: int, device: str | None, protocol: str | None
 ) -> object:
     """Serve the journal as Server-Sent Events until the client goes or the rack stops."""
     request.setHeader(b"content-type", b"text/event-stream; charset=utf-8")

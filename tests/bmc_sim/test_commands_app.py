@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 
-from test_device import APP, CHASSIS, call, make_bmc, ok, sel_events
+from tests.bmc_sim.test_device import APP, CHASSIS, call, make_bmc, ok, sel_events
 
 # -- watchdog -----------------------------------------------------------------------
 IPMITOOL_WATCHDOG_OFF = bytes([0x04, 0x00, 0x00, 0x10, 0xB8, 0x0B])

@@ -7,9 +7,9 @@ from __future__ import annotations
 import struct
 
 import pytest
-from test_device import CHASSIS, call, make_bmc, ok, sel_events
 
 from bmc_sim.device import Bmc
+from tests.bmc_sim.test_device import CHASSIS, call, make_bmc, ok, sel_events
 
 
 # -- chassis power ----------------------------------------------------------------

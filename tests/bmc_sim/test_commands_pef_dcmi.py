@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 
-from test_device import USER, call, make_bmc, ok
+from tests.bmc_sim.test_device import USER, call, make_bmc, ok
 
 SE, GROUP = 0x04, 0x2C
 

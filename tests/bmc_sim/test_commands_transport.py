@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from test_device import USER, call, make_bmc, ok
 
 from bmc_sim.commands.transport import LanParameters
 from bmc_sim.config import LanConfig
 from bmc_sim.device import Bmc
+from tests.bmc_sim.test_device import USER, call, make_bmc, ok
 
 TRANSPORT = 0x0C
 

@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-from test_device import APP, call, make_bmc, ok
-
 from bmc_sim.config import Privilege
 from bmc_sim.message import RequestContext
+from tests.bmc_sim.test_device import APP, call, make_bmc, ok
 
 OPERATOR = RequestContext(peer=("127.21.0.9", 1), privilege=Privilege.OPERATOR)
 

@@ -6,7 +6,8 @@ import ctypes
 import hashlib
 import hmac
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -175,11 +176,13 @@ def test_auth_code_15_straight_password_and_none() -> None:
     ("algorithm", "digest", "length"),
     [(IntegrityAlgorithm.HMAC_SHA1_96, hashlib.sha1, 12), (IntegrityAlgorithm.HMAC_SHA256_128, hashlib.sha256, 16)],
 )
-def test_integrity_codes_are_truncated_hmacs(algorithm: IntegrityAlgorithm, digest: object, length: int) -> None:
+def test_integrity_codes_are_truncated_hmacs(
+    algorithm: IntegrityAlgorithm, digest: Callable[[], Any], length: int
+) -> None:
     k1 = b"k" * 20
     code = crypto.integrity_auth_code(algorithm, k1, b"signed bytes")
     assert crypto.integrity_code_length(algorithm) == length
-    assert code == hmac.new(k1, b"signed bytes", digest).digest()[:length]  # type: ignore[arg-type]
+    assert code == hmac.new(k1, b"signed bytes", digest).digest()[:length]
     assert crypto.integrity_auth_code(IntegrityAlgorithm.NONE, k1, b"x") == b""
     with pytest.raises(ValueError):
         crypto.integrity_auth_code(IntegrityAlgorithm.MD5_128, k1, b"x")

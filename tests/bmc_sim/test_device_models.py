@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from test_device import GUID, call, make_bmc, ok
 
 from bmc_sim.config import AuthType15, LanConfig, SensorKind, UserConfig
 from bmc_sim.fru import fru_image
 from bmc_sim.models import build_config, load_model, model_names
+from tests.bmc_sim.test_device import GUID, call, make_bmc, ok
 
 LAN = LanConfig("127.21.0.7", "52:54:00:00:00:07")
 USERS = (UserConfig(2, "admin", "admin"),)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import struct
 
-from test_device import call, make_bmc, ok
-
 from bmc_sim.config import FruConfig
 from bmc_sim.fru import END_OF_FIELDS, field, fru_image
+from tests.bmc_sim.test_device import call, make_bmc, ok
 
 STORAGE = 0x0A
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ipmi_testkit import make_rig
-from ipmi_testkit.client import LanplusClient
 
 from bmc_sim import wire
+from tests.bmc_sim.ipmi_testkit import make_rig
+from tests.bmc_sim.ipmi_testkit.client import LanplusClient
 
 PEER = ("127.20.0.9", 40000)
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,7 +25,7 @@ def _valid_packets() -> list[bytes]:
         sent.append(datagram)
         return send(datagram)
 
-    client = LanplusClient(capture, console_session_id=0x11223344)  # type: ignore[arg-type]
+    client = LanplusClient(capture, console_session_id=0x11223344)
     client.login()
     client.command(0x06, 0x01)
     return sent
@@ -53,7 +53,7 @@ def test_valid_packets_with_bytes_changed_never_break_the_bmc(packet: bytes, cha
             mutated[position % len(mutated)] = value
     rig.endpoint.datagram_received(bytes(mutated), PEER)
     assert rig.endpoint.stats.errors == 0
-    honest = LanplusClient(rig.sender(("127.20.0.10", 40001)), console_session_id=0x55667788)  # type: ignore[arg-type]
+    honest = LanplusClient(rig.sender(("127.20.0.10", 40001)), console_session_id=0x55667788)
     honest.login()
     assert honest.command(0x06, 0x01)[0] == 0
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from ipmi_testkit import Rig, make_rig
-from ipmi_testkit.client import LanplusClient, lan_request
 
 from bmc_sim import wire
 from bmc_sim.config import Privilege
+from tests.bmc_sim.ipmi_testkit import Rig, make_rig
+from tests.bmc_sim.ipmi_testkit.client import LanplusClient, lan_request
 
 PEER = ("127.20.77.9", 40000)
 

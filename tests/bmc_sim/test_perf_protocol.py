@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from ipmi_testkit import Rig, make_rig
 
 from bmc_sim import wire
 from bmc_sim.protocol import BmcProtocol
+from tests.bmc_sim.ipmi_testkit import Rig, make_rig
 
 PING = wire.encode_asf(wire.AsfMessage(wire.ASF_IANA, wire.ASF_PRESENCE_PING, 9))
 PONG = wire.presence_pong(9)
@@ -33,7 +33,7 @@ class SocketTransport:
 class FailingSocket(socket.socket):
     """A UDP socket whose ``sendto`` fails like a full send buffer."""
 
-    def sendto(self, *args: Any) -> int:  # type: ignore[override]
+    def sendto(self, *args: Any) -> int:
         raise OSError(errno.ENOBUFS, "No buffer space available")
 
 

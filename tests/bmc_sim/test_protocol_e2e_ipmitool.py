@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from ipmi_testkit.clients import DEVICE_ID, ipmitool, require_root
-from ipmi_testkit.server import BmcServer
+
+from tests.bmc_sim.ipmi_testkit.clients import DEVICE_ID, ipmitool, require_root
+from tests.bmc_sim.ipmi_testkit.server import BmcServer
 
 pytestmark = pytest.mark.e2e
 HOST = "127.20.1.1"

@@ -10,8 +10,9 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from ipmi_testkit.clients import DEVICE_ID, Run, require_root, run
-from ipmi_testkit.server import BmcServer
+
+from tests.bmc_sim.ipmi_testkit.clients import DEVICE_ID, Run, require_root, run
+from tests.bmc_sim.ipmi_testkit.server import BmcServer
 
 pytestmark = pytest.mark.e2e
 HOST = "127.20.1.4"

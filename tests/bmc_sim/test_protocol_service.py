@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from ipmi_testkit import Rig, make_rig
-from ipmi_testkit.server import BmcServer
 from twisted.internet import defer, error
 
 from bmc_sim import wire
 from bmc_sim.protocol import BindError, BmcProtocol, BmcService
+from tests.bmc_sim.ipmi_testkit import Rig, make_rig
+from tests.bmc_sim.ipmi_testkit.server import BmcServer
 
 PING = wire.encode_asf(wire.AsfMessage(wire.ASF_IANA, wire.ASF_PRESENCE_PING, 7))
 
@@ -81,7 +81,7 @@ def test_protocol_survives_an_unexpected_exception(rig: Rig) -> None:
     protocol = BmcProtocol(rig.endpoint)
     transport = RecordingTransport()
     protocol.transport = transport  # type: ignore[assignment]
-    rig.endpoint.datagram_received = lambda data, peer: 1 / 0  # type: ignore[assignment, method-assign, misc, return-value]
+    rig.endpoint.datagram_received = lambda data, peer: 1 / 0  # type: ignore[assignment, method-assign, return-value]
     protocol.datagramReceived(PING, ("127.20.5.5", 5000))
     assert transport.written == [] and rig.endpoint.stats.errors == 1
 

@@ -8,11 +8,11 @@ import struct
 from dataclasses import dataclass
 
 import pytest
-from test_device import call, make_bmc, ok
 
 from bmc_sim.config import SensorConfig, SensorKind, Thresholds
 from bmc_sim.device import Bmc
 from bmc_sim.sensors import Linear, Sensor, linearisation_for
+from tests.bmc_sim.test_device import call, make_bmc, ok
 
 STORAGE, SENSOR = 0x0A, 0x04
 

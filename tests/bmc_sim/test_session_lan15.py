@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ipmi_testkit import Rig, make_config, make_rig
-from ipmi_testkit.client import Lan15Client, NoReply
 
 from bmc_sim.config import AuthType15, Privilege
+from tests.bmc_sim.ipmi_testkit import Rig, make_config, make_rig
+from tests.bmc_sim.ipmi_testkit.client import Lan15Client, NoReply
 
 
 @pytest.fixture

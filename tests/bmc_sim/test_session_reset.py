@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from ipmi_testkit.client import LanplusClient, NoReply
 from twisted.internet.task import Clock
 
 from bmc_sim.config import LanConfig, UserConfig
 from bmc_sim.device import Bmc
 from bmc_sim.models import build_config
 from bmc_sim.session import BmcEndpoint
+from tests.bmc_sim.ipmi_testkit.client import LanplusClient, NoReply
 
 
 def _rig() -> tuple[Bmc, BmcEndpoint, Clock]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from ipmi_testkit import Rig, make_config, make_rig
-from ipmi_testkit.client import LanplusClient
 
 from bmc_sim import rmcpplus, wire
 from bmc_sim.rmcpplus import RakpStatus
 from bmc_sim.session_table import SessionState
+from tests.bmc_sim.ipmi_testkit import Rig, make_config, make_rig
+from tests.bmc_sim.ipmi_testkit.client import LanplusClient
 
 PEER = ("127.20.0.9", 40000)
 

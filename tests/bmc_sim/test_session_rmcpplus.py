@@ -5,13 +5,13 @@ from __future__ import annotations
 import struct
 
 import pytest
-from ipmi_testkit import Rig, make_config, make_rig
-from ipmi_testkit.client import LanplusClient, LoginRefused, NoReply, lan_request
 
 from bmc_sim import rmcpplus, wire
 from bmc_sim.config import Privilege, UserConfig
 from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
 from bmc_sim.rmcpplus import RakpStatus
+from tests.bmc_sim.ipmi_testkit import Rig, make_config, make_rig
+from tests.bmc_sim.ipmi_testkit.client import LanplusClient, LoginRefused, NoReply, lan_request
 
 ADMIN_ROLE = Privilege.ADMINISTRATOR | rmcpplus.ROLE_NAME_ONLY_LOOKUP
 
@@ -345,7 +345,7 @@ def test_device_exceptions_become_0xff_and_observer_errors_do_not_block_replies(
 
     rig.device.handle = explode  # type: ignore[method-assign]
     assert c.command(0x06, 0x01) == (0xFF, b"")
-    rig.endpoint._observer = lambda record: 1 / 0  # type: ignore[assignment, misc, return-value]
+    rig.endpoint._observer = lambda record: 1 / 0  # type: ignore[assignment]
     assert c.command(0x06, 0x01) == (0xFF, b"")
     assert rig.endpoint.stats.errors == 3
 

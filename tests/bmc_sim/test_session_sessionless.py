@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ipmi_testkit import Rig, make_config, make_rig
-from ipmi_testkit.client import sessionless15, sessionless20
 
 from bmc_sim import wire
 from bmc_sim.config import Privilege, UserConfig
+from tests.bmc_sim.ipmi_testkit import Rig, make_config, make_rig
+from tests.bmc_sim.ipmi_testkit.client import sessionless15, sessionless20
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import struct
 from collections.abc import Callable
 
 import pytest
-from ipmi_testkit import DeviceDouble, make_config
-from ipmi_testkit.client import LanplusClient
 from twisted.internet.task import Clock
 
 from bmc_sim.config import Privilege
@@ -16,6 +14,8 @@ from bmc_sim.message import RequestRecord
 from bmc_sim.session import BmcEndpoint
 from bmc_sim.sol import DEACTIVATING, OVERRUN
 from bmc_sim.sol_config import SolConfig
+from tests.bmc_sim.ipmi_testkit import DeviceDouble, make_config
+from tests.bmc_sim.ipmi_testkit.client import LanplusClient
 
 PEER = ("127.20.0.9", 40000)
 ACTIVATE = bytes([0x01, 0x01, 0xC0, 0, 0, 0])
@@ -53,7 +53,7 @@ class SolRig:
         self.clock = Clock()
         self.clock.advance(1000.0)
         self.records: list[RequestRecord] = []
-        self.endpoint = BmcEndpoint(self.device, self.clock, observer=self.records.append)  # type: ignore[arg-type]
+        self.endpoint = BmcEndpoint(self.device, self.clock, observer=self.records.append)
         self.sent: list[tuple[bytes, tuple[str, int]]] = []
         self.endpoint.sender = lambda datagram, peer: self.sent.append((datagram, peer))
 

@@ -51,7 +51,7 @@ def test_cycles_test_main_then_each_pr_and_post_gates(
         "junit_suite::test_feature": "failed",
     }
     # The exact requests: per cycle one pulls listing; per PR cycle a check and a post for pending and final.
-    expected = []
+    expected: list[tuple[str, str, str | None]] = []
     for sha, final in ((broken, "failure"), (fixed, "success")):
         expected.append(("GET", "/repos/acme/proj/pulls", None))
         for state in ("pending", final):

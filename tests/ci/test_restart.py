@@ -81,7 +81,8 @@ def test_a_killed_runner_resumes_without_losing_or_reposting(
     assert [(c["target_ref"], c["state"]) for c in reversed(history.cycles())] == [
         ("main", "passed"), ("pull/5", "interrupted"), ("pull/5", "passed")
     ]  # fmt: skip
-    posts = [(r.body or {}).get("state") + " " + (r.body or {}).get("target_url", "") for r in standin.posted()]
+    bodies = [r.body or {} for r in standin.posted()]
+    posts = [f"{body['state']} {body.get('target_url', '')}" for body in bodies]
     assert posts == [
         "pending http://ci.example.invalid/cycles/2",
         "pending http://ci.example.invalid/cycles/3",

@@ -57,7 +57,7 @@ class DiscoveryResource(resource.Resource):
     isLeaf = True
 
     def __init__(self, southbound: Southbound, busy: set[str]) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()
         self.southbound = southbound
         self.busy = busy
         self.tasks = SouthboundResource(southbound)
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--busy", action="append", default=[], metavar="MAC", help="answer 503 to this node")
     args = parser.parse_args(argv)
     southbound = Southbound(args.address, args.port)
-    site = server.Site(DiscoveryResource(southbound, {mac.lower() for mac in args.busy}))  # type: ignore[no-untyped-call]
+    site = server.Site(DiscoveryResource(southbound, {mac.lower() for mac in args.busy}))
     site.noisy = False
     reactor.listenTCP(args.port, site, interface=args.address)
     print(f"listening on {args.address}:{args.port}", flush=True)

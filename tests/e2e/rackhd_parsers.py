@@ -15,7 +15,7 @@ from typing import Any
 
 def camel(text: str) -> str:
     """lodash ``_.camelCase`` for the ASCII keys ipmitool prints."""
-    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", text)
+    words: list[str] = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", text)
     if not words:
         return ""
     return words[0].lower() + "".join(w[:1].upper() + w[1:].lower() for w in words[1:])

@@ -38,7 +38,7 @@ from tests.e2e.discovery_lab import SUT, SutLab
 from tests.e2e.rackproc import ROOT, RackProcess, wait_for
 from vrack.clock import RackClock
 from vrack.journal import Journal
-from vrack.netns import RackNetwork, node_ifnames
+from vrack.netns import Bridge, RackNetwork, node_ifnames
 from vrack.nodes.sim import TASK_POLL_ENV, SimBackend, task_poll_interval
 from vrack.runner import links_not_up
 
@@ -217,7 +217,8 @@ def test_rackhd_discovers_nodes_powered_on_through_their_bmcs(lab: Lab) -> None:
 def check_neighbours(lab: Lab, nodes: tuple[str, ...]) -> None:
     """The SUT's kernel learned each node NIC's and each BMC's own MAC (no address behind a rack-side MAC)."""
     network = RackNetwork(RACK, MANAGEMENT, PROVISIONING)
-    for bridge, wanted in (("prov0", {lab.mac(n) for n in nodes}), ("mgmt0", set())):
+    bridges: tuple[tuple[Bridge, set[str]], ...] = (("prov0", {lab.mac(n) for n in nodes}), ("mgmt0", set()))
+    for bridge, wanted in bridges:
         out = lab.sut.run("ip", "neigh", "show", "dev", network.uplink_ifname(bridge)).ok().stdout
         learned = {w[0]: w[w.index("lladdr") + 1] for w in map(str.split, out.splitlines()) if "lladdr" in w}
         if bridge == "mgmt0":

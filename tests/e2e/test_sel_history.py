@@ -10,9 +10,10 @@ import textwrap
 
 import pytest
 
+from bmc_sim.sel import SelEvent
 from tests.e2e.clients import ipmitool, run
 from vrack.devices.initial_sel import initial_sel
-from vrack.spec import parse_spec
+from vrack.spec import BmcSpec, ComputeSpec, parse_spec
 from vrack.testing import start_rack
 
 pytestmark = pytest.mark.e2e
@@ -74,10 +75,11 @@ def test_each_model_starts_with_its_typical_history_read_by_ipmitool_and_ipmi_se
 def test_the_history_follows_the_seed_and_differs_between_nodes() -> None:
     spec = parse_spec(SPEC)
     dell, generic = spec.devices[0], spec.devices[2]
+    assert isinstance(dell, ComputeSpec) and isinstance(generic, ComputeSpec)
     epoch = 1_772_366_400.0
 
-    def draw(seed: str, node: str, bmc: object = dell.bmc, model: str = "dell-r630") -> list[tuple[object, int]]:
-        return initial_sel(bmc, model, seed, node, epoch, 512)  # type: ignore[arg-type]
+    def draw(seed: str, node: str, bmc: BmcSpec = dell.bmc, model: str = "dell-r630") -> list[tuple[SelEvent, int]]:
+        return initial_sel(bmc, model, seed, node, epoch, 512)
 
     assert draw("selhistory-seed", "dell01") == draw("selhistory-seed", "dell01")
     assert draw("selhistory-seed", "dell01") != draw("other-seed", "dell01")

@@ -20,7 +20,7 @@ from vrack.netns import RackNetwork
 
 pytestmark = pytest.mark.e2e
 SUT = "vrt-wire-sut"
-MANAGEMENT, PROVISIONING = ipaddress.ip_network("10.164.20.0/24"), ipaddress.ip_network("10.164.21.0/24")
+MANAGEMENT, PROVISIONING = ipaddress.IPv4Network("10.164.20.0/24"), ipaddress.IPv4Network("10.164.21.0/24")
 RACK = "vrt-wire"
 SPEC = f"""\
 rack: {RACK}

@@ -224,8 +224,8 @@ class DhcpProxyDouble(protocol.DatagramProtocol):
             file=bootfile,
             options=options,
         )
-        assert self.transport is not None
-        self.transport.write(dhcp.encode(reply), (packet.ciaddr, 68))  # type: ignore[attr-defined]
+        transport: Any = self.transport  # twisted's IUDPTransport methods are typed without self
+        transport.write(dhcp.encode(reply), (packet.ciaddr, 68))
 
 
 def listen_proxy(reactor: Any, netns: str | None, proxy: DhcpProxyDouble) -> Any:

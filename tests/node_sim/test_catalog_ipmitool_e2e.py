@@ -86,7 +86,7 @@ def bmcs() -> Iterator[dict[str, Served]]:
         for model, address in ADDRESSES.items():
             node = make_node(model, name=f"acc-{model}", bmc_ip=address, clock=reactor, ipmitool_version="1.8.19",
                              sel_capacity=1024)  # fmt: skip
-            service = BmcService(BmcEndpoint(node.bmc, reactor), address, port, reactor=reactor)  # type: ignore[arg-type]
+            service = BmcService(BmcEndpoint(node.bmc, reactor), address, port, reactor=reactor)
             service.startService()
             served[model] = Served(node, address, service.port, service)
             for record in sel_records():

@@ -167,7 +167,7 @@ def test_offer_with_bootfile_wins_over_an_earlier_plain_offer() -> None:
 def test_pxe_rom_retransmits_after_4_8_16_32_seconds_then_fails_with_pxe_e51() -> None:
     clock, wire = task.Clock(), Wire()
     _client, d, _ = make(clock, wire)
-    times = []
+    times: list[float] = []
     for step in (4, 8, 16):
         clock.advance(step - 0.5)
         assert len(wire.sent) == len(times) + 1

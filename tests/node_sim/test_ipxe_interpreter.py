@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from netlab import profile
 from twisted.internet import defer, task
 
 from node_sim.ipxe import FetchResult, IpxeInterpreter, IpxeResult
 from node_sim.ipxe_lang import expand, format_mac, resolve_uri, split_line, tftp_target
+from tests.node_sim.netlab import profile
 
 SERVER, PORT = "10.231.9.1", 9030
 API = f"http://{SERVER}:{PORT}"

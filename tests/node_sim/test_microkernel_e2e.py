@@ -50,7 +50,7 @@ def rack() -> Iterator[Rack]:
     http = server.listen(reactor, southbound, DOUBLE)
     peer = LldpNeighbor("eth0", "00:1c:73:24:02:01", "tor-e2e", "Ethernet5")
     node = make_node("quanta-d51", name="e2e-node", bmc_ip=BMC, clock=reactor, neighbors=(peer,))
-    bmc = BmcService(BmcEndpoint(node.bmc, reactor), BMC, 623 if os.geteuid() == 0 else 0, reactor=reactor)  # type: ignore[arg-type]
+    bmc = BmcService(BmcEndpoint(node.bmc, reactor), BMC, 623 if os.geteuid() == 0 else 0, reactor=reactor)
     bmc.startService()
     try:
         yield Rack(southbound, node, bmc.port)
@@ -67,7 +67,7 @@ def microkernel(rack: Rack, events: list[MicrokernelEvent], exits: list[int]) ->
     return Microkernel(
         rack.node.ctx,
         AgentFetcher(reactor, bind_address=NODE),
-        reactor,  # type: ignore[arg-type]
+        reactor,
         server=f"http://{DOUBLE}:{rack.southbound.port}",
         mac=rack.node.identity.nic_macs[0],
         on_exit=exits.append,

@@ -20,12 +20,20 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from netlab import DhcpProxyDouble, ProvisioningNet, Southbound, listen_http, listen_proxy, require_root_and_tools
 from twisted.internet import defer, reactor, task, utils
 
 from node_sim.bootlog import BootEvent
 from node_sim.netboot import BootOutcome, NetbootNode, NicConfig
 from node_sim.transport import NetnsIO
+from tests.node_sim.netlab import (
+    DhcpProxyDouble,
+    ProvisioningNet,
+    Southbound,
+    listen_http,
+    listen_proxy,
+    require_root_and_tools,
+)
+from tests.support.reactor import installed_reactor
 
 pytestmark = pytest.mark.e2e
 SUBNET = 11
@@ -207,7 +215,7 @@ async def test_cancel_mid_boot_sends_nothing_more(lab: Lab) -> None:
     def observe(event: BootEvent) -> None:
         events.append(event)
         if event.event == "pxe.nbp":  # the ROM has its boot file; iPXE is about to DHCP again
-            reactor.callLater(0, power_off)
+            installed_reactor().callLater(0, power_off)
 
     def power_off() -> None:
         node.cancel()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from netlab import profile
 from twisted.internet import defer, task
 
 from node_sim import dhcp, tftp
@@ -13,6 +12,7 @@ from node_sim.bootlog import BootEvent
 from node_sim.dhcp import DhcpPacket
 from node_sim.http import HttpError, HttpResult
 from node_sim.netboot import BootOutcome, NetbootNode, NicConfig, classify_bootfile
+from tests.node_sim.netlab import profile
 
 SERVER = "10.231.40.1"
 API = f"http://{SERVER}:9030"
@@ -30,7 +30,7 @@ class FakeNetwork:
         self.receivers: dict[tuple[str, str, int], Any] = {}
         self.configured: list[tuple[str, str]] = []
         self.released: list[tuple[str, str]] = []
-        self.transfers: dict[tuple[str, int], tuple[bytes, int]] = {}
+        self.transfers: dict[tuple[str, str, int], tuple[bytes, int]] = {}
 
     # NicIO
     def open_udp(self, interface: str, bind_ip: str, port: int, receiver: Any) -> Any:

@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from netlab import ip, require_root_and_tools
-from twisted.internet import defer, reactor
+from twisted.internet import defer
 from twisted.web import resource, server, util
 
 from node_sim import ipconfig
 from node_sim.http import HttpError, HttpFetcher
 from node_sim.netns import NetnsError, in_netns
 from node_sim.transport import BoundTcpEndpoint
+from tests.node_sim.netlab import ip, require_root_and_tools
+from tests.support.reactor import installed_reactor
 
 NS = "vrt-nb-transport"
 
@@ -89,7 +90,7 @@ class _Pages(resource.Resource):
         self.clients.append(request.getClientAddress().host)
         path = request.path.decode()
         if path == "/redirect":
-            return util.redirectTo(b"/ok", request)  # type: ignore[no-any-return]
+            return util.redirectTo(b"/ok", request)
         if path == "/busy":
             request.setResponseCode(503)
             return b"not yet"
@@ -101,6 +102,7 @@ class _Pages(resource.Resource):
 @pytest_twisted.ensureDeferred
 async def test_http_comes_from_the_bound_source_address_follows_redirects_and_fails_on_503() -> None:
     pages = _Pages()
+    reactor = installed_reactor()
     port = reactor.listenTCP(0, server.Site(pages), interface="127.23.0.1")
     base = f"http://127.23.0.1:{port.getHost().port}"
     fetcher = HttpFetcher(

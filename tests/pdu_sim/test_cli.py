@@ -37,7 +37,12 @@ class Events:
         self.lines: queue.Queue[str] = queue.Queue()
         assert proc.stdout is not None
         stream = proc.stdout
-        threading.Thread(target=lambda: [self.lines.put(line) for line in stream], daemon=True).start()
+
+        def read() -> None:
+            for line in stream:
+                self.lines.put(line)
+
+        threading.Thread(target=read, daemon=True).start()
         self.proc = proc
 
     def next(self, event: str, timeout: float = 20.0) -> dict[str, object]:

@@ -11,7 +11,7 @@ from pdu_sim.models.servertech_sentry3 import CONTROL_STATES
 from pdu_sim.models.sinetica_hawk_i2 import locate
 from snmp_agent.config import SnmpRecord
 from snmp_agent.controller import DeviceController, Outcome, Principal
-from snmp_agent.source import parse_oid
+from snmp_agent.source import Value, parse_oid
 
 RW = Principal("private", "rw", "v2c")
 RO = Principal("public", "ro", "v2c")
@@ -33,7 +33,7 @@ class Harness:
         self.records: list[SnmpRecord] = []
         self.ctl = DeviceController(self.pdu.source, name="pdu-t", clock=self.clock, observer=self.records.append)
 
-    def get(self, oid: str) -> object:
+    def get(self, oid: str) -> Value:
         ((_, value),) = self.ctl.get([(parse_oid(oid), None)], RO).varbinds
         return value
 
@@ -42,7 +42,8 @@ class Harness:
 
 
 def walk(h: Harness) -> list[tuple[int, ...]]:
-    oids, cursor = [], (1,)
+    oids: list[tuple[int, ...]] = []
+    cursor: tuple[int, ...] = (1,)
     while True:
         ((cursor, value),) = h.ctl.get_next([(cursor, None)], RO).varbinds
         if value is rfc1905.endOfMibView:

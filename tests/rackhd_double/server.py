@@ -16,7 +16,7 @@ class SouthboundResource(resource.Resource):
     isLeaf = True
 
     def __init__(self, southbound: Southbound) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()
         self.southbound = southbound
 
     def _handle(self, request: Any) -> bytes:
@@ -38,7 +38,7 @@ class SouthboundResource(resource.Resource):
 
 def listen(reactor: Any, southbound: Southbound, address: str, port: int = 0) -> Any:
     """Serve ``southbound`` on ``address:port`` (0: any free port, written back to ``southbound.port``)."""
-    site = server.Site(SouthboundResource(southbound))  # type: ignore[no-untyped-call]
+    site = server.Site(SouthboundResource(southbound))
     site.noisy = False
     listening = reactor.listenTCP(port, site, interface=address)
     southbound.port = listening.getHost().port

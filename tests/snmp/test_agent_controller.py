@@ -117,7 +117,7 @@ def test_get_distinguishes_no_such_object_from_no_such_instance(controller: Devi
 def test_getnext_walks_in_order_and_ends_with_end_of_mib_view(controller: DeviceController, table: MibTable) -> None:
     """Repeated GETNEXT from OID 1 visits every instance once, in order, then endOfMibView."""
     seen = []
-    cursor = (1,)
+    cursor: tuple[int, ...] = (1,)
     while True:
         ((name, value),) = controller.get_next([(cursor, None)], RO).varbinds
         if value is rfc1905.endOfMibView:

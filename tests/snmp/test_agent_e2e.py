@@ -16,7 +16,7 @@ import pytest
 from pysnmp.proto import rfc1902
 
 from snmp_agent import AgentBindError, CommunityConfig, SnmpAgent, SnmpAgentService, SnmpRecord, UsmUserConfig
-from snmp_agent.source import MibTable, WrongType, WrongValue
+from snmp_agent.source import MibTable, Value, WrongType, WrongValue
 from snmp_agent.testing import AgentLoop, target
 
 pytestmark = pytest.mark.e2e
@@ -49,9 +49,12 @@ def build_table(state: dict[str, int]) -> MibTable:
         def setter(value: object, n: int = n) -> None:
             state[f"o{n}"] = int(value)  # type: ignore[call-overload]
 
+        def getter(n: int = n) -> Value:
+            return rfc1902.Integer32(state[f"o{n}"])
+
         t.add(
             (1, 3, 6, 1, 4, 1, 99999, 1, 3, n),
-            getter=lambda n=n: rfc1902.Integer32(state[f"o{n}"]),
+            getter=getter,
             setter=setter,
             checker=check,
         )

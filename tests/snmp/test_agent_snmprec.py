@@ -8,7 +8,7 @@ import pytest
 from pysnmp.proto import rfc1902
 
 from snmp_agent.snmprec import SnmprecError, format_record, load_snmprec, load_snmprec_lines
-from snmp_agent.source import parse_oid
+from snmp_agent.source import Value, parse_oid
 
 SAMPLE = """\
 # a comment, then a blank line
@@ -29,7 +29,12 @@ SAMPLE = """\
 def test_every_tag_decodes_to_its_type() -> None:
     """Each tag yields the pysnmp type it names; Null lines are skipped; '|' may appear in values."""
     table = load_snmprec_lines(SAMPLE.splitlines())
-    get = lambda text: table.get(parse_oid(text))  # noqa: E731
+
+    def get(text: str) -> Value:
+        value = table.get(parse_oid(text))
+        assert value is not None, text
+        return value
+
     assert str(get("1.3.6.1.2.1.1.1.0")) == "Sentry Switched CDU | with a pipe"
     assert isinstance(get("1.3.6.1.2.1.1.2.0"), rfc1902.ObjectIdentifier)
     assert str(get("1.3.6.1.2.1.1.2.0")) == "1.3.6.1.4.1.1718.3"
@@ -40,7 +45,7 @@ def test_every_tag_decodes_to_its_type() -> None:
     assert int(get("1.3.6.1.2.1.31.1.1.1.6.1")) == 2**64 - 1
     assert get("1.3.6.1.2.1.4.20.1.1.127.0.0.1").prettyPrint() == "127.0.0.1"
     assert int(get("1.3.6.1.2.1.1.7.0")) == -72
-    assert get("1.3.6.1.2.1.1.9.0") is None
+    assert table.get(parse_oid("1.3.6.1.2.1.1.9.0")) is None
     assert len(table) == 9
 
 

@@ -11,7 +11,7 @@ import ipaddress
 import re
 import subprocess
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ def _wait_for_text(path: Path, needle: str, timeout: float) -> None:
 
 @pytest_twisted.inlineCallbacks
 def test_vm_node_pxe_boots_from_dnsmasq_on_prov0(
-    vm_rack: VmRack, record_property: pytest.RecordProperty
+    vm_rack: VmRack, record_property: Callable[[str, object], None]
 ) -> Generator[Deferred[Any], Any, None]:
     """power_on(pxe) -> DHCPDISCOVER/DHCPACK for the VM's MAC -> TFTP of boot.ipxe -> the script's echo on
     the serial console; power_off destroys; undefine removes the definition."""

@@ -45,6 +45,12 @@ cables:
 """
 
 
+class _ApiRequest(DummyRequest):
+    """twisted.web's request double with the body the control API reads (``Request.content``)."""
+
+    content: io.BytesIO
+
+
 @dataclass
 class Response:
     status: int
@@ -84,7 +90,7 @@ class MemoryRack:
     ) -> Response:
         """One control API request, rendered in memory; a long poll is driven by :meth:`advance`."""
         url = urlsplit(path)
-        request = DummyRequest([p.encode("utf-8", "surrogateescape") for p in url.path.lstrip("/").split("/")])
+        request = _ApiRequest([p.encode("utf-8", "surrogateescape") for p in url.path.lstrip("/").split("/")])
         request.method = method.encode()
         request.uri = path.encode("utf-8", "surrogateescape")
         request.args = {k.encode(): [v.encode() for v in vs] for k, vs in parse_qs(url.query).items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bmc_sim.models import load_model as load_bmc_model
@@ -9,7 +11,11 @@ from pdu_sim.models import get_model as load_pdu_model
 from switch_sim.personality import load_model as load_switch_model
 from vrack import registry
 
-LOADERS = {"compute": load_bmc_model, "pdu": load_pdu_model, "switch": load_switch_model}
+LOADERS: dict[str, Callable[[str], object]] = {
+    "compute": load_bmc_model,
+    "pdu": load_pdu_model,
+    "switch": load_switch_model,
+}
 
 
 @pytest.mark.parametrize("info", registry.all_models(), ids=lambda m: f"{m.kind}:{m.name}")

@@ -33,7 +33,7 @@ class ReactorThread:
 
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
-        self.reactor: Any = AsyncioSelectorReactor(self.loop)  # type: ignore[no-untyped-call]
+        self.reactor: Any = AsyncioSelectorReactor(self.loop)
         self._thread = threading.Thread(target=self._run, name=f"vrack-reactor-{name}", daemon=True)
 
     def _run(self) -> None:

@@ -33,17 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--session-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
 
-    from twisted.internet import asyncioreactor
+    from twisted.internet.asyncioreactor import AsyncioSelectorReactor
+    from twisted.internet.main import installReactor
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    asyncioreactor.install(loop)
-    from twisted.internet import reactor
+    reactor = AsyncioSelectorReactor(loop)
+    installReactor(reactor)
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
     from bmc_sim.protocol import BindError, BmcService
     from bmc_sim.session import BmcEndpoint
-    from ipmi_testkit.double import DeviceDouble, make_config
+    from tests.bmc_sim.ipmi_testkit.double import DeviceDouble, make_config
 
     config = make_config(
         "e2e-bmc",
@@ -57,16 +58,16 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(record, "outcome", "ok") != "ok":
             print("RECORD " + json.dumps(dataclasses.asdict(record)), flush=True)  # type: ignore[call-overload]
 
-    endpoint = BmcEndpoint(DeviceDouble(config), reactor, observer=report)  # type: ignore[arg-type]
-    service = BmcService(endpoint, args.address, args.port, reactor=reactor)  # type: ignore[arg-type]
+    endpoint = BmcEndpoint(DeviceDouble(config), reactor, observer=report)
+    service = BmcService(endpoint, args.address, args.port, reactor=reactor)
     try:
         service.startService()
     except BindError as exc:
         print(f"BINDERROR {exc}", flush=True)
         return 3
     print(f"READY {service.port}", flush=True)
-    reactor.addSystemEventTrigger("before", "shutdown", service.stopService)  # type: ignore[attr-defined]
-    reactor.run()  # type: ignore[attr-defined]
+    reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+    reactor.run()
     print("STATS " + json.dumps(endpoint.stats.as_dict()), flush=True)
     return 0
 
