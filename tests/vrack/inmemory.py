@@ -19,7 +19,7 @@ from twisted.web.test.requesthelper import DummyRequest
 
 from vrack.api import RackControl, make_site
 from vrack.clock import RackClock
-from vrack.journal import Journal
+from vrack.journal import WINDOW, Journal
 from vrack.plan import build_plan
 from vrack.rack import Rack
 from vrack.spec import parse_spec
@@ -60,11 +60,11 @@ class Response:
 class MemoryRack:
     """A :class:`Rack` whose devices run on a :class:`MemoryReactorClock` without binding ports."""
 
-    def __init__(self, spec_text: str = SMALL, token: str | None = None) -> None:
+    def __init__(self, spec_text: str = SMALL, token: str | None = None, window: int = WINDOW) -> None:
         self.reactor = MemoryReactorClock()
         plan = build_plan(parse_spec(spec_text))
         self.clock = RackClock(self.reactor, plan.spec.epoch)
-        self.journal = Journal(self.clock)
+        self.journal = Journal(self.clock, window=window)
         self.rack = Rack(plan, self.reactor, self.journal, self.clock)
         self.rack.power.apply_initial_state()
         self.rack.running = 1

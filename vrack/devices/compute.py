@@ -60,7 +60,6 @@ PRIVILEGES = {
 CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03, "soft": 0x05}
 HOST_WATTS = {"quanta-d51": 280.0, "dell-r630": 310.0, "generic": 240.0}
 STANDBY_WATTS = 12.0
-PEER_TEXT_CACHE = 1024  # peers whose "address:port" text is kept (a client keeps its port per session)
 SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
 
@@ -134,7 +133,9 @@ class ComputeDevice(
             bmc_spec, plan.spec.model, rack.spec.identity_seed, plan.name, epoch, self.config.sel_capacity
         ):
             self.bmc.sel.seed(event, timestamp)
-        self._peer_text: dict[tuple[str, int], str] = {}
+        # the last peer and its "address:port" text: a client keeps its port for a whole session, so one
+        # entry saves the formatting on nearly every request and, unlike a cache per peer, never grows
+        self._last_peer: tuple[tuple[str, int], str] = (("", 0), ":0")
         self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self._on_request)
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
@@ -167,11 +168,10 @@ class ComputeDevice(
     def _on_request(self, record: RequestRecord) -> None:
         """Journal one request the BMC handled or refused (the request path: one dict, no keyword packing)."""
         peer = record.peer
-        peer_text = self._peer_text.get(peer)
-        if peer_text is None:
-            if len(self._peer_text) >= PEER_TEXT_CACHE:
-                self._peer_text.clear()
-            peer_text = self._peer_text[peer] = f"{peer[0]}:{peer[1]}"
+        last_peer, peer_text = self._last_peer
+        if peer != last_peer:
+            peer_text = f"{peer[0]}:{peer[1]}"
+            self._last_peer = (peer, peer_text)
         fields: dict[str, Any] = {
             "peer": peer_text,
             "user": record.user_name,
