@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rackhd_suite.boot_trail import boot_trail
 from rackhd_suite.client import RackHD, created_node_id, status_of
 from rackhd_suite.config import RACK_SPEC, ConfigError, SuiteConfig, load_config
 from rackhd_suite.db import Cleaner
@@ -33,6 +34,7 @@ class GraphRun:
     instance_id: str
     status: str = "running"
     workflow: dict[str, Any] = field(default_factory=dict)
+    since: int | None = None  # the rack journal's mark from before the graph could act on the node
 
     def failure(self) -> str:
         """Why it did not succeed: its status and every task that did not, with RackHD's error."""
@@ -171,14 +173,18 @@ class SuiteSession:
     ) -> GraphRun:
         """Start ``name`` on ``node_id`` (``POST /nodes/:id/workflows``), or with ``targeted=False`` through
         ``POST /workflows`` with the node only in ``options`` (for graphs that run a nested graph on the node)."""
+        since = self.rack.journal.mark()
         started = self.rackhd.start_graph(node_id if targeted else None, name, options)
         instance = started.get("instanceId") or (started.get("context") or {}).get("graphId") or started.get("id")
         if not instance:
             raise AssertionError(f"RackHD started {name} on {node} but named no instanceId: {started}")
-        return GraphRun(node, node_id, name, str(instance))
+        return GraphRun(node, node_id, name, str(instance), since=since)
 
-    def find_graph(self, node: str, node_id: str, name: str, timeout: float = 60.0) -> GraphRun:
-        """The graph ``name`` RackHD itself started on ``node_id`` (e.g. discovery), once it is listed."""
+    def find_graph(
+        self, node: str, node_id: str, name: str, timeout: float = 60.0, since: int | None = None
+    ) -> GraphRun:
+        """The graph ``name`` RackHD itself started on ``node_id`` (e.g. discovery), once it is listed;
+        ``since`` is a journal mark from before whatever made RackHD start it (for a timeout's message)."""
         seen: list[Any] = []
 
         def listed() -> GraphRun | None:
@@ -195,7 +201,7 @@ class SuiteSession:
                 ]
             for workflow in named:
                 instance = workflow.get("instanceId") or (workflow.get("context") or {}).get("graphId")
-                return GraphRun(node, node_id, name, str(instance))
+                return GraphRun(node, node_id, name, str(instance), since=since)
             return None
 
         return wait_until(listed, timeout, f"RackHD to start {name} on {node}", seen=lambda: seen)
@@ -207,12 +213,23 @@ class SuiteSession:
         run.workflow = self.rackhd.workflow(run.instance_id)
         if status is None:
             run.status = status_of(run.workflow)
+            trail = "".join(f"\n  {line}" for line in self.node_trail(run))
             raise WaitTimeout(
                 f"{run.name} on {run.node} did not finish within {limit:g} s (waited on {self.graphs.how});"
-                f" RackHD says it is {run.status}"
+                f" RackHD says it is {run.status}" + (f"\nmeanwhile, in the rack's journal:{trail}" if trail else "")
             )
         run.status = status
         return run
+
+    def node_trail(self, run: GraphRun) -> list[str]:
+        """How ``run``'s node booted since the graph began (:func:`boot_trail`); ``[]`` for a switch or PDU."""
+        if run.since is None or run.node not in {node.name for node in self.rack.nodes()}:
+            return []
+        try:
+            entries = self.rack.journal.events(since=run.since, device=run.node)
+        except Exception as exc:  # the timeout is the failure to report; an unreadable journal only a note
+            return [f"(the rack's journal could not be read: {exc})"]
+        return boot_trail(run.node, entries)
 
     def run_graphs(self, runs: list[GraphRun], timeout: float | None = None) -> list[GraphRun]:
         """Wait for several graphs started together (on different nodes); all of them, in order."""
