@@ -1,8 +1,14 @@
 """RackHD's discovery microkernel, simulated: bootstrap.js's task loop against the southbound API.
 
-As on the RancherOS microkernel: (optionally fetch the cloud-config the
-kernel was pointed at, then) ``GET /api/current/tasks/bootstrap.js?macAddress=<mac>``
-and take the node id, server and port from the rendered script.  Then loop:
+As on RackHD's microkernels: first the OS images the booted kernel downloads
+before anything of RackHD's runs (the Ubuntu initrd's ``BASEFS``/``OVERLAYFS``,
+given to :meth:`Microkernel.start`; the RancherOS cloud-config's ``wget`` of the
+discovery container, read from the cloud-config the kernel was pointed at).  An
+image that does not download (not 200, or no answer) leaves the node ``stuck`` as
+a real one is (the initramfs cannot mount its root; rc.local retries ``docker
+load`` for ever): it never asks RackHD for a task until it is powered off.  Then
+``GET /api/current/tasks/bootstrap.js?macAddress=<mac>`` and take the node id,
+server and port from the rendered script.  Then loop:
 ``GET /api/current/tasks/<id>``; a network error, a non-JSON body or one
 without a task list means "no tasks", wait ``poll_interval`` (5 s) on the
 clock and ask again.  For each task in order: download ``downloadUrl`` (saved
@@ -28,7 +34,7 @@ import enum
 import json
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -46,6 +52,7 @@ _SERVER = re.compile(r"""\bserver\s*=\s*['"]([^'"]+)['"]""")
 _PORT = re.compile(r"""\bport\s*=\s*['"]?(\d+)""")
 _ENV_SERVER = re.compile(r"-e\s+SERVER=([^\s'\"]+)")
 _ENV_PORT = re.compile(r"-e\s+PORT=(\d+)")
+_WGET_URL = re.compile(r"^\s*wget\b.*?(https?://\S+)", re.MULTILINE)
 
 
 class DelayedCall(Protocol):
@@ -99,7 +106,8 @@ class MicrokernelEvent:
 
     time: float
     node: str
-    kind: str  # bootstrap | no-tasks | download | task | posted | post-retry | exit | power-cycle | stopped
+    kind: str  # image | stuck | cloud-config | bootstrap | no-tasks | download | task | posted | post-retry | exit
+    # | power-cycle | stopped
     node_id: str | None
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -143,17 +151,22 @@ class Microkernel:
         self._done: Deferred[int | None] = Deferred()
 
     # -- public -----------------------------------------------------------
-    def start(self, cloud_config_url: str | None = None) -> Deferred[int | None]:
-        """Begin: cloud-config (if given), bootstrap.js, then the task loop."""
+    def start(self, cloud_config_url: str | None = None, images: Sequence[str] = ()) -> Deferred[int | None]:
+        """Begin: the OS ``images`` in order, the cloud-config (if given) and its images, bootstrap.js, then
+        the task loop."""
         if self.state != "idle":
             raise RuntimeError(f"microkernel already {self.state}")
         self.state = "bootstrapping"
         if cloud_config_url:
             query = parse_qs(urlparse(cloud_config_url).query)
             self.node_id = query["nodeId"][0] if query.get("nodeId") else None
-            self._fetch(self.fetcher.get(cloud_config_url), self._cloud_config, self._bootstrap_unreachable)
+
+            def cloud_config() -> None:
+                self._fetch(self.fetcher.get(cloud_config_url), self._cloud_config, self._bootstrap_unreachable)
+
+            self._images(list(images), cloud_config)
         else:
-            self._bootstrap()
+            self._images(list(images), self._bootstrap)
         return self._done
 
     def stop(self) -> None:
@@ -177,7 +190,7 @@ class Microkernel:
             self.observer(MicrokernelEvent(self.clock.seconds(), self.node.identity.name, kind, self.node_id, detail))
 
     def _active(self) -> bool:
-        return self.state not in ("exited", "stopped")
+        return self.state not in ("exited", "stopped", "stuck")
 
     def _fetch(
         self,
@@ -199,6 +212,32 @@ class Microkernel:
         if self._active():
             self._timer = self.clock.callLater(delay, fn)
 
+    # -- OS images ---------------------------------------------------------
+    def _images(self, urls: list[str], then: Callable[[], None]) -> None:
+        """Download ``urls`` one after another, then ``then()``; the first that fails leaves the node stuck."""
+        if not urls:
+            then()
+            return
+        url, rest = urls[0], urls[1:]
+
+        def got(reply: tuple[int, bytes]) -> None:
+            status, body = reply
+            if status != 200:
+                self._stuck(url, status, f"HTTP {status}")
+                return
+            self._emit("image", url=url, status=status, size=len(body))
+            self._images(rest, then)
+
+        def failed(failure: Failure) -> None:
+            self._stuck(url, None, failure.getErrorMessage())
+
+        self._fetch(self.fetcher.get(url), got, failed)
+
+    def _stuck(self, url: str, status: int | None, error: str) -> None:
+        self._emit("image", url=url, status=status, error=error)
+        self.state = "stuck"
+        self._emit("stuck", reason=f"could not download {url}: {error}")
+
     # -- bootstrap --------------------------------------------------------
     def _cloud_config(self, reply: tuple[int, bytes]) -> None:
         status, body = reply
@@ -207,7 +246,8 @@ class Microkernel:
         if status == 200 and server and port:
             self.base = f"http://{server.group(1)}:{port.group(1)}"
         self._emit("cloud-config", status=status)
-        self._bootstrap()
+        images = _WGET_URL.findall(text) if status == 200 else []
+        self._images(images, self._bootstrap)
 
     def _bootstrap(self) -> None:
         url = f"{self.base}/api/current/tasks/bootstrap.js?macAddress={self.mac}"

@@ -2,8 +2,9 @@
 
 A discovery or rediscovery graph that times out tells only "RackHD says it is running"; the node's side
 says why: a microkernel file RackHD's file server answers 404 for, iPXE giving up and booting from disk, a
-microkernel that never asked RackHD for a task, or one that exited.  :func:`boot_trail` turns a node's journal
-entries (protocols ``host``, ``boot``, ``microkernel``) into a few lines for the timeout's message.
+microkernel stuck without its OS images, one that never asked RackHD for a task, or one that exited.
+:func:`boot_trail` turns a node's journal entries (protocols ``host``, ``boot``, ``microkernel``) into a few
+lines for the timeout's message.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def boot_trail(node: str, entries: list[dict[str, Any]]) -> list[str]:
         else:
             reason = f" ({last['reason']})" if last.get("reason") else ""
             lines.append(f"{node}'s last boot ended {what}{reason}: no microkernel ran")
-    if kernel:
+    stuck = [e for e in kernel if e.get("operation") == "stuck"]
+    if stuck:
+        lines.append(f"{node}'s microkernel is stuck: {stuck[-1].get('reason')}; it never asks RackHD for a task")
+    elif kernel:
         exits = [e for e in kernel if e.get("operation") == "exit"]
         ran = f"{node}'s microkernel ran {len(tasks)} RackHD task(s)"
         if tasks:

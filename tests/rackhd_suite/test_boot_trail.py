@@ -132,3 +132,16 @@ def test_the_timeout_of_a_switch_graph_has_no_node_trail(monkeypatch: pytest.Mon
     with pytest.raises(WaitTimeout) as caught:
         suite.finish(run, timeout=0.05)
     assert str(caught.value).endswith("RackHD says it is running")
+
+
+def test_a_microkernel_stuck_without_its_os_image_says_which() -> None:
+    basefs = "http://172.31.128.1:9080/common/base.trusty.3.16.0-25-generic.squashfs.img"
+    entries = [
+        host(1, "boot", boot_device="pxe"),
+        host(2, "boot-outcome", kind="kernel", kernel=KERNEL),
+        microkernel(3, "image", url=basefs, status=404, error="HTTP 404"),
+        microkernel(4, "stuck", reason=f"could not download {basefs}: HTTP 404"),
+    ]
+    assert boot_trail("node01", entries)[-1] == (
+        f"node01's microkernel is stuck: could not download {basefs}: HTTP 404; it never asks RackHD for a task"
+    )

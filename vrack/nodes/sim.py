@@ -3,6 +3,7 @@
 Host power on -> :class:`node_sim.netboot.NetbootNode` does DHCP, proxyDHCP, TFTP and iPXE on the
 node's NIC veths inside the rack namespace.  If the profile boots RackHD's microkernel (a RancherOS
 cloud-config URL or ``API_CB=`` in the kernel arguments), :class:`node_sim.microkernel.Microkernel`
+downloads the images that microkernel would (:func:`os_images`; the cloud-config's container) and then
 runs RackHD's task protocol from the node's leased address, answering catalog commands from the
 node's hardware personality and its BMC (in-band IPMI goes to the same ``bmc_sim`` device).  Host power
 off cancels everything at once.  An OS reboot (microkernel exit 1) is modelled as a host reset through
@@ -38,6 +39,7 @@ from vrack.nodes.base import NodeBackend
 
 CLOUD_CONFIG = re.compile(r"url:(http://[^'\"\s\]]+/api/current/templates/cloud-config\.yaml\?nodeId=[^'\"\s\]]+)")
 API_CB = re.compile(r"\bAPI_CB=([0-9.]+:[0-9]+)")
+OS_IMAGE = re.compile(r"\b(?:BASEFS|OVERLAYFS)=(https?://\S+)")
 _ENVELOPE = frozenset({"seq", "time", "elapsed", "device", "protocol", "operation", "node_id"})
 TASK_POLL_ENV = "VRACK_SIM_TASK_POLL"
 log = logging.getLogger("vrack")
@@ -69,6 +71,12 @@ def southbound_from_args(args: str) -> tuple[str, str | None] | None:
     if match:
         return f"http://{match.group(1)}", None
     return None
+
+
+def os_images(args: str) -> list[str]:
+    """The images the Ubuntu microkernel's initrd downloads before its root exists (``BASEFS=`` then
+    ``OVERLAYFS=`` of RackHD's ``linux.ipxe``), in the order the kernel arguments give them."""
+    return OS_IMAGE.findall(args)
 
 
 class _NetnsEndpointFactory:
@@ -244,7 +252,7 @@ class SimBackend(NodeBackend):
             observer=self._on_microkernel_event,
             poll_interval=self.poll_interval,
         )
-        self.microkernel.start(cloud_config)
+        self.microkernel.start(cloud_config, images=os_images(outcome.args))
 
     def _os_addresses(self, outcome: BootOutcome) -> list[DhcpAddress]:
         """The lease the OS holds: the boot NIC's, on ``ethN`` by the NIC's place among the node's MACs."""
