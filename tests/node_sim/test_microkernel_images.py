@@ -126,7 +126,7 @@ def test_a_missing_basefs_leaves_the_node_stuck_without_a_word_to_rackhd() -> No
 
 
 def test_a_file_server_that_does_not_answer_leaves_the_node_stuck_too() -> None:
-    lab = Lab({BASEFS: b"S"}, refuse={OVERLAYFS})
+    lab = Lab({BASEFS: b"S"}, refuse=frozenset({OVERLAYFS}))
     lab.mk.start(images=os_images(UBUNTU_ARGS))
     lab.run()
     assert lab.log == [BASEFS, OVERLAYFS] and lab.asked_rackhd() == [] and lab.mk.state == "stuck"
