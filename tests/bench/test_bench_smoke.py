@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pytest
 
 from bench.peers import Processes, run_in_group, start_ipmi_sim, start_pyghmi, start_vrack
 from bench.probe import wait_answering
+from tests.support.privileges import require_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -45,8 +45,7 @@ devices:
 
 @pytest.fixture()
 def procs() -> Iterator[Processes]:
-    if os.geteuid() != 0:
-        pytest.fail("the benchmark servers bind UDP 623 on 127.0.0.0/8: run as root")
+    require_root("the benchmark servers bind UDP 623 on 127.0.0.0/8: run as root")
     owner = Processes()
     try:
         yield owner

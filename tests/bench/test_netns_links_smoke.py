@@ -3,19 +3,18 @@ device, and leave no namespace behind.  Namespaces ``vrt-bl-*``, addresses 10.23
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
 
 from bench.netns_links import measure, sut_namespace
+from tests.support.privileges import require_root
 
 pytestmark = pytest.mark.e2e
 
 
 def test_both_layouts_answer_from_the_first_and_the_last_device() -> None:
-    if os.geteuid() != 0:
-        pytest.fail("bench.netns_links builds network namespaces: run as root (CI does)")
+    require_root("bench.netns_links builds network namespaces: run as root (CI does)")
     with sut_namespace():
         rows = [measure(layout, 5, 20) for layout in ("bridge", "links")]
     assert [(r["layout"], r["devices"]) for r in rows] == [("bridge", 5), ("links", 5)]

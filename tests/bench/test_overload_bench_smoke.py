@@ -7,18 +7,16 @@ the rows and table must carry what the README quotes.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from bench import ipmipower_overload
+from tests.support.privileges import require_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
 def test_a_small_sweep_against_vrack_and_ipmi_sim() -> None:
-    if os.geteuid() != 0:
-        pytest.fail("the benchmark's BMCs bind UDP 623 on 127.63.0.0/16: run as root")
+    require_root("the benchmark's BMCs bind UDP 623 on 127.63.0.0/16: run as root")
     lines: list[str] = []
     rows = ipmipower_overload.run(sizes=(10,), clients=(1, 3), ipmi_sim_max=10, timeout=120, report=lines.append)
     assert [(r["server"], r["clients"]) for r in rows] == [("vrack", 1), ("vrack", 3), ("ipmi_sim", 1), ("ipmi_sim", 3)]

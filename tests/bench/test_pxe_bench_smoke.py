@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -20,6 +19,7 @@ import pytest
 
 from bench.peers import run_in_group
 from bench.pxe_net import sweep_stale
+from tests.support.privileges import require_root, require_tools
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -31,11 +31,8 @@ def namespaces() -> set[str]:
 
 @pytest.fixture(autouse=True)
 def root_and_tools() -> None:
-    if os.geteuid() != 0:
-        pytest.fail("the PXE benchmark creates network namespaces and veths: run as root (CI does)")
-    for tool in ("ip", "dnsmasq"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is not installed (scripts/test installs iproute2 and dnsmasq-base)")
+    require_root("the PXE benchmark creates network namespaces and veths: run as root (CI does)")
+    require_tools("ip", "dnsmasq", hint="scripts/test installs iproute2 and dnsmasq-base")
 
 
 @pytest.mark.parametrize("variant", ["netns", "udp"])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from bench.snmp_bench import bulkwalk, get_oids
 from bench.snmp_client import wait_answering, walk
 from bench.snmp_peers import start_snmpd, start_vrack_switch
 from bench.snmp_run import export_tree
+from tests.support.privileges import require_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -33,8 +33,7 @@ SWITCH_HOST, SNMPD_HOST, NODE_NETWORK = "127.18.200.3", "127.18.200.2", "127.18.
 
 @pytest.fixture()
 def procs() -> Iterator[Processes]:
-    if os.geteuid() != 0:
-        pytest.fail("the benchmark agents bind UDP 161 on 127.0.0.0/8: run as root")
+    require_root("the benchmark agents bind UDP 161 on 127.0.0.0/8: run as root")
     owner = Processes()
     try:
         yield owner

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.bmc_sim.ipmi_testkit.clients import Run, require_root, run
-from tests.bmc_sim.ipmi_testkit.server import BmcServer
+from tests.bmc_sim.ipmi_testkit.clients import Run, run
+from tests.bmc_sim.ipmi_testkit.server import BmcServer, running_bmc
 
 pytestmark = pytest.mark.e2e
 HOST = "127.20.1.3"
@@ -15,10 +15,8 @@ HOST = "127.20.1.3"
 
 @pytest.fixture(scope="module")
 def bmc() -> Iterator[BmcServer]:
-    require_root()
-    server = BmcServer(HOST).start()
-    yield server
-    assert server.stop() == 0, server.output()
+    with running_bmc(HOST) as server:
+        yield server
 
 
 def ipmipower(*args: str, user: str = "admin", password: str = "admin") -> Run:

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.bmc_sim.ipmi_testkit.clients import DEVICE_ID, ipmitool, require_root
-from tests.bmc_sim.ipmi_testkit.server import BmcServer
+from tests.bmc_sim.ipmi_testkit.clients import DEVICE_ID, NEEDS_ROOT, ipmitool
+from tests.bmc_sim.ipmi_testkit.server import BmcServer, running_bmc
+from tests.support.privileges import require_root
 
 pytestmark = pytest.mark.e2e
 HOST = "127.20.1.1"
@@ -16,15 +17,13 @@ HOST_SUITE0 = "127.20.1.2"
 
 @pytest.fixture(scope="module")
 def bmc() -> Iterator[BmcServer]:
-    require_root()
-    server = BmcServer(HOST).start()
-    yield server
-    assert server.stop() == 0, server.output()
+    with running_bmc(HOST) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def bmc_with_suite_0() -> Iterator[BmcServer]:
-    require_root()
+    require_root(NEEDS_ROOT)
     server = BmcServer(HOST_SUITE0, cipher_suites=(0, 3, 17), auth_types=(0, 2)).start()
     yield server
     assert server.stop() == 0, server.output()

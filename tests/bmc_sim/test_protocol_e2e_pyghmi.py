@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.bmc_sim.ipmi_testkit.clients import DEVICE_ID, Run, require_root, run
-from tests.bmc_sim.ipmi_testkit.server import BmcServer
+from tests.bmc_sim.ipmi_testkit.clients import DEVICE_ID, Run, run
+from tests.bmc_sim.ipmi_testkit.server import BmcServer, running_bmc
 
 pytestmark = pytest.mark.e2e
 HOST = "127.20.1.4"
@@ -34,10 +34,8 @@ c.ipmi_session.logout()
 
 @pytest.fixture(scope="module")
 def bmc() -> Iterator[BmcServer]:
-    require_root()
-    server = BmcServer(HOST).start()
-    yield server
-    assert server.stop() == 0, server.output()
+    with running_bmc(HOST) as server:
+        yield server
 
 
 def pyghmi(user: str, password: str) -> Run:

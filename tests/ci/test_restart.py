@@ -7,25 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.ci.conftest import Upstream, write_config
 from tests.ci.github_standin import GithubStandIn
+from tests.support.waiting import wait_for
 from vrack.cli import main
 from vrack_ci.history import History
 
 pytestmark = pytest.mark.e2e
-
-
-def _wait_for(check: object, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not callable(check) or not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _alive(pid: int) -> bool:
@@ -53,14 +45,14 @@ def test_a_killed_runner_resumes_without_losing_or_reposting(
         start_new_session=True,
     )  # fmt: skip
     try:
-        _wait_for(lambda: started.exists() and started.read_text(), "the PR cycle's suite to start")
+        wait_for(lambda: started.exists() and started.read_text(), 60, "the PR cycle's suite to start", interval=0.05)
         suite_pid = int(started.read_text())
         # While it runs, a second runner on the same history refuses: cycles never overlap.
         assert main(["ci", "run", str(config), "--cycles", "1"]) == 3
         assert f"another vrack ci run (pid {runner.pid}) is using" in capsys.readouterr().err
         os.killpg(runner.pid, signal.SIGKILL)  # a crash: no cleanup at all
         runner.wait(timeout=30)
-        _wait_for(lambda: not _alive(suite_pid), "the suite to die with its runner")
+        wait_for(lambda: not _alive(suite_pid), 60, "the suite to die with its runner", interval=0.05)
     finally:
         if runner.poll() is None:
             os.killpg(runner.pid, signal.SIGKILL)
@@ -71,7 +63,7 @@ def test_a_killed_runner_resumes_without_losing_or_reposting(
         ("pull/5", "running"),
     ]
     rack_dirs = list((tmp_path / "state/art/2/rack/ci-test").glob("control.json"))
-    _wait_for(lambda: not any(p.exists() for p in rack_dirs), "the rack to stop with its runner")
+    wait_for(lambda: not any(p.exists() for p in rack_dirs), 60, "the rack to stop with its runner", interval=0.05)
 
     release.write_text("go")
     started.unlink()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.rackproc import RackProcess
+from tests.support.privileges import require_root
+from tests.support.rack_process import RackProcess, running_rack
 
 IPMI_SPEC = """\
 rack: e2e-ipmi
@@ -49,22 +49,12 @@ devices:
 """
 
 
-def _require_root() -> None:
-    if os.geteuid() != 0:
-        pytest.fail("end-to-end tests bind UDP 623 on 127.0.0.0/8 as RackHD requires: run them as root")
-
-
 @pytest.fixture(scope="module")
 def ipmi_rack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RackProcess]:
     """A rack of six BMCs on 127.11.0.1-6:623, stopped (and checked) after the module."""
-    _require_root()
-    base = tmp_path_factory.mktemp("ipmi-rack")
-    spec = base / "rack.yaml"
-    spec.write_text(IPMI_SPEC)
-    rack = RackProcess(spec, base / "state", "e2e-ipmi").start()
-    yield rack
-    code = rack.stop()
-    assert code == 0, f"vrack exited {code} on SIGTERM:\n{rack.output()}"
+    require_root("end-to-end tests bind UDP 623 on 127.0.0.0/8 as RackHD requires: run them as root")
+    with running_rack(tmp_path_factory.mktemp("ipmi-rack"), IPMI_SPEC, "e2e-ipmi") as rack:
+        yield rack
     assert not rack.control_file.exists(), "control.json left behind after SIGTERM"
 
 

@@ -12,8 +12,6 @@ Commands RackHD runs (ipmitool, snmpset) run inside the namespace; the test read
 from __future__ import annotations
 
 import json
-import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -21,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from node_sim.netns import in_netns
-from tests.e2e.clients import Result
-from tests.e2e.rackproc import ROOT, wait_for
+from tests.support.clients import Result
+from tests.support.processes import stop_process
+from tests.support.rack_process import ROOT
+from tests.support.tftp import tftp_answers
+from tests.support.waiting import wait_for
 
 SUT = "vrt-dsc-sut"
 SOUTHBOUND_PORT = 9030
@@ -30,14 +31,7 @@ IPXE_BINARY = b"\x55\xaa" + b"MonoRail iPXE stand-in " * 200  # a *.ipxe boot fi
 
 
 def _stop(proc: subprocess.Popen[bytes] | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc, timeout=5)
 
 
 class SutLab:
@@ -121,18 +115,7 @@ class SutLab:
         wait_for(serving, 10, "dnsmasq to serve TFTP", interval=0.05)
 
     def _tftp_answers(self) -> bool:
-        """dnsmasq logs "started" before its main loop runs; a TFTP error reply proves the loop is serving."""
-        with in_netns(SUT):
-            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            probe.settimeout(0.2)
-            probe.sendto(b"\x00\x01readiness-probe\x00octet\x00", (self.address, 69))
-            data, _ = probe.recvfrom(1500)
-            return data[:2] == b"\x00\x05"
-        except OSError:
-            return False
-        finally:
-            probe.close()
+        return tftp_answers(SUT, self.address)
 
     def status(self) -> dict[str, Any]:
         """The southbound server's ``/status`` (see :mod:`tests.e2e.discovery_server`)."""

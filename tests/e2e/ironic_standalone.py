@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests.support.ports import free_port
 
 IRONIC = "ironic==39.0.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -76,12 +77,6 @@ def ensure_ironic(venv: Path = IRONIC_VENV) -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"pip install {IRONIC} failed: {done.stderr[-1500:]}")
     return bindir
-
-
-def free_port(address: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((address, 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 90.0) -> Any:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.rackproc import ROOT, RackProcess
+from tests.support.rack_process import ROOT, RackProcess, running_rack
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +32,8 @@ WEIRD = ["", " ", "..", "../../etc/passwd", "node01\x1b[31m", "\u0663", "\u00b2"
 @pytest.fixture(scope="module")
 def rack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RackProcess, Path]]:
     base = tmp_path_factory.mktemp("hostile")
-    spec = base / "rack.yaml"
-    spec.write_text(SPEC)
-    started = RackProcess(spec, base / "state", "lead-hostile").start()
-    yield started, base
-    assert started.stop() == 0, started.output()
+    with running_rack(base, SPEC, "lead-hostile") as started:
+        yield started, base
 
 
 def vrack(state: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import ipmitool
-from tests.e2e.rackproc import ROOT, RackProcess
+from tests.support.clients import ipmitool
+from tests.support.rack_process import ROOT, RackProcess
 
 pytestmark = pytest.mark.e2e
 

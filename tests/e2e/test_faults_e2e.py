@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import ipmitool, run
-from tests.e2e.rackproc import RackProcess, wait_for
+from tests.support.clients import ipmitool, run, snmp
+from tests.support.rack_process import RackProcess, running_rack
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -45,13 +46,9 @@ steps:
 
 @pytest.fixture(scope="module")
 def rack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RackProcess]:
-    base = tmp_path_factory.mktemp("faults-rack")
-    spec = base / "rack.yaml"
-    spec.write_text(SPEC)
-    started = RackProcess(spec, base / "state", "lead-faults").start()
-    wait_for(lambda: ipmitool(NODE01, "chassis power status").returncode == 0, 10, "node01's BMC")
-    yield started
-    assert started.stop() == 0, started.output()
+    with running_rack(tmp_path_factory.mktemp("faults-rack"), SPEC, "lead-faults") as started:
+        wait_for(lambda: ipmitool(NODE01, "chassis power status").returncode == 0, 10, "node01's BMC")
+        yield started
 
 
 def _inject(rack: RackProcess, kind: str, target: str, **params: object) -> int:
@@ -61,10 +58,6 @@ def _inject(rack: RackProcess, kind: str, target: str, **params: object) -> int:
 
 def _clear(rack: RackProcess, fault_id: int) -> None:
     rack.api("DELETE", f"/api/v1/faults/{fault_id}")
-
-
-def snmp(tool: str, *args: str, community: str = "public") -> str:
-    return run([tool, "-v2c", "-c", community, "-t", "2", "-r", "1", *args]).ok().stdout
 
 
 def test_a_busy_bmc_answers_node_busy_to_ipmitool(rack: RackProcess) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import ipmitool
 from tests.e2e.ironic_standalone import Ironic
+from tests.support.clients import ipmitool
 from vrack.testing import start_rack
 
 pytestmark = pytest.mark.e2e

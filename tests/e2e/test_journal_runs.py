@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import ipmitool
-from tests.e2e.rackproc import ROOT, RackProcess, wait_for
+from tests.support.clients import ipmitool
+from tests.support.rack_process import ROOT, RackProcess
+from tests.support.waiting import wait_for
 from vrack.journal import FLUSH_BATCH
 from vrack.journalfiles import ReadReport, read_run
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.clients import ipmitool
-from tests.e2e.rackproc import ROOT, RackProcess
+from tests.support.clients import ipmitool
+from tests.support.rack_process import ROOT, RackProcess, running_rack
 
 pytestmark = pytest.mark.e2e
 
@@ -29,12 +29,8 @@ devices:
 
 @pytest.fixture(scope="module")
 def rack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RackProcess]:
-    base = tmp_path_factory.mktemp("live-state")
-    spec = base / "rack.yaml"
-    spec.write_text(SPEC)
-    process = RackProcess(spec, base / "state", "live-state").start()
-    yield process
-    assert process.stop() == 0, process.output()
+    with running_rack(tmp_path_factory.mktemp("live-state"), SPEC, "live-state") as process:
+        yield process
 
 
 def vrack_json(rack: RackProcess, *args: str) -> dict[str, object]:

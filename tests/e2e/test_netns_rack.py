@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import run
-from tests.e2e.rackproc import ROOT, RackProcess
+from tests.support.clients import run
+from tests.support.rack_process import ROOT, RackProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import subprocess
 import sys
 import time
@@ -35,7 +34,9 @@ from node_sim.hardware_identity import NodeIdentity
 from node_sim.microkernel import POLL_INTERVAL
 from node_sim.netboot import NicConfig
 from tests.e2e.discovery_lab import SUT, SutLab
-from tests.e2e.rackproc import ROOT, RackProcess, wait_for
+from tests.support.privileges import require_root
+from tests.support.rack_process import ROOT, RackProcess
+from tests.support.waiting import wait_for
 from vrack.clock import RackClock
 from vrack.journal import Journal
 from vrack.netns import Bridge, RackNetwork, node_ifnames
@@ -92,8 +93,7 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """The SUT namespace, the rack (uplink into it), dnsmasq and the southbound server; all gone afterwards."""
-    if os.geteuid() != 0:
-        pytest.fail("the discovery test builds network namespaces: run it as root (CI does)")
+    require_root("the discovery test builds network namespaces: run it as root (CI does)")
     work = tmp_path_factory.mktemp("discovery")
     spec = work / "rack.yaml"
     spec.write_text(SPEC)

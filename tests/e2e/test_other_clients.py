@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.clients import run
-from tests.e2e.rackproc import RackProcess
+from tests.support.clients import run
+from tests.support.rack_process import RackProcess
 
 pytestmark = pytest.mark.e2e
 

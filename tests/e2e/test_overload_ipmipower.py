@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import write_spec
-from tests.e2e.rackproc import RackProcess
+from tests.support.rack_process import RackProcess
 
 pytestmark = pytest.mark.e2e
 NODES = 300

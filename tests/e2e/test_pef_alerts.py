@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import ipmitool, run
-from tests.e2e.rackproc import wait_for
+from tests.support.clients import ipmitool, run
+from tests.support.waiting import wait_for
 from vrack.testing import RackHandle, start_rack
 
 pytestmark = pytest.mark.e2e

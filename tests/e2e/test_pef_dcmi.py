@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.clients import ipmitool, run
+from tests.support.clients import ipmitool, run
 from vrack.testing import RackHandle, start_rack
 
 pytestmark = pytest.mark.e2e

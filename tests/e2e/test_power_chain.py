@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import ipmitool, run
-from tests.e2e.rackproc import RackProcess, wait_for
+from tests.support.clients import ipmitool, run, snmp
+from tests.support.rack_process import RackProcess, running_rack
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -59,16 +60,8 @@ IF_OPER = ".1.3.6.1.2.1.2.2.1.8"
 
 @pytest.fixture(scope="module")
 def power_rack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RackProcess]:
-    base = tmp_path_factory.mktemp("power-rack")
-    spec = base / "rack.yaml"
-    spec.write_text(SPEC)
-    rack = RackProcess(spec, base / "state", "e2e-power").start()
-    yield rack
-    assert rack.stop() == 0, rack.output()
-
-
-def snmp(tool: str, *args: str, community: str = "public") -> str:
-    return run([tool, "-v2c", "-c", community, "-t", "2", "-r", "1", *args]).ok().stdout
+    with running_rack(tmp_path_factory.mktemp("power-rack"), SPEC, "e2e-power") as rack:
+        yield rack
 
 
 def if_index(port_name: str) -> str:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import rackhd_parsers as parse
-from tests.e2e.clients import ipmitool, rackhd_poller
-from tests.e2e.rackproc import RackProcess, wait_for
+from tests.support.clients import ipmitool, rackhd_poller
+from tests.support.rack_process import RackProcess
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

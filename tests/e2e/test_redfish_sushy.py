@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import sushy
 
-from tests.e2e.clients import ipmitool
+from tests.support.clients import ipmitool
 from vrack.testing import start_rack
 
 pytestmark = pytest.mark.e2e

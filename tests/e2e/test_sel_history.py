@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from bmc_sim.sel import SelEvent
-from tests.e2e.clients import ipmitool, run
+from tests.support.clients import ipmitool, run
 from vrack.devices.initial_sel import initial_sel
 from vrack.spec import BmcSpec, ComputeSpec, parse_spec
 from vrack.testing import start_rack

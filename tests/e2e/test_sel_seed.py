@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from tests.e2e.clients import ipmitool
+from tests.support.clients import ipmitool
 from vrack.spec import parse_spec
 from vrack.testing import start_rack
 

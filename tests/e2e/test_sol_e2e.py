@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.clients import ipmitool
 from tests.e2e.pty_session import PtySession
+from tests.support.clients import ipmitool
 from vrack.testing import RackHandle, start_rack
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,8 @@ import pytest
 
 from tests.e2e.discovery_lab import SUT, SutLab
 from tests.e2e.pty_session import PtySession
-from tests.e2e.rackproc import ROOT, RackProcess, wait_for
+from tests.support.rack_process import ROOT, RackProcess
+from tests.support.waiting import wait_for
 from vrack.netns import RackNetwork
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.rackproc import RackProcess, wait_for
+from tests.support.rack_process import RackProcess
+from tests.support.waiting import wait_for
 from vrack.netns import RackNetwork
 
 pytestmark = pytest.mark.e2e

@@ -10,10 +10,7 @@ search and the profile retry loop, ipxe-info, rancherOS).  :class:`ProvisioningN
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -28,6 +25,8 @@ from twisted.web import resource, server
 from node_sim import dhcp
 from node_sim.dhcp import DhcpPacket
 from node_sim.netns import in_netns
+from tests.support.privileges import require_root, require_tools
+from tests.support.tftp import tftp_answers
 
 BOILERPLATE = """#!ipxe
 set user-class MonoRail
@@ -241,13 +240,8 @@ def ip(*args: str) -> None:
 
 
 def require_root_and_tools() -> None:
-    import pytest
-
-    if os.geteuid() != 0:
-        pytest.fail("netboot end-to-end tests create network namespaces: run them as root (CI does)")
-    for tool in ("ip", "dnsmasq"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is not installed (scripts/test installs iproute2 and dnsmasq-base)")
+    require_root("netboot end-to-end tests create network namespaces: run them as root (CI does)")
+    require_tools("ip", "dnsmasq", hint="scripts/test installs iproute2 and dnsmasq-base")
 
 
 def node_mac(subnet: int, index: int) -> str:
@@ -352,18 +346,7 @@ class ProvisioningNet:
         raise RuntimeError("dnsmasq did not start within 10 s")
 
     def _tftp_answers(self) -> bool:
-        """dnsmasq logs "started" before its main loop runs; a TFTP error reply proves the loop is serving."""
-        with in_netns(self.srv):
-            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            probe.settimeout(0.2)
-            probe.sendto(b"\x00\x01readiness-probe\x00octet\x00", (self.server, 69))
-            data, _ = probe.recvfrom(1500)
-            return data[:2] == b"\x00\x05"
-        except OSError:
-            return False
-        finally:
-            probe.close()
+        return tftp_answers(self.srv, self.server)
 
     def dnsmasq_log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""

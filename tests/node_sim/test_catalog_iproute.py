@@ -4,7 +4,6 @@ restatement of RackHD's parser."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -17,6 +16,7 @@ from node_sim.catalog import DhcpAddress, LldpNeighbor, StaticAddress, run_comma
 from node_sim.catalog.iproute import link_local
 from tests.rackhd_double.nodes import SimNode, make_node
 from tests.rackhd_double.parsers import ip_catalog
+from tests.support.privileges import require_root
 
 CATALOG_IP = "sudo ip -d addr show; sudo ip -d link show"
 LEASE = DhcpAddress("eth0", "172.31.128.10", 22, 86400)
@@ -106,8 +106,7 @@ NETNS = "vrt-wire-ip"
 @pytest.fixture
 def real_netns() -> Iterator[str]:
     """A namespace whose ``eth0`` (a veth, its peer in a second namespace) has the node's MAC and lease."""
-    if os.geteuid() != 0:
-        pytest.fail("comparing with the real iproute2 needs a network namespace: run as root (CI does)")
+    require_root("comparing with the real iproute2 needs a network namespace: run as root (CI does)")
     peer = f"{NETNS}-peer"
     for name in (NETNS, peer):
         subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)

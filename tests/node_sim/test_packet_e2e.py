@@ -16,6 +16,7 @@ from node_sim import dhcp
 from node_sim.netns import in_netns
 from node_sim.packet import ETH_P_IP, PacketLink, mac_bytes, parse_udp_ipv4, udp_ipv4_packet
 from node_sim.transport import NetnsIO
+from tests.support.privileges import require_root
 
 pytestmark = pytest.mark.e2e
 NODE_MAC, OTHER_MAC = "52:54:00:aa:00:01", "52:54:00:aa:00:02"
@@ -34,8 +35,7 @@ class InlineReactor:
 
 @pytest.fixture
 def netns() -> Iterator[str]:
-    if os.geteuid() != 0:
-        pytest.fail("packet sockets and namespaces need root (CI runs as root)")
+    require_root("packet sockets and namespaces need root (CI runs as root)")
     name = f"vrt-pk-{os.getpid()}"
     subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
     subprocess.run(["ip", "netns", "add", name], check=True)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from snmp_agent.testing import TOOL_ENV
+from tests.support.processes import stop_process
 
 pytestmark = pytest.mark.e2e
 
@@ -71,12 +72,7 @@ def pdu() -> Iterator[Events]:
     try:
         yield Events(proc)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "rack_specs" / "rackhd-loopback.yaml"
@@ -19,10 +20,7 @@ VRACK = [sys.executable, "-m", "vrack"]
 @pytest.fixture
 def closed_url() -> str:
     """A URL on this helper's loopback range where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.71.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.71.0.1:{port}"
+    return f"http://127.71.0.1:{free_port('127.71.0.1')}"
 
 
 def run(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

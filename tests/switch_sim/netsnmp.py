@@ -5,20 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from vrack.testing.waiting import wait_until
+from tests.support.processes import stop_process
+from tests.support.rack_process import ROOT
+from tests.support.waiting import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 Oid = tuple[int, ...]
 END_OF_VIEW = "No more variables left in this MIB View"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
-    """Poll ``condition`` until it returns a truthy value; fail after ``timeout`` seconds."""
-    return wait_until(condition, timeout, what, interval=interval)
 
 
 class SwitchProcess:
@@ -53,14 +48,7 @@ class SwitchProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 def run(tool: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,6 @@ CISCO-PROCESS-MIB bulkget, all with numeric OIDs (Debian ships no IETF MIBs).
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,9 @@ from twisted.internet.task import Clock
 from switch_sim import LinkPeer, Switch
 from switch_sim.detrand import name_seed
 from switch_sim.personality import load_model
-from tests.switch_sim.netsnmp import SwitchProcess, hex_octets, parse, run, wait_for
+from tests.support.privileges import require_root
+from tests.support.waiting import wait_for
+from tests.switch_sim.netsnmp import SwitchProcess, hex_octets, parse, run
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +34,7 @@ V2C = ("-v2c", "-c", "public")
 
 
 def _start(tmp: Path, model: str, address: str, links: dict[int, str]) -> Iterator[SwitchProcess]:
-    if os.geteuid() != 0:
-        pytest.fail("end-to-end switch tests bind UDP 161 on 127.31.0.0/16 as RackHD requires: run them as root")
+    require_root("end-to-end switch tests bind UDP 161 on 127.31.0.0/16 as RackHD requires: run them as root")
     args = ["--model", model, "--ports", "48", "--address", address, "--port", "161"]
     args += ["--community", "public:ro", "--community", "private:rw"]
     args += [arg for port, mac in links.items() for arg in ("--link", f"{port}={mac}")]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import Result, ipmitool
-from tests.e2e.rackproc import wait_for
+from tests.support.clients import Result, ipmitool
+from tests.support.waiting import wait_for
 from vrack.testing import JournalTimeout, PortsUnavailable, RackHandle, start_rack
 
 pytestmark = pytest.mark.e2e

@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.support.processes import stop_process
+
 
 class Dnsmasq:
     """dnsmasq in ``netns`` serving ``interface``: DHCP from ``dhcp_range`` and TFTP from ``root``.
@@ -66,10 +68,4 @@ class Dnsmasq:
         return time.monotonic()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)

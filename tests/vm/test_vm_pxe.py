@@ -21,6 +21,7 @@ import pytest_twisted
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
+from tests.support.waiting import wait_for
 from tests.vm.dnsmasq import Dnsmasq
 from vrack.netns import RackNetwork
 from vrack.nodes.libvirtd import LibvirtDaemon
@@ -77,10 +78,12 @@ def vm_rack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VmRack]:
 
 
 def _wait_for_text(path: Path, needle: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while needle not in (path.read_text(errors="replace") if path.exists() else ""):
-        assert time.monotonic() < deadline, f"no {needle!r} in {path} within {timeout:.0f} s"
-        time.sleep(0.1)
+    wait_for(
+        lambda: needle in (path.read_text(errors="replace") if path.exists() else ""),
+        timeout,
+        f"{needle!r} in {path}",
+        interval=0.1,
+    )
 
 
 @pytest_twisted.inlineCallbacks

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from dataclasses import dataclass
-
-import pytest
 
 DEVICE_ID = "20 01 01 10 02 bf 4c 1c 00 01 00 00 00 00 00"  # what the device double answers
 
@@ -35,6 +32,4 @@ def ipmitool(host: str, *command: str, user: str = "admin", password: str = "adm
     return run(["ipmitool", "-I", interface, "-U", user, "-P", password, "-H", host, *options, *command])
 
 
-def require_root() -> None:
-    if os.geteuid() != 0:
-        pytest.fail("these end-to-end tests bind UDP 623 on 127.20.0.0/16 as RackHD requires: run them as root")
+NEEDS_ROOT = "these end-to-end tests bind UDP 623 on 127.20.0.0/16 as RackHD requires: run them as root"

@@ -6,8 +6,14 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tests.bmc_sim.ipmi_testkit.clients import NEEDS_ROOT
+from tests.support.privileges import require_root
+from tests.support.processes import stop_process
 
 SERVE = Path(__file__).with_name("serve.py")
 
@@ -63,13 +69,7 @@ class BmcServer:
     def stop(self, timeout: float = 10.0) -> int:
         """Terminate (SIGTERM) and wait; returns the exit code."""
         assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout)
+        stop_process(self.proc, timeout)
         if self._reader is not None:
             self._reader.join(timeout)  # ends at EOF, after the last line (STATS) was read
         return self.proc.returncode
@@ -85,3 +85,12 @@ class BmcServer:
             if line.startswith("STATS "):
                 return dict(json.loads(line[6:]))
         raise AssertionError(f"no STATS line in the server output:\n{self.output()}")
+
+
+@contextmanager
+def running_bmc(address: str, **options: Any) -> Iterator[BmcServer]:
+    """A BMC server on UDP 623 of ``address`` (root needed) for the block; it must exit 0 on SIGTERM."""
+    require_root(NEEDS_ROOT)
+    server = BmcServer(address, **options).start()
+    yield server
+    assert server.stop() == 0, server.output()

@@ -13,18 +13,14 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from vrack.testing.waiting import wait_until
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
-    """Poll ``condition`` until it returns a truthy value; fail after ``timeout`` seconds."""
-    return wait_until(condition, timeout, what, interval=interval)
 
 
 def _default_sigint() -> None:
@@ -103,3 +99,17 @@ class RackProcess:
                 self.proc.wait()
                 raise AssertionError(f"vrack did not stop on signal {sig}:\n{self.output()}") from None
         return self.proc.returncode
+
+
+@contextmanager
+def running_rack(base: Path, spec: str, rack: str) -> Iterator[RackProcess]:
+    """Write ``spec`` to ``base/rack.yaml``, start it (state under ``base/state``), stop it afterwards.
+
+    The rack must stop cleanly (exit 0 on SIGTERM); its output is the failure message otherwise.
+    """
+    spec_path = base / "rack.yaml"
+    spec_path.write_text(spec)
+    process = RackProcess(spec_path, base / "state", rack).start()
+    yield process
+    code = process.stop()
+    assert code == 0, f"vrack exited {code} on SIGTERM:\n{process.output()}"

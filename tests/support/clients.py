@@ -1,4 +1,4 @@
-"""Run the real IPMI clients (ipmitool, FreeIPMI) the way RackHD and users do."""
+"""Run the real clients (ipmitool, FreeIPMI, net-snmp) the way RackHD and users do."""
 
 from __future__ import annotations
 
@@ -43,3 +43,8 @@ def rackhd_poller(host: str, command: str, user: str = "admin", password: str = 
     line = f"ipmitool -I lanplus -U {shlex.quote(user)} -H {host} -P {shlex.quote(password)} {command}"
     proc = subprocess.run(line, shell=True, capture_output=True, text=True, timeout=60, check=False)
     return Result(["sh", "-c", line], proc.returncode, proc.stdout, proc.stderr)
+
+
+def snmp(tool: str, *args: str, community: str = "public") -> str:
+    """``<tool> -v2c -c <community> -t 2 -r 1 <args>`` (snmpget, snmpwalk, snmpset); its stdout, failing on an error."""
+    return run([tool, "-v2c", "-c", community, "-t", "2", "-r", "1", *args]).ok().stdout
