@@ -120,7 +120,7 @@ def run(
         rows.append({"phase": "ipmi_sim (no journal)", "followers": 0, **row})
         procs.stop(reference)
         network = str(ip_network(f"{vrack_address}/24", strict=False))
-        spec = VRACK_ONE_NODE.format(address=vrack_address).replace("127.16.0.0/24", network)
+        spec = VRACK_ONE_NODE.format(address=vrack_address, network=network)
         spec += QUIET_NODE_SPEC.format(address=ip_address(vrack_address) + 1)
         rack, _ = start_vrack(procs, workdir / "vrack", "bench-load", spec)
         _answering(vrack_address)

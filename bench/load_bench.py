@@ -1,7 +1,7 @@
 """Request throughput and latency: ipmi_sim, pyghmi's stock BMC and vrack under identical load.
 
 For each server in turn: start it in its own process group (ipmi_sim on
-127.16.0.1, pyghmi on 127.16.0.2, a one-node vrack on 127.16.0.3, all UDP 623,
+127.16.0.1, pyghmi on 127.16.0.2, a one-node vrack on 127.16.0.3 (hosts 1-3 of ``--network``), all UDP 623,
 admin/admin), wait until it answers, run :mod:`bench.ipmi_load` in a separate
 process once per client count, read the server's RSS, stop it.  Servers run
 one after another, never at the same time, so they never compete for the CPU.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import subprocess
 import sys
@@ -28,13 +29,14 @@ from bench.probe import wait_answering
 from bench.procinfo import load_average, rss_kib
 
 SERVERS = ("ipmi_sim", "pyghmi", "vrack")
-ADDRESSES = {"ipmi_sim": "127.16.0.1", "pyghmi": "127.16.0.2", "vrack": "127.16.0.3"}
+NETWORK = "127.16.0.0/24"
+HOSTS = {"ipmi_sim": 1, "pyghmi": 2, "vrack": 3}
 
 VRACK_ONE_NODE = """\
 rack: bench-load
 seed: bench-load-seed
 networks:
-  management: 127.16.0.0/24
+  management: {network}
 devices:
   - name: node01
     kind: compute
@@ -57,16 +59,23 @@ class LoadPlan:
     warmup: float = 1.0
     processes: int = 2
     servers: tuple[str, ...] = SERVERS
+    network: str = NETWORK
+
+    def address(self, server: str) -> str:
+        """The server's address: host 1, 2 or 3 of ``network`` (ipmi_sim, pyghmi, vrack)."""
+        return str(ipaddress.ip_network(self.network)[HOSTS[server]])
 
 
-def _start(server: str, procs: Processes, workdir: Path) -> subprocess.Popen[bytes]:
-    address = ADDRESSES[server]
+def _start(server: str, plan: LoadPlan, procs: Processes, workdir: Path) -> subprocess.Popen[bytes]:
+    address = plan.address(server)
     if server == "ipmi_sim":
         return start_ipmi_sim(procs, workdir / "ipmi_sim", address)
     if server == "pyghmi":
         proc, _ = start_pyghmi(procs, workdir / "pyghmi.log", addresses=[address])
         return proc
-    proc, _ = start_vrack(procs, workdir / "vrack", "bench-load", VRACK_ONE_NODE.format(address=address))
+    proc, _ = start_vrack(
+        procs, workdir / "vrack", "bench-load", VRACK_ONE_NODE.format(address=address, network=plan.network)
+    )
     return proc
 
 
@@ -93,8 +102,8 @@ def measure_server(
     procs = Processes()
     rows: list[dict[str, Any]] = []
     try:
-        proc = _start(server, procs, workdir)
-        address = ADDRESSES[server]
+        proc = _start(server, plan, procs, workdir)
+        address = plan.address(server)
         answered = asyncio.run(wait_answering([address], timeout=30))
         if address not in answered:
             raise PeerError(f"{server} on {address}:623 never answered")
@@ -133,6 +142,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--processes", type=int, default=2, help="client processes sharing the K clients")
     parser.add_argument("--servers", nargs="+", choices=SERVERS, default=list(SERVERS))
+    parser.add_argument(
+        "--network", default=NETWORK, help="loopback network; the servers take its hosts 1, 2, 3 (default %(default)s)"
+    )
 
 
 def plan_from(args: argparse.Namespace) -> LoadPlan:
@@ -142,6 +154,7 @@ def plan_from(args: argparse.Namespace) -> LoadPlan:
         warmup=args.warmup,
         processes=args.processes,
         servers=tuple(args.servers),
+        network=args.network,
     )
 
 

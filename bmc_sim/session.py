@@ -27,9 +27,7 @@ from typing import Any, Protocol
 from bmc_sim import lanplus
 from bmc_sim.config import BmcConfig
 from bmc_sim.console import HostConsole
-from bmc_sim.crypto import (
-    AES_BLOCK,
-)
+from bmc_sim.crypto import IVS, IvPool
 from bmc_sim.errors import completion_code_for
 from bmc_sim.handshake import RmcpPlusHandshake, StepResult
 from bmc_sim.lan15 import Lan15
@@ -175,6 +173,8 @@ class BmcEndpoint:
         self._clock = clock
         self._observer = observer
         self._random = random_bytes
+        # the IV of every encrypted reply: the process's pool of OS randomness, or the injected source's own
+        self._iv: Callable[[], bytes] = IVS.take if random_bytes is os.urandom else IvPool(random_bytes).take
         self._handshake = RmcpPlusHandshake(config, device.users, self.sessions, random_bytes)
         self._command_names: dict[tuple[int, int], str] = {}  # at most 64 netFns x 256 commands
         self._lan15 = Lan15(config, device.users, self.sessions, random_bytes)
@@ -435,7 +435,7 @@ class BmcEndpoint:
         if session.interface == "lan":
             datagram = self._lan15.frame(session, response_to(request, code, reply))
         else:
-            datagram = lanplus.frame(session, encode_response(request, code, reply), self._random(AES_BLOCK))
+            datagram = lanplus.frame(session, encode_response(request, code, reply), self._iv())
         if closing is not None:
             self.sol.session_gone(closing)
             self.sessions.remove(closing)

@@ -220,3 +220,20 @@ def test_aes_decrypt_errors(payload: bytes, field: str) -> None:
     with pytest.raises(MalformedPacket) as caught:
         crypto.aes_decrypt_payload(b"K" * 16, payload)
     assert caught.value.field == field
+
+
+def test_iv_pool_hands_out_each_drawn_byte_once_and_draws_in_bulk() -> None:
+    from bmc_sim.crypto import AES_BLOCK, IvPool
+
+    draws: list[int] = []
+    counter = iter(range(1_000_000))
+
+    def source(n: int) -> bytes:
+        draws.append(n)
+        return bytes(next(counter) % 256 for _ in range(n))
+
+    pool = IvPool(source)
+    ivs = [pool.take() for _ in range(600)]
+    assert all(len(iv) == AES_BLOCK for iv in ivs)
+    assert draws == [IvPool.SIZE] * 3  # 256 IVs per draw: 600 IVs take three draws
+    assert b"".join(ivs) == bytes(i % 256 for i in range(600 * AES_BLOCK))  # nothing skipped, nothing twice
