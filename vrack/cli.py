@@ -89,6 +89,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         if args.journal_keep_runs < 1:
             raise CliError("--journal-keep-runs must be at least 1", EXIT_USAGE)
         settings["keep_runs"] = args.journal_keep_runs
+    if args.workers < 0:
+        raise CliError(f"--workers must be 0 (one process) or more, got {args.workers}", EXIT_USAGE)
+    if args.workers:
+        settings["workers"] = args.workers
     from vrack.logsetup import level_from
 
     try:
@@ -114,6 +118,8 @@ def _up_detached(args: argparse.Namespace, rdir: RackDir) -> int:
     if args.log_level is not None:
         command += ["--log-level", args.log_level]
     command += ["--progress-interval", str(args.progress_interval)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
     with rdir.log_file.open("ab") as log:
         child = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
@@ -407,6 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="keep the journals of the newest N runs (default: spec journal.keep_runs, 5)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="K",
+        help="serve the compute nodes from K worker processes (one journal, API and power model here; "
+        "loopback racks of simulated nodes; default 0: everything in this process)",
     )
     p = add("validate", cmd_validate, "check SPEC and report every error")
     p.add_argument("spec", help="the rack spec (YAML) to check")

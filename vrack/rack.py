@@ -23,7 +23,7 @@ from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, maybeDeferred
 
 from vrack.clock import RackClock
-from vrack.devices import DeviceService, RackContext, build_devices
+from vrack.devices import DeviceService, Factory, RackContext, build_devices
 from vrack.elevation import place
 from vrack.errors import InvalidArgument, UnknownDevice, WrongKind
 from vrack.faults import FaultBoard
@@ -73,7 +73,10 @@ class Rack(MultiService):
         network: Any | None = None,
         state_path: Path | None = None,
         progress: Callable[[str, int], None] | None = None,
+        devices: Factory = build_devices,
     ) -> None:
+        """``devices`` builds the devices from the plan (``vrack up --workers`` gives worker-served nodes'
+        stand-ins, :mod:`vrack.split`)."""
         super().__init__()
         self._progress = progress or _no_progress
         self.plan = plan
@@ -87,7 +90,7 @@ class Rack(MultiService):
         self.pdus: dict[str, PowerDistributionUnit] = {}
         self.switches: dict[str, NetworkSwitch] = {}
         context = RackContext(reactor, journal, clock, network, state_path)
-        for built, device in enumerate(build_devices(plan, context), start=1):
+        for built, device in enumerate(devices(plan, context), start=1):
             self._progress("built", built)
             self.devices[device.device_name] = device
             device.setServiceParent(self)

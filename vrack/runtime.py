@@ -14,6 +14,7 @@ entries are flushed and the file closed), libvirtd, the namespace.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Callable
@@ -45,8 +46,12 @@ class RackRuntime:
         keep_runs: int | None = None,
         extra_control: dict[str, Any] | None = None,
         progress: Callable[[str, int], None] | None = None,
+        workers: int = 0,
     ) -> None:
+        """``workers`` > 0 serves the compute nodes from that many worker processes (:mod:`vrack.split`)."""
         self.plan = plan
+        self.workers = workers
+        self.pool: Any = None
         self.rack_dir = rack_dir
         self.reactor = reactor
         self.spec_path = Path(spec_path).resolve() if spec_path is not None else None
@@ -79,14 +84,17 @@ class RackRuntime:
         """Build and bind everything; raise :class:`RackStartFailure` (with everything released) on failure."""
         from vrack.api import RackControl, make_site
         from vrack.clock import RackClock
+        from vrack.devices import build_devices
         from vrack.fdlimit import FdLimitTooLow, ensure_fd_limit, fds_needed
         from vrack.hostnet import build_network, start_libvirtd
         from vrack.journal import Journal
         from vrack.rack import Rack, RackStartError
 
         spec = self.plan.spec
+        if self.workers:
+            self._check_split()
         try:
-            ensure_fd_limit(fds_needed(self.plan))
+            ensure_fd_limit(fds_needed(self._local_plan()) + 2 * self.workers)
         except FdLimitTooLow as exc:
             raise RackStartFailure(str(exc)) from exc
         self.rack_dir.path.mkdir(parents=True, exist_ok=True)
@@ -104,13 +112,16 @@ class RackRuntime:
                 self._libvirtd = start_libvirtd(self.plan, self.network)
             except Exception as exc:
                 raise RackStartFailure(f"cannot start libvirtd for the VM nodes: {exc}") from exc
+            devices = self._start_workers() if self.workers else build_devices
             self.rack = Rack(
-                self.plan, self.reactor, self.journal, clock, self.network, self.rack_dir.path, self._progress
+                self.plan, self.reactor, self.journal, clock, self.network, self.rack_dir.path, self._progress, devices
             )
             try:
                 self.rack.startService()
             except RackStartError as exc:
                 raise RackStartFailure(str(exc)) from exc
+            if self.pool is not None:
+                self.pool.replay_early_events()
             self._token = secrets.token_urlsafe(32) if spec.control.allow_remote else None
             control = RackControl(self.rack, self.request_shutdown, self._token)
             try:
@@ -126,6 +137,53 @@ class RackRuntime:
         self.url = f"http://{spec.control.address}:{self._listening.getHost().port}"
         self.web_urls = [self.url + path for path in control.web_paths]
         self.rack_dir.write_control(self.control_info())
+
+    def _check_split(self) -> None:
+        if self.workers < 0:
+            raise RackStartFailure(f"--workers must be 0 (one process) or more, got {self.workers}")
+        if self.spec_path is None:
+            raise RackStartFailure("worker processes rebuild the rack from its spec file: give the spec's path")
+        if self.plan.spec.mode != "loopback":
+            raise RackStartFailure(
+                f"worker processes serve loopback racks only (this rack's mode: {self.plan.spec.mode})"
+            )
+        if any(node.spec.backend != "sim" for node in self.plan.nodes):
+            raise RackStartFailure("worker processes serve simulated nodes only (this rack has VM nodes)")
+
+    def _local_plan(self) -> RackPlan:
+        """What this process itself serves: everything, or with workers everything but the compute nodes."""
+        return dataclasses.replace(self.plan, nodes=()) if self.workers else self.plan
+
+    def _start_workers(self) -> Any:
+        """Start the worker processes (blocking until they serve); the device factory that uses their nodes."""
+        from vrack.devices.pdu import build_pdu_devices
+        from vrack.devices.switch import build_switch_devices
+        from vrack.split.pool import WorkerPool, WorkerStartError
+
+        assert self.spec_path is not None
+        self.pool = WorkerPool(
+            self.plan,
+            self.spec_path,
+            self.workers,
+            self.reactor,
+            self.journal,
+            state_path=self.rack_dir.path,
+            progress=self._progress,
+            on_worker_lost=lambda why: self.request_shutdown(),
+        )
+        try:
+            self.pool.start()
+        except WorkerStartError as exc:
+            self.pool = None
+            raise RackStartFailure(f"the worker processes could not serve the nodes:\n{exc}") from exc
+        nodes = self.pool.nodes
+
+        def devices(plan: RackPlan, context: Any) -> Any:
+            yield from nodes.values()
+            yield from build_pdu_devices(plan, context)
+            yield from build_switch_devices(plan, context)
+
+        return devices
 
     @property
     def token(self) -> str | None:
@@ -153,6 +211,9 @@ class RackRuntime:
     def _release_after_failure(self) -> None:
         if self.rack is not None and self.rack.running:
             self.rack.stopService()
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.kill()
         if self.journal is not None:
             self.journal.close()
         self._release_host()
@@ -185,6 +246,9 @@ class RackRuntime:
         if listening is not None:
             listening.stopListening()
         stopped: Deferred[Any] = maybeDeferred(self.rack.stopService)
+        pool = self.pool
+        if pool is not None:
+            stopped.addBoth(lambda result: pool.stop().addCallback(lambda _: result))
 
         def release(result: Any) -> Any:
             self._release_host()
@@ -196,6 +260,9 @@ class RackRuntime:
         return stopped
 
     def cleanup(self) -> None:
-        """Last resort after the reactor stopped (a crash path): no control.json, no namespace left."""
+        """Last resort after the reactor stopped (a crash path): no control.json, no worker, no namespace left."""
         self.rack_dir.remove_control()
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.kill()
         self._release_host()

@@ -31,8 +31,9 @@ def _default_sigint() -> None:
 class RackProcess:
     """A running ``vrack up`` subprocess with helpers for its control API."""
 
-    def __init__(self, spec_path: Path, state_root: Path, rack: str) -> None:
+    def __init__(self, spec_path: Path, state_root: Path, rack: str, args: tuple[str, ...] = ()) -> None:
         self.spec_path = spec_path
+        self.args = args  # more `vrack up` options, e.g. ("--workers", "2")
         self.state_root = state_root
         self.rack = rack
         self.log_path = state_root / f"{rack}.stdout"
@@ -48,7 +49,16 @@ class RackProcess:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "vrack", "--state-dir", str(self.state_root), "up", str(self.spec_path)],
+                [
+                    sys.executable,
+                    "-m",
+                    "vrack",
+                    "--state-dir",
+                    str(self.state_root),
+                    "up",
+                    *self.args,
+                    str(self.spec_path),
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,

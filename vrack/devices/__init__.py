@@ -52,4 +52,4 @@ def build_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceServic
         yield from factory(plan, context)
 
 
-__all__ = ["DeviceService", "RackContext", "build_devices"]
+__all__ = ["DeviceService", "Factory", "RackContext", "build_devices"]

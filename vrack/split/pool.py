@@ -1,0 +1,260 @@
+"""The coordinator's side of ``vrack up --workers K``: start the workers, wait until they serve, route messages.
+
+:meth:`WorkerPool.start` spawns K :mod:`vrack.split.worker` processes (each in a session of its own, so a
+Ctrl-C reaches only the coordinator, which then stops them), each with one end of a Unix socket pair, and
+waits blocking until every worker has bound its nodes, summing their progress for the terminal.  A worker
+that fails to bind (or exits) fails the start with its errors, and the others are stopped.  Then the
+channels go to the reactor: journal entries are appended to the rack's journal in the order each worker
+sent them (two workers' entries interleave in arrival order; each gets the coordinator's sequence number
+and rack time), node states update the :class:`~vrack.split.remote.RemoteNode` stand-ins.  A worker that
+exits while the rack runs is journalled and stops the rack (a rack missing nodes is not the spec's rack).
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from twisted.internet.defer import Deferred, DeferredList
+
+from vrack.journal import Journal
+from vrack.plan import RackPlan
+from vrack.split.channel import ChannelClosed, Message, MessageProtocol, encode, read_message
+from vrack.split.partition import partition
+from vrack.split.remote import RemoteNode
+
+log = logging.getLogger("vrack.split")
+
+START_TIMEOUT = 900.0  # seconds for a worker to build and bind its slice (50,000 nodes on a busy machine)
+STOP_TIMEOUT = 10.0
+
+
+class WorkerStartError(Exception):
+    """A worker could not serve its nodes; the message lists what each failing worker reported."""
+
+
+class _Worker:
+    def __init__(self, index: int, names: tuple[str, ...], process: subprocess.Popen[bytes], sock: socket.socket):
+        self.index = index
+        self.names = names
+        self.process = process
+        self.sock: socket.socket | None = sock
+        self.protocol: MessageProtocol | None = None
+        self.progress = {"built": 0, "bound": 0}
+        self.ready: Message | None = None
+        self.early: list[list[Any]] = []  # journal entries sent before ready
+        self.stopping = False
+
+
+class WorkerPool:
+    """K worker processes serving ``plan``'s compute nodes; ``nodes`` are their stand-ins, by name."""
+
+    def __init__(
+        self,
+        plan: RackPlan,
+        spec_path: Path,
+        count: int,
+        reactor: Any,
+        journal: Journal,
+        *,
+        state_path: Path | None = None,
+        progress: Callable[[str, int], None] | None = None,
+        on_worker_lost: Callable[[str], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.spec_path = spec_path
+        self.reactor = reactor
+        self.journal = journal
+        self.state_path = state_path
+        self._progress = progress
+        self._on_worker_lost = on_worker_lost
+        names = [node.name for node in plan.nodes]
+        self.slices = partition(names, count)
+        self.workers: list[_Worker] = []
+        plans = {node.name: node for node in plan.nodes}
+        self.nodes: dict[str, RemoteNode] = {}
+        for index, slice_names in enumerate(self.slices):
+            for name in slice_names:
+                self.nodes[name] = RemoteNode(plans[name], index, self._sender(index))
+
+    def _sender(self, index: int) -> Callable[[Message], None]:
+        def send(message: Message) -> None:
+            protocol = self.workers[index].protocol if index < len(self.workers) else None
+            if protocol is not None:
+                protocol.send(message)
+
+        return send
+
+    # ------------------------------------------------------------------ start
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Spawn every worker and wait until all serve; :class:`WorkerStartError` (all stopped) otherwise."""
+        for index, names in enumerate(self.slices):
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            argv = [
+                sys.executable, "-m", "vrack.split.worker", "--spec", str(self.spec_path),
+                "--index", str(index), "--count", str(len(self.slices)), "--fd", str(theirs.fileno()),
+            ]  # fmt: skip
+            if self.state_path is not None:
+                argv += ["--state-path", str(self.state_path)]
+            process = subprocess.Popen(
+                argv, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, start_new_session=True
+            )
+            theirs.close()
+            self.workers.append(_Worker(index, names, process, ours))
+        try:
+            self._wait_ready(timeout)
+        except WorkerStartError:
+            self.kill()
+            raise
+        for worker in self.workers:
+            self._adopt(worker)
+        for worker in self.workers:
+            assert worker.ready is not None
+            for name, state in worker.ready["nodes"].items():
+                self.nodes[name].update(state)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        selector = selectors.DefaultSelector()
+        for worker in self.workers:
+            assert worker.sock is not None
+            selector.register(worker.sock, selectors.EVENT_READ, worker)
+        waiting, failures = len(self.workers), []
+        try:
+            while waiting:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    slow = [str(w.index) for w in self.workers if w.ready is None]
+                    raise WorkerStartError(f"workers {', '.join(slow)} did not bind their nodes within {timeout:.0f} s")
+                for key, _ in selector.select(min(left, 1.0)):
+                    worker = key.data
+                    try:
+                        message = read_message(worker.sock)
+                    except ChannelClosed as exc:
+                        failures.append(f"worker {worker.index} exited before serving ({exc})")
+                        selector.unregister(worker.sock)
+                        waiting -= 1
+                        continue
+                    kind = message.get("t")
+                    if kind == "progress":
+                        worker.progress[str(message["phase"])] = int(message["done"])
+                        self._report(str(message["phase"]))
+                    elif kind == "ready":
+                        worker.ready = message
+                        worker.progress = {"built": len(worker.names), "bound": len(worker.names)}
+                        self._report("bound")
+                        selector.unregister(worker.sock)
+                        waiting -= 1
+                    elif kind == "failed":
+                        failures.extend(str(error) for error in message.get("errors", []))
+                        selector.unregister(worker.sock)
+                        waiting -= 1
+                    elif kind == "events":  # entries made while starting: appended once the rack's journal is open
+                        worker.early.extend(message["entries"])
+        finally:
+            selector.close()
+        if failures:
+            raise WorkerStartError("\n".join(failures))
+
+    def _report(self, phase: str) -> None:
+        if self._progress is not None:
+            self._progress(phase, sum(w.progress[phase] for w in self.workers))
+
+    def _adopt(self, worker: _Worker) -> None:
+        from twisted.internet.protocol import Factory
+
+        protocol = MessageProtocol(lambda m: self._message(worker, m), lambda: self._lost(worker))
+        worker.protocol = protocol
+        assert worker.sock is not None
+        factory = Factory.forProtocol(lambda: protocol)  # type: ignore[arg-type,return-value]
+        self.reactor.adoptStreamConnection(worker.sock.fileno(), socket.AF_UNIX, factory)
+        worker.sock.close()
+        worker.sock = None
+
+    def replay_early_events(self) -> None:
+        """Append what workers journalled while they started (once the rack's journal is open)."""
+        for worker in self.workers:
+            early, worker.early = worker.early, []
+            for device, protocol, operation, fields in early:
+                self.journal.append_fields(device, protocol, operation, fields or None)
+
+    # ------------------------------------------------------------------ messages
+
+    def _message(self, worker: _Worker, message: Message) -> None:
+        kind = message.get("t")
+        if kind == "events":
+            append = self.journal.append_fields
+            for device, protocol, operation, fields in message["entries"]:
+                append(device, protocol, operation, fields or None)
+        elif kind == "state":
+            node = self.nodes.get(str(message["node"]))
+            if node is not None:
+                node.update(message["state"])
+        elif kind == "refused":
+            self.journal.append(
+                str(message["node"]), "control", "power-refused", action=message["action"], error=message["error"]
+            )
+        else:
+            log.warning("worker %d sent an unknown message kind %r", worker.index, kind)
+
+    def _lost(self, worker: _Worker) -> None:
+        worker.protocol = None
+        if worker.stopping:
+            return
+        code = worker.process.poll()
+        self.journal.append(
+            self.plan.spec.rack, "control", "worker-lost", worker=worker.index, nodes=len(worker.names), exit_code=code
+        )
+        if self._on_worker_lost is not None:
+            self._on_worker_lost(f"worker {worker.index} (serving {len(worker.names)} nodes) exited")
+
+    # ------------------------------------------------------------------ stop
+
+    def stop(self) -> Deferred[Any]:
+        """Ask every worker to stop (closing its ports); fires when all exited (killed after 10 s)."""
+        waits = []
+        for worker in self.workers:
+            worker.stopping = True
+            if worker.protocol is not None:
+                worker.protocol.send({"t": "stop"})
+            waits.append(self._reaped(worker, time.monotonic() + STOP_TIMEOUT))
+        return DeferredList(waits, consumeErrors=True)
+
+    def _reaped(self, worker: _Worker, deadline: float) -> Deferred[None]:
+        done: Deferred[None] = Deferred()
+
+        def check() -> None:
+            if worker.process.poll() is None:
+                if time.monotonic() < deadline:
+                    self.reactor.callLater(0.02, check)
+                    return
+                worker.process.kill()
+                worker.process.wait()
+            done.callback(None)
+
+        check()
+        return done
+
+    def kill(self) -> None:
+        """Stop every worker now (a failed start, or the coordinator's last resort)."""
+        for worker in self.workers:
+            worker.stopping = True
+            if worker.process.poll() is None:
+                try:
+                    if worker.sock is not None:
+                        worker.sock.sendall(encode({"t": "stop"}))
+                except OSError:
+                    pass
+                worker.process.kill()
+            worker.process.wait()
+            if worker.sock is not None:
+                worker.sock.close()
+                worker.sock = None

@@ -1,0 +1,237 @@
+"""A worker process: serves a slice of a rack's compute nodes for the coordinator (``vrack up --workers``).
+
+    python -m vrack.split.worker --spec SPEC --index K --count N --fd FD [--state-path DIR]
+
+Rebuilds the rack's plan from the spec (plans are deterministic: the same addresses, serials and keys as
+in one process), builds only the nodes of slice ``K`` of ``N`` (:func:`vrack.split.partition`) with their
+BMCs, Redfish services and simulated hosts, binds them and reports ``ready`` with each node's state over
+the socket ``FD`` (see :mod:`vrack.split.channel`).  From then on it forwards every journal entry its nodes
+make (batched: at most 20 ms or 256 entries), applies AC power and chassis control from the coordinator,
+and sends a node's state after each change.  It stops on ``stop`` or when the coordinator's end closes
+(the coordinator exited), and ignores SIGINT (Ctrl-C reaches the coordinator, which stops the workers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from vrack.split.channel import Message, MessageProtocol, encode
+
+log = logging.getLogger("vrack.split.worker")
+
+BATCH_INTERVAL = 0.02
+BATCH_SIZE = 256
+WINDOW = 1000  # the worker's journal only forwards; the rack's window is the coordinator's
+PROGRESS_EVERY = 500
+STAMPS = ("seq", "time", "elapsed", "device", "protocol", "operation")
+
+
+class Worker:
+    """The nodes of one slice on ``reactor``, talking to the coordinator over ``sock``."""
+
+    def __init__(self, args: argparse.Namespace, sock: socket.socket, reactor: Any) -> None:
+        from vrack.clock import RackClock
+        from vrack.devices import RackContext
+        from vrack.journal import Journal
+        from vrack.plan import build_plan
+        from vrack.spec import load_spec
+        from vrack.split.partition import partition, worker_plan
+
+        self.reactor = reactor
+        self._sock = sock
+        self._protocol: MessageProtocol | None = None
+        plan = build_plan(load_spec(args.spec))
+        names = partition([node.name for node in plan.nodes], args.count)[args.index]
+        self.plan = worker_plan(plan, names)
+        clock = RackClock(reactor, plan.spec.epoch)
+        self.journal = Journal(clock, None, WINDOW)
+        self.journal.add_listener(self._entry)
+        self._pending: list[list[Any]] = []
+        self._flush_call: Any = None
+        state_path = Path(args.state_path) if args.state_path else None
+        self.context = RackContext(reactor, self.journal, clock, None, state_path)
+        self.devices: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ start-up (blocking)
+
+    def start(self) -> bool:
+        """Build and bind the slice, reporting progress; send ``ready`` or ``failed``.  True if ready."""
+        from vrack.devices.compute import build_compute_devices
+        from vrack.fdlimit import FdLimitTooLow, ensure_fd_limit, fds_needed
+
+        try:
+            ensure_fd_limit(fds_needed(self.plan))
+        except FdLimitTooLow as exc:
+            self._send_now({"t": "failed", "errors": [str(exc)]})
+            return False
+        for built, device in enumerate(build_compute_devices(self.plan, self.context), start=1):
+            self.devices[device.device_name] = device
+            if built % PROGRESS_EVERY == 0:
+                self._send_now({"t": "progress", "phase": "built", "done": built})
+        failures: list[str] = []
+        started: list[Any] = []
+        for device in self.devices.values():
+            try:
+                device.startService()
+            except Exception as exc:  # every device reports its own bind error
+                failures.append(f"{device.name}: {exc}")
+            else:
+                started.append(device)
+            done = len(started) + len(failures)
+            if done % PROGRESS_EVERY == 0:
+                self._send_now({"t": "progress", "phase": "bound", "done": done})
+        if failures:
+            for device in reversed(started):
+                device.stopService()
+            self._send_now({"t": "failed", "errors": failures})
+            return False
+        for name, device in self.devices.items():
+            device.add_host_power_listener(self._host_power_listener(name))
+        self._send_now({"t": "ready", "nodes": {name: self.state(name) for name in self.devices}})
+        return True
+
+    def _send_now(self, message: Message) -> None:
+        self._sock.sendall(encode(message))
+
+    def serve(self) -> None:
+        """Hand the channel to the reactor (after ``ready``): commands in, events and states out."""
+        from twisted.internet.protocol import Factory
+
+        protocol = self._protocol = MessageProtocol(self._command, self._coordinator_gone)
+        factory = Factory.forProtocol(lambda: protocol)  # type: ignore[arg-type]
+        self.reactor.adoptStreamConnection(self._sock.fileno(), socket.AF_UNIX, factory)
+        self._sock.close()  # the reactor holds its own copy of the descriptor
+        self._flush()
+
+    # ------------------------------------------------------------------ worker to coordinator
+
+    def state(self, name: str, cause: str = "") -> Message:
+        device = self.devices[name]
+        return {
+            "ac": device.bmc.ac_powered,
+            "host": device.host_powered,
+            "draw": device.power_draw(),
+            "responsive": device.answers_on_the_wire(),
+            "describe": device.describe(),
+            "credentials": device.credentials(),
+            "cause": cause,
+        }
+
+    def _send(self, message: Message) -> None:
+        if self._protocol is not None:
+            self._protocol.send(message)
+
+    def _send_state(self, name: str, cause: str = "") -> None:
+        self._flush()  # the node's journal entries go before its new state
+        self._send({"t": "state", "node": name, "state": self.state(name, cause)})
+
+    def _host_power_listener(self, name: str) -> Any:
+        return lambda on, cause: self._send_state(name, cause)
+
+    def _entry(self, entry: dict[str, Any]) -> None:
+        fields = {key: value for key, value in entry.items() if key not in STAMPS}
+        self._pending.append([entry["device"], entry["protocol"], entry["operation"], fields])
+        if len(self._pending) >= BATCH_SIZE:
+            self._flush()
+        elif self._flush_call is None:
+            self._flush_call = self.reactor.callLater(BATCH_INTERVAL, self._flush)
+
+    def _flush(self) -> None:
+        call, self._flush_call = self._flush_call, None
+        if call is not None and call.active():
+            call.cancel()
+        if self._pending and self._protocol is not None:
+            batch, self._pending = self._pending, []
+            self._protocol.send({"t": "events", "entries": batch})
+
+    # ------------------------------------------------------------------ coordinator to worker
+
+    def _command(self, message: Message) -> None:
+        from vrack.errors import RackError
+
+        kind = message.get("t")
+        if kind == "stop":
+            self.stop()
+            return
+        name = str(message.get("node"))
+        device = self.devices.get(name)
+        if device is None:
+            log.warning("worker: a %r message for %r, a node it does not serve", kind, name)
+            return
+        if kind == "ac":
+            device.set_ac(bool(message["on"]), str(message["cause"]))
+        elif kind == "power":
+            try:
+                device.control_power(message["action"], str(message["cause"]))
+            except RackError as exc:
+                self._flush()
+                self._send({"t": "refused", "node": name, "action": message["action"], "error": exc.message})
+        else:
+            log.warning("worker: unknown message kind %r", kind)
+            return
+        self._send_state(name, str(message.get("cause", "")))
+
+    def _coordinator_gone(self) -> None:
+        if self.reactor.running:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop every node (closing its ports), then the reactor."""
+        from twisted.internet.defer import DeferredList, maybeDeferred
+
+        self._flush()
+        stops = [maybeDeferred(device.stopService) for device in reversed(list(self.devices.values()))]
+        done = DeferredList(stops, consumeErrors=True)
+        done.addBoth(lambda _: self.reactor.stop() if self.reactor.running else None)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="serve a slice of a rack's compute nodes (vrack up --workers)")
+    parser.add_argument("--spec", required=True)
+    parser.add_argument("--index", type=int, required=True, help="this worker's slice, from 0")
+    parser.add_argument("--count", type=int, required=True, help="how many workers share the nodes")
+    parser.add_argument("--fd", type=int, required=True, help="the channel to the coordinator")
+    parser.add_argument("--state-path", help="the rack's state directory (Redfish CA file)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sock = socket.socket(fileno=args.fd)
+    from vrack import logsetup
+    from vrack.runner import install_reactor
+
+    logsetup.configure(logsetup.level_from(None))
+    reactor = install_reactor()
+    status = [0]
+
+    def start() -> None:
+        try:
+            worker = Worker(args, sock, reactor)
+            ready = worker.start()
+        except Exception as exc:  # the coordinator shows this to the user
+            log.debug("worker %d failed to start", args.index, exc_info=True)
+            with contextlib.suppress(OSError):
+                sock.sendall(encode({"t": "failed", "errors": [f"worker {args.index}: {exc}"]}))
+            ready = False
+        if not ready:
+            status[0] = 1
+            reactor.stop()
+            return
+        worker.serve()
+
+    reactor.callWhenRunning(start)
+    reactor.run()
+    return status[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
