@@ -9,6 +9,7 @@ entries, numbered without gaps and each device's in the order they happened.  Ad
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -17,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.clients import ipmitool, run
-from tests.e2e.rackproc import RackProcess, wait_for
+from tests.support.clients import ipmitool, run
+from tests.support.rack_process import RackProcess
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -60,11 +62,11 @@ def socket_owner(address: str, port: int = 623) -> int:
 
 
 def power_status(node: str) -> str:
-    return ipmitool(BMC[node], "chassis power status").ok().stdout.strip()
+    return str(ipmitool(BMC[node], "chassis power status").ok().stdout).strip()
 
 
 def bmc_answers(node: str) -> bool:
-    return ipmitool(BMC[node], "mc info", extra="-R 1 -N 1").returncode == 0
+    return bool(ipmitool(BMC[node], "mc info", extra="-R 1 -N 1").returncode == 0)
 
 
 def test_nodes_are_served_by_two_worker_processes(split_rack: RackProcess) -> None:
@@ -119,7 +121,7 @@ def test_outlet_off_over_snmp_darkens_a_workers_bmc(split_rack: RackProcess) -> 
 
 def test_one_journal_numbered_without_gaps(split_rack: RackProcess) -> None:
     for node in BMC:
-        wait_for(lambda node=node: bmc_answers(node), 20, f"{node} to answer")  # type: ignore[misc]
+        wait_for(functools.partial(bmc_answers, node), 20, f"{node} to answer")
     events = split_rack.events()
     seqs = [e["seq"] for e in events]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
@@ -143,7 +145,11 @@ def test_stopping_the_rack_stops_its_workers(tmp_path: Path) -> None:
     assert len(workers) == 2
     assert rack.stop() == 0, rack.output()
     for pid in workers:
-        wait_for(lambda pid=pid: not _alive(pid), 15, f"worker {pid} to exit")  # type: ignore[misc]
+        wait_for(functools.partial(_gone, pid), 15, f"worker {pid} to exit")
+
+
+def _gone(pid: int) -> bool:
+    return not _alive(pid)
 
 
 def _alive(pid: int) -> bool:

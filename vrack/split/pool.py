@@ -174,7 +174,7 @@ class WorkerPool:
         protocol = MessageProtocol(lambda m: self._message(worker, m), lambda: self._lost(worker))
         worker.protocol = protocol
         assert worker.sock is not None
-        factory = Factory.forProtocol(lambda: protocol)  # type: ignore[arg-type,return-value]
+        factory = Factory.forProtocol(lambda: protocol)
         self.reactor.adoptStreamConnection(worker.sock.fileno(), socket.AF_UNIX, factory)
         worker.sock.close()
         worker.sock = None

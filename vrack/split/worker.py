@@ -105,7 +105,7 @@ class Worker:
         from twisted.internet.protocol import Factory
 
         protocol = self._protocol = MessageProtocol(self._command, self._coordinator_gone)
-        factory = Factory.forProtocol(lambda: protocol)  # type: ignore[arg-type]
+        factory = Factory.forProtocol(lambda: protocol)
         self.reactor.adoptStreamConnection(self._sock.fileno(), socket.AF_UNIX, factory)
         self._sock.close()  # the reactor holds its own copy of the descriptor
         self._flush()
