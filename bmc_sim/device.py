@@ -19,9 +19,9 @@ from bmc_sim.commands import registry as _registry
 from bmc_sim.commands.channel import Channels
 from bmc_sim.commands.transport import LanParameters
 from bmc_sim.commands.watchdog import Watchdog
-from bmc_sim.config import BmcConfig
+from bmc_sim.config import BmcConfig, SensorKind
 from bmc_sim.console import HostConsole
-from bmc_sim.dcmi import DEFAULT_HOST_WATTS, DEFAULT_STANDBY_WATTS, Meter, PowerStatistics
+from bmc_sim.dcmi import ACTION_HARD_OFF, DEFAULT_HOST_WATTS, DEFAULT_STANDBY_WATTS, Meter, PowerLimit, PowerStatistics
 from bmc_sim.errors import (
     InsufficientPrivilege,
     InvalidCommand,
@@ -36,7 +36,14 @@ from bmc_sim.pef import PefConfiguration
 from bmc_sim.pet import PefAlerts
 from bmc_sim.sdr import SdrRepository, records_for
 from bmc_sim.sel import DEFAULT_EPOCH, Clock, DelayedCall, Sel, SelEvent
-from bmc_sim.sensors import THRESHOLD_READING, SensorSet, build_sensors, threshold_events
+from bmc_sim.sensors import (
+    KIND_CODES,
+    THRESHOLD_EVENT_OFFSET,
+    THRESHOLD_READING,
+    SensorSet,
+    build_sensors,
+    threshold_events,
+)
 from bmc_sim.sol_config import SolConfig
 from bmc_sim.users import UserStore
 
@@ -88,7 +95,9 @@ class Bmc:
         self._was_on_at_ac_loss = False
         self._reset_listeners: list[ResetListener] = []
         self._ready_listeners: list[ReadyListener] = []
-        self.power_statistics = PowerStatistics(clock, lambda: self.power_meter())
+        # DCMI power limiting throttles what the meter reads; the statistics read the throttled draw
+        self.power_limit = PowerLimit(clock, lambda: self.power_meter(), self._power_limit_exceeded)
+        self.power_statistics = PowerStatistics(clock, self.power_limit.reading)
         self.chassis.add_power_listener(self._host_power_changed)
 
     # -- what the session layer calls ---------------------------------------
@@ -130,7 +139,7 @@ class Bmc:
         try:
             return IpmiResponse(0x00, self._dispatch(request, ctx))
         except IpmiError as exc:
-            return IpmiResponse(completion_code_for(exc))
+            return IpmiResponse(completion_code_for(exc), exc.data)
         except Exception:
             _log.failure("handler for {name} failed", name=self.command_name(request.netfn, request.cmd))
             return IpmiResponse(0xFF)
@@ -268,6 +277,26 @@ class Bmc:
         self.chassis.ac_restored(self._was_on_at_ac_loss)
         self._notify_ready()
 
+    def _power_limit_exceeded(self, action: int, watts: float, limit: int) -> None:
+        """DCMI's exception action: an "upper critical going high" event on the power sensor (reading and
+        limit in event data 2 and 3), then a hard power off if the action asks for it."""
+        sensor_type, unit = KIND_CODES[SensorKind.POWER]
+        sensor = next((s for s in self.sensors if s.sensor_type == sensor_type and s.unit == unit), None)
+        if sensor is not None and sensor.linear is not None:
+            self.sel.log(
+                SelEvent(
+                    sensor.sensor_type,
+                    sensor.number,
+                    THRESHOLD_EVENT_OFFSET["upper_critical"] + 1,
+                    event_type=THRESHOLD_READING,
+                    data2=sensor.linear.to_raw(watts),
+                    data3=sensor.linear.to_raw(limit),
+                    data_flags=0x50,
+                )
+            )
+        if action == ACTION_HARD_OFF:
+            self.chassis.power_down("power-limit")
+
     def _cancel_busy(self) -> None:
         if self._busy_until is not None and self._busy_until.active():
             self._busy_until.cancel()
@@ -282,6 +311,7 @@ class Bmc:
 
     def _host_power_changed(self, on: bool, cause: str) -> None:
         self.power_statistics.sample()
+        self.power_limit.check()
         # the watchdog stops whenever the host powers down or is reset (IPMI 2.0 section 27.7)
         if (not on or cause == "reset") and cause != "watchdog":
             self.watchdog.stop()

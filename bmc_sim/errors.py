@@ -11,6 +11,7 @@ class IpmiError(Exception):
     """Base class: a request that fails with a specific completion code."""
 
     completion_code = 0xFF
+    data = b""  # response data sent with the completion code (a few command-specific codes carry data)
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message or self.__class__.__name__)
@@ -87,9 +88,10 @@ class ParameterNotSupported(IpmiError):
 class CommandSpecific(IpmiError):
     """A command-specific completion code (0x80..0xBE) chosen by the handler."""
 
-    def __init__(self, code: int, message: str = "") -> None:
+    def __init__(self, code: int, message: str = "", data: bytes = b"") -> None:
         super().__init__(message)
         self.completion_code = code
+        self.data = data
 
 
 def completion_code_for(error: BaseException) -> int:

@@ -19,7 +19,7 @@ to devices only through their roles (:mod:`vrack.roles`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from vrack.errors import NotFound
@@ -76,9 +76,13 @@ class PowerModel:
         for name, node in nodes.items():
             node.set_neighbor_source(self._neighbor_source(name))
             node.add_host_power_listener(self._host_power_listener(name))
+            node.add_draw_listener(self._draw_listener(name))
 
     def _neighbor_source(self, node: str) -> NeighborSource:
         return lambda: self.lldp_neighbors(node)
+
+    def _draw_listener(self, node: str) -> Callable[[], None]:
+        return lambda: self._update_loads(node)
 
     def _host_power_listener(self, node: str) -> HostPowerListener:
         return lambda on, cause: self._host_power_changed(node, on, cause)

@@ -106,6 +106,10 @@ class PoweredHost(Protocol):
 
     def add_host_power_listener(self, listener: HostPowerListener) -> None: ...
 
+    def add_draw_listener(self, listener: Callable[[], None]) -> None:
+        """``listener()`` when the draw changes while host power does not (a power limit throttles the host)."""
+        ...
+
 
 @runtime_checkable
 class CabledHost(Protocol):

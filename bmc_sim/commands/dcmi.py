@@ -1,7 +1,8 @@
-"""DCMI commands (netfn 0x2C, group extension 0xDC): capabilities and power readings.
+"""DCMI commands (netfn 0x2C, group extension 0xDC): capabilities, power readings and power limiting.
 
 Every request starts with the group extension byte 0xDC and every response with it; another first
-byte is refused with 0xCC.  Readings come from :class:`bmc_sim.dcmi.PowerStatistics`.
+byte is refused with 0xCC.  Readings come from :class:`bmc_sim.dcmi.PowerStatistics`, the limit from
+:class:`bmc_sim.dcmi.PowerLimit`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from bmc_sim.commands.registry import command
 from bmc_sim.config import Privilege
-from bmc_sim.dcmi import GROUP_EXTENSION, PARAMETER_REVISION, SPEC_MAJOR, SPEC_MINOR, capability
-from bmc_sim.errors import InvalidDataField, ParameterOutOfRange
+from bmc_sim.dcmi import GROUP_EXTENSION, NO_ACTIVE_LIMIT, PARAMETER_REVISION, SPEC_MAJOR, SPEC_MINOR, capability
+from bmc_sim.errors import CommandSpecific, InvalidDataField, ParameterOutOfRange
 from bmc_sim.message import RequestContext
 
 if TYPE_CHECKING:
@@ -50,3 +51,37 @@ def get_power_reading(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
     return struct.pack(
         "<BHHHHIIB", GROUP_EXTENSION, current, minimum, maximum, average, bmc.sel.now(), period_ms, MEASUREMENT_ACTIVE
     )
+
+
+@command(netfn=GROUP, cmd=0x03, name="dcmi.get_power_limit", privilege=Privilege.USER, min_len=3, max_len=3)
+def get_power_limit(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
+    """The stored limit: exception action, watts, correction time (ms), sampling period (s).  Without an
+    active limit the completion code is 0x80 "no active set power limit", still with the stored values."""
+    _group(data)
+    limit = bmc.power_limit
+    reply = struct.pack(
+        "<BHBHIHH", GROUP_EXTENSION, 0, limit.action, limit.watts, limit.correction_ms, 0, limit.sampling_s
+    )
+    if not limit.active:
+        raise CommandSpecific(NO_ACTIVE_LIMIT, "no active power limit", reply)
+    return reply
+
+
+@command(netfn=GROUP, cmd=0x04, name="dcmi.set_power_limit", privilege=Privilege.OPERATOR, min_len=15, max_len=15)
+def set_power_limit(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
+    """Store a limit (validated as a whole: 0xCC for an exception action this BMC lacks, 0x84/0x85/0x89 for
+    a limit, correction time or sampling period out of range).  An active limit takes effect at once."""
+    _group(data)
+    action, watts, correction_ms, _reserved, sampling_s = struct.unpack_from("<BHIHH", data, 4)
+    bmc.power_limit.configure(action, watts, correction_ms, sampling_s)
+    return bytes([GROUP_EXTENSION])
+
+
+@command(netfn=GROUP, cmd=0x05, name="dcmi.activate_power_limit", privilege=Privilege.OPERATOR, min_len=4, max_len=4)
+def activate_power_limit(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
+    """Activate (1) or deactivate (0) the stored limit."""
+    _group(data)
+    if data[1] not in (0, 1):
+        raise InvalidDataField(f"power limit activation {data[1]:#04x} (0: deactivate, 1: activate)")
+    bmc.power_limit.activate(data[1] == 1)
+    return bytes([GROUP_EXTENSION])

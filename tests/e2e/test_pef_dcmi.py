@@ -1,6 +1,7 @@
 """PEF and DCMI with the real clients: FreeIPMI's ipmi-pef-config checks out, commits and diffs the PEF
 configuration; ``ipmitool pef``; ``ipmitool dcmi power reading`` and FreeIPMI's ``ipmi-dcmi`` read the
-power the rack's power model draws (what the PDU outlet feeding the node reports)."""
+power the rack's power model draws (what the PDU outlet feeding the node reports); a DCMI power limit set with ipmitool
+throttles what the PDU sees, and one the host cannot meet powers it off with a SEL event."""
 
 from __future__ import annotations
 
@@ -91,3 +92,24 @@ def test_ipmi_pef_config_checkout_commit_and_diff(rack: RackHandle) -> None:
     filters = ipmitool(HOST, "pef filter list").ok().stdout.splitlines()
     assert filters[0].startswith(" 1 | enabled, pre-configured | Temperature | Any | Critical")
     assert ipmitool(HOST, "raw 0x04 0x12 0x05 0x04").returncode != 0  # number of filters is read-only (0x82)
+
+
+def test_a_dcmi_power_limit_throttles_the_outlet_and_an_unholdable_one_powers_the_host_off(rack: RackHandle) -> None:
+    ipmitool(HOST, "chassis power on").ok()
+    for setting in ("limit 250", "correction 1000", "action power_off"):
+        ipmitool(HOST, f"dcmi power set_limit {setting}").ok()
+    assert "No Active Power Limit" in ipmitool(HOST, "dcmi power get_limit").ok().stdout
+    assert outlet_watts(rack) == 280
+    ipmitool(HOST, "dcmi power activate").ok()
+    assert outlet_watts(rack) == 250  # 250 W is within reach of throttling: the PDU sees it at once
+    assert reading(ipmitool(HOST, "dcmi power reading").ok().stdout, "Instantaneous power reading") == 250
+    limit = run(["ipmi-dcmi", *FREEIPMI, "--get-power-limit"]).ok().stdout
+    assert "Power Limit Requested                             : 250 watts" in limit
+    assert "Hard Power Off system" in limit
+    since = rack.journal.mark()
+    ipmitool(HOST, "dcmi power set_limit limit 100").ok()  # below what the host can throttle to
+    rack.journal.wait_for(since, timeout=15, device="node01", operation="host-power", on=False, cause="power-limit")
+    assert "Chassis Power is off" in ipmitool(HOST, "chassis power status").ok().stdout
+    events = ipmitool(HOST, "sel elist").ok().stdout
+    assert "Upper Critical going high | Asserted | Reading 280 > Threshold 100 Watts" in events
+    ipmitool(HOST, "dcmi power deactivate").ok()

@@ -9,7 +9,7 @@ model always agree.  AC power comes from the rack's power model.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from bmc_sim.config import LanConfig, Privilege, UserConfig
@@ -127,7 +127,7 @@ class ComputeDevice(
             initial_power_on=plan.spec.power_on,
         )
         self.bmc = Bmc(self.config, reactor, epoch=clock.epoch.timestamp())
-        self.bmc.power_meter = self.power_draw  # DCMI power readings are what the rack's power model draws
+        self.bmc.power_meter = self._unthrottled_draw  # DCMI readings: the model's draw, throttled by a limit
         epoch = clock.epoch.timestamp()
         for event, timestamp in initial_sel(
             bmc_spec, plan.spec.model, rack.spec.identity_seed, plan.name, epoch, self.config.sel_capacity
@@ -209,6 +209,9 @@ class ComputeDevice(
     def add_host_power_listener(self, listener: HostPowerListener) -> None:
         self._host_listeners.append(listener)
 
+    def add_draw_listener(self, listener: Callable[[], None]) -> None:
+        self.bmc.power_limit.listeners.append(listener)
+
     def set_ac(self, on: bool, cause: str) -> None:
         """AC power on or off at the node's supplies (from PDU feeds)."""
         if on != self.bmc.ac_powered:
@@ -220,6 +223,10 @@ class ComputeDevice(
         return self.bmc.ac_powered and self.bmc.chassis.power_on
 
     def power_draw(self) -> float:
+        """Watts drawn now: the model's draw, throttled while a DCMI power limit holds it down."""
+        return self.bmc.power_limit.apply(self._unthrottled_draw())
+
+    def _unthrottled_draw(self) -> float:
         if not self.bmc.ac_powered:
             return 0.0
         return HOST_WATTS.get(self.plan.spec.model, 250.0) if self.host_powered else STANDBY_WATTS
