@@ -93,8 +93,9 @@ class RackHD:
 
     def call(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kwargs: Any) -> Any:
         """``method`` on ``/api/2.0`` + ``path``; the JSON answer (None when empty), or :class:`RackHDError`."""
+        timeout = kwargs.pop("timeout", self.timeout)
         try:
-            response = self._http.request(method, self.url + API + path, timeout=self.timeout, **kwargs)
+            response = self._http.request(method, self.url + API + path, timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             raise RackHDUnreachable(f"RackHD at {self.url} stopped answering ({method} {API}{path}): {exc}") from None
         if response.status_code not in expect:
@@ -173,8 +174,16 @@ class RackHD:
         found: dict[str, Any] = self.get(f"/workflows/{instance_id}")
         return found
 
-    def cancel_active(self, node_id: str) -> None:
-        self.call("PUT", f"/nodes/{node_id}/workflows/action", expect=(200, 202, 404), json={"command": "cancel"})
+    def cancel_active(self, node_id: str, timeout: float | None = None) -> None:
+        """``PUT /nodes/:id/workflows/action {"command": "cancel"}``: cancels one active graph of the node (404:
+        none); ``timeout`` bounds the wait for RackHD's answer (default: the client's)."""
+        self.call(
+            "PUT",
+            f"/nodes/{node_id}/workflows/action",
+            expect=(200, 202, 404),
+            json={"command": "cancel"},
+            timeout=timeout or self.timeout,
+        )
 
     def active_workflows(self, node_id: str) -> list[dict[str, Any]]:
         found = self.get(f"/nodes/{node_id}/workflows", params={"active": "true"})
