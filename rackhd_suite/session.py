@@ -121,7 +121,15 @@ class SuiteSession:
         return found
 
     def clear_rack_nodes(self) -> str:
-        """Remove every node of this rack from RackHD (so a group starts from nothing); one line of report."""
+        """Remove every node of this rack from RackHD (so a group starts from nothing); one line of report.
+
+        On a netns rack the compute nodes are powered off first: a node a previous group left on PXE boots into
+        RackHD's discovery, which would create it again (and start graphs on it) while its records are removed.
+        """
+        if self.rack.plan.spec.mode == "netns":
+            for node in self.rack.nodes():
+                if node.power_state() == "on":
+                    node.power("off")
         report = self.cleaner.clear(sorted(set(self.known_nodes().values())))
         self.log.append(report)
         return report
