@@ -1,6 +1,6 @@
 """A hardware model's typical SEL history: the entries a server in service for some days has logged.
 
-A model file (``bmc_sim/models/<name>.json``) may carry ``sel_history``:
+A model file (``bmc_sim/models/<name>.yaml``) may carry ``sel_history``:
 
 * ``start``: events logged when the history begins (the log cleared at
   installation, the chassis closed, drives found), a second apart;

@@ -1,7 +1,10 @@
 """Hardware personalities as data: ``node_sim/hardware/<name>.yaml``.
 
 A personality holds what every node of one hardware model shares (vendor,
-model, BIOS, CPUs, DIMMs, disks, NICs, optional RAID controller).  Per-node
+model, BIOS, CPUs, DIMMs, disks, NICs, optional RAID controller).  The model's
+identity strings are written once, in its BMC's FRU (``bmc_sim/models/<bmc_model>.yaml``):
+the SMBIOS strings default to them (:func:`smbios_defaults`) and the file states only
+those that differ (a Dell's SMBIOS says "Dell Inc." where its FRU says "DELL").  Per-node
 values (serial numbers, UUID, MACs, BMC address) come from a
 :class:`~node_sim.hardware_identity.NodeIdentity` that the caller gives; the
 catalog commands (:mod:`node_sim.catalog`) combine both.
@@ -19,6 +22,9 @@ from importlib import resources
 from typing import Any, TypeVar
 
 import yaml
+
+from bmc_sim.config import FruConfig
+from bmc_sim.models import load_model
 
 DATA_DIR = "hardware"
 _T = TypeVar("_T")
@@ -192,6 +198,7 @@ class Hardware:
     """One hardware personality; see the module docstring."""
 
     name: str
+    vendor: str  # the maker, as the rack keys it (vrack picks MAC OUIs by it)
     description: str
     bmc_model: str
     bmc_oui: str
@@ -311,8 +318,25 @@ def _raid(r: dict[str, Any] | None) -> RaidController | None:
     return _make(RaidController, r, {"serial_pattern": "serial"}, virtual_drives=vds)
 
 
+def smbios_defaults(fru: FruConfig) -> dict[str, str]:
+    """The SMBIOS strings a personality need not write: those its BMC's FRU already says."""
+    return {
+        "manufacturer": fru.product_manufacturer,
+        "product_name": fru.product_name,
+        "version": fru.product_version,
+        "board_manufacturer": fru.board_manufacturer,
+        "board_product": fru.board_product,
+        "chassis_manufacturer": fru.product_manufacturer,
+    }
+
+
+def _system(raw: dict[str, Any], fru: FruConfig) -> SystemInfo:
+    """SMBIOS strings: the file's, else :func:`smbios_defaults` of the BMC's FRU."""
+    return _make(SystemInfo, {**smbios_defaults(fru), **raw}, {"serial_pattern": "serial"})
+
+
 def _parse(raw: dict[str, Any]) -> Hardware:
-    system = _make(SystemInfo, raw["system"], {"serial_pattern": "serial"})
+    system = _system(raw["system"], load_model(raw["bmc_model"]).fru)
     cpu = _make(Cpu, raw["cpu"], flags=tuple(str(f) for f in raw["cpu"]["flags"]))
     pci = tuple(
         _make(

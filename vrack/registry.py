@@ -2,14 +2,19 @@
 
 The spec's ``kind:``/``model:`` pair is looked up here, never in if/elif
 chains.  The personalities themselves (FRU and sensor data, MIB content) are
-data files owned by the simulators; this table only names them and their
-vendor (the vendor picks the OUI of derived MAC addresses).  A test checks
-that every model named here loads in its simulator.
+data files owned by the simulators.  Compute models are read from node_sim's
+personalities (name, vendor, description, NIC count), so a new server model is
+its two data files and nothing here; PDUs and switches are still named in this
+table with their vendor (the vendor picks the OUI of derived MAC addresses).  A
+test checks that every model named here loads in its simulator.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+from node_sim.hardware import hardware_names, load_hardware
 
 
 @dataclass(frozen=True)
@@ -21,10 +26,7 @@ class ModelInfo:
     nics: int = 0  # compute models: onboard NICs of the hardware personality
 
 
-_MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("compute", "quanta-d51", "quanta", "Quanta D51B-1U (RackHD's InfraSIM reference node)", nics=2),
-    ModelInfo("compute", "dell-r630", "dell", "Dell PowerEdge R630", nics=4),
-    ModelInfo("compute", "generic", "supermicro", "generic whitebox server", nics=2),
+_SNMP_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("pdu", "servertech-sentry3", "servertech", "ServerTech Sentry3 switched CDU"),
     ModelInfo("pdu", "apc-powernet", "apc", "APC PowerNet switched rack PDU"),
     ModelInfo("pdu", "sinetica-hawk-i2", "sinetica", "Sinetica/Panduit HAWK-I2 iPDU"),
@@ -33,13 +35,23 @@ _MODELS: tuple[ModelInfo, ...] = (
 )
 
 
+@cache
+def all_models() -> tuple[ModelInfo, ...]:
+    """Every model: the compute personalities node_sim ships (by name), then the PDUs and switches."""
+    compute = tuple(
+        ModelInfo("compute", hw.name, hw.vendor, hw.description, nics=len(hw.nics))
+        for hw in map(load_hardware, hardware_names())
+    )
+    return compute + _SNMP_MODELS
+
+
 def models(kind: str) -> list[str]:
     """Model names of ``kind``, in a stable order."""
-    return [m.name for m in _MODELS if m.kind == kind]
+    return [m.name for m in all_models() if m.kind == kind]
 
 
 def model_info(kind: str, name: str) -> ModelInfo:
-    for info in _MODELS:
+    for info in all_models():
         if info.kind == kind and info.name == name:
             return info
     raise KeyError(f"unknown {kind} model {name!r} (valid: {', '.join(models(kind))})")
@@ -50,7 +62,3 @@ def vendor_of(kind: str, name: str) -> str | None:
         return model_info(kind, name).vendor
     except KeyError:
         return None
-
-
-def all_models() -> tuple[ModelInfo, ...]:
-    return _MODELS

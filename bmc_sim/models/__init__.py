@@ -1,21 +1,25 @@
-"""Hardware personalities as data: ``bmc_sim/models/<name>.json``.
+"""Hardware personalities as data: ``bmc_sim/models/<name>.yaml``.
 
-A model file holds what every node of that hardware model shares: Get Device
-ID answers, the FRU template (manufacturer, product and part numbers), the
-sensor list and the SEL history such a server typically has
-(:mod:`bmc_sim.sel_history`).  :func:`build_config` adds the per-node values (name, LAN
-settings, users, serial numbers, GUIDs) and returns a ready :class:`BmcConfig`.
+A model file holds what the BMC of every node of that hardware model shares: Get Device
+ID answers, the FRU template (manufacturer, product and part numbers: the one place the
+model's identity strings are written; node_sim's SMBIOS strings default to them), the
+sensor list, the SEL history such a server typically has (:mod:`bmc_sim.sel_history`) and
+the ids its Redfish service gives the system, chassis and manager (``redfish_ids``,
+e.g. ``System.Embedded.1`` on an iDRAC; absent: redfish_sim's defaults).  :func:`build_config`
+adds the per-node values (name, LAN settings, users, serial numbers, GUIDs) and returns a ready
+:class:`BmcConfig`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+
+import yaml
 
 from bmc_sim.config import (
     AuthType15,
@@ -46,6 +50,7 @@ AUTH_NAMES = {
     "straight": AuthType15.STRAIGHT_PASSWORD,
 }
 NIL_UUID = uuid.UUID(int=0)
+REDFISH_ID_KEYS = frozenset({"system_id", "chassis_id", "manager_id"})
 # Fields of BmcConfig that build_config passes through unchanged.
 PASSTHROUGH = frozenset(
     {
@@ -74,12 +79,13 @@ class ModelData:
     fru: FruConfig
     sensors: tuple[SensorConfig, ...]
     sel_history: SelHistory = field(default_factory=SelHistory)
+    redfish_ids: dict[str, str] = field(default_factory=dict)  # system_id, chassis_id, manager_id
 
 
 def model_names() -> list[str]:
     """Names of the models shipped in this package, sorted."""
     files = resources.files(__name__).iterdir()
-    return sorted(f.name.removesuffix(".json") for f in files if f.name.endswith(".json"))
+    return sorted(f.name.removesuffix(".yaml") for f in files if f.name.endswith(".yaml"))
 
 
 @cache
@@ -88,7 +94,7 @@ def load_model(name: str) -> ModelData:
     names = model_names()
     if name not in names:
         raise ValueError(f"unknown BMC model {name!r} (valid: {', '.join(names)})")
-    raw = json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8"))
     return _parse(raw)
 
 
@@ -112,8 +118,14 @@ def _parse(raw: dict[str, Any]) -> ModelData:
     )
     fru = FruConfig(**raw["fru"])
     sensors = tuple(_sensor(s) for s in raw["sensors"])
-    history = parse_history(raw.get("sel_history"), f"{raw['name']}.json: sel_history")
-    return ModelData(raw["name"], raw["description"], identity, fru, sensors, history)
+    history = parse_history(raw.get("sel_history"), f"{raw['name']}.yaml: sel_history")
+    ids = raw.get("redfish_ids", {})
+    unknown = sorted(set(ids) - REDFISH_ID_KEYS)
+    if unknown:
+        raise ValueError(f"{raw['name']}.yaml: redfish_ids: unknown {unknown} (valid: {sorted(REDFISH_ID_KEYS)})")
+    return ModelData(
+        raw["name"], raw["description"], identity, fru, sensors, history, {k: str(v) for k, v in ids.items()}
+    )
 
 
 def _sensor(raw: dict[str, Any]) -> SensorConfig:

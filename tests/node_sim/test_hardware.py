@@ -7,13 +7,14 @@ import uuid
 import pytest
 
 from bmc_sim.config import UserConfig
-from bmc_sim.models import model_names
+from bmc_sim.models import load_model, model_names
 from node_sim.hardware import HardwareError, hardware_names, load_hardware, parse_hardware
 from node_sim.hardware_bmc import bmc_config
 from node_sim.hardware_identity import NodeIdentity, check_identity, derive_identity, disk_serial, expand
 
 MINIMAL = {
     "name": "tiny",
+    "vendor": "acme",
     "description": "minimal",
     "bmc_model": "generic",
     "bmc_oui": "02:00:00",
@@ -91,6 +92,17 @@ def test_dell_r630_has_a_perc_behind_which_the_drives_sit() -> None:
 def test_generic_has_no_raid_controller() -> None:
     hw = load_hardware("generic")
     assert hw.raid is None and len(hw.os_disks()) == len(hw.disks)
+
+
+def test_smbios_strings_the_file_omits_are_the_bmc_models_fru() -> None:
+    """One place for the model's identity strings: what the personality does not say, its BMC's FRU says."""
+    written = {"sku": "S", "family": "F", "serial": "A{dig4}", "board_version": "1", "chassis_version": "1"}
+    hw = parse_hardware({**MINIMAL, "system": written})
+    fru = load_model("generic").fru
+    assert hw.system.manufacturer == hw.system.chassis_manufacturer == fru.product_manufacturer
+    assert (hw.system.product_name, hw.system.version) == (fru.product_name, fru.product_version)
+    assert (hw.system.board_manufacturer, hw.system.board_product) == (fru.board_manufacturer, fru.board_product)
+    assert parse_hardware(MINIMAL).system.manufacturer == "Acme"  # a string the file gives wins
 
 
 def test_unknown_name_lists_the_valid_ones() -> None:

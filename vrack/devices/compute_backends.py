@@ -6,12 +6,14 @@ provisioning network, so their hosts power on but do not boot.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from node_sim.console import NodeConsole
 from node_sim.hardware import load_hardware
+from node_sim.hardware_identity import NodeIdentity
 from vrack.devices import RackContext
 from vrack.nodes.base import NodeBackend, NoNetworkBackend
 from vrack.nodes.vm_console import VmConsole
@@ -34,17 +36,10 @@ def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
     return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor, device.console)
 
 
-def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
-    import uuid
-
-    from node_sim.hardware_identity import NodeIdentity
-    from node_sim.netboot import NicConfig
-    from vrack.nodes.sim import SimBackend, task_poll_interval
-
-    plan, network = device.plan, context.network
-    assert network is not None
-    nics = [NicConfig(mac, network.node_interface(plan.name, f"nic{i}", mac)[1]) for i, mac in enumerate(plan.nic_macs)]
-    identity = NodeIdentity(
+def node_identity(plan: NodePlan) -> NodeIdentity:
+    """The node's identity as its host sees it (SMBIOS serials and UUID, MACs): the plan's, which its BMC's FRU
+    and Redfish service carry too."""
+    return NodeIdentity(
         name=plan.name,
         system_serial=plan.system_serial,
         system_uuid=uuid.UUID(plan.system_uuid),
@@ -54,6 +49,16 @@ def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
         board_serial=plan.board_serial,
         chassis_serial=plan.chassis_serial,
     )
+
+
+def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
+    from node_sim.netboot import NicConfig
+    from vrack.nodes.sim import SimBackend, task_poll_interval
+
+    plan, network = device.plan, context.network
+    assert network is not None
+    nics = [NicConfig(mac, network.node_interface(plan.name, f"nic{i}", mac)[1]) for i, mac in enumerate(plan.nic_macs)]
+    identity = node_identity(plan)
 
     def reboot() -> None:  # an OS reboot: the host resets, the BMC's boot flags apply
         if device.bmc.ac_powered and device.host_powered:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from bmc_sim.config import BmcConfig
 from bmc_sim.device import Bmc
+from bmc_sim.models import load_model
 from node_sim.hardware import HardwareError, load_hardware
 from node_sim.hardware_identity import expand
 from redfish_sim import RedfishService, RequestRecord, all_routes
@@ -30,7 +31,6 @@ from vrack.journal import Journal
 from vrack.plan import NodePlan
 
 CA_FILE = "redfish-ca.pem"
-DELL_IDS = {"system_id": "System.Embedded.1", "chassis_id": "System.Embedded.1", "manager_id": "iDRAC.Embedded.1"}
 
 
 @functools.lru_cache(maxsize=8)
@@ -106,7 +106,7 @@ def _loopback_url(url: str) -> bool:
 
 
 def identity_for(plan: NodePlan, config: BmcConfig, extra: dict[str, str]) -> Identity:
-    ids = DELL_IDS if plan.spec.model == "dell-r630" else {}
+    ids = load_model(plan.spec.model).redfish_ids  # e.g. an iDRAC's System.Embedded.1
     return identity_from_config(config, uuid=plan.system_uuid, host_name=plan.name, **extra, **ids)
 
 
