@@ -22,6 +22,7 @@ from bmc_sim.commands.watchdog import Watchdog
 from bmc_sim.config import BmcConfig, SensorKind
 from bmc_sim.console import HostConsole
 from bmc_sim.dcmi import ACTION_HARD_OFF, DEFAULT_HOST_WATTS, DEFAULT_STANDBY_WATTS, Meter, PowerLimit, PowerStatistics
+from bmc_sim.device_roles import Restartable, SendsAlerts, SerialPort
 from bmc_sim.errors import (
     InsufficientPrivilege,
     InvalidCommand,
@@ -55,7 +56,7 @@ ReadyListener = Callable[[], None]
 _log = Logger()
 
 
-class Bmc:
+class Bmc(SerialPort, SendsAlerts, Restartable):
     """One simulated BMC: chassis, SEL, SDR, FRU, sensors, users, LAN settings.
 
     ``epoch`` is the SEL time (seconds since 1970) at construction; SEL time

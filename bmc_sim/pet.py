@@ -20,11 +20,12 @@ from __future__ import annotations
 import ipaddress
 import struct
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyasn1.codec.ber import encoder
 from pysnmp.proto import api, rfc1902
+
+from bmc_sim.device_roles import Send
 
 if TYPE_CHECKING:
     from bmc_sim.device import Bmc
@@ -36,7 +37,6 @@ TRAP_PORT = 162
 BMC_SLAVE_ADDRESS = 0x20
 LANGUAGE_ENGLISH = 0x19
 END_OF_OEM_FIELDS = 0xC1
-Send = Callable[[bytes, tuple[str, int]], None]
 
 
 def filter_matches(entry: bytes | bytearray, record: bytes) -> bool:

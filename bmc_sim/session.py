@@ -28,6 +28,7 @@ from bmc_sim import lanplus
 from bmc_sim.config import BmcConfig
 from bmc_sim.console import HostConsole
 from bmc_sim.crypto import IVS, IvPool
+from bmc_sim.device_roles import SerialPort, is_restartable, is_serial_port, sends_alerts
 from bmc_sim.errors import completion_code_for
 from bmc_sim.handshake import RmcpPlusHandshake, StepResult
 from bmc_sim.lan15 import Lan15
@@ -120,8 +121,8 @@ class Clock(Protocol):
     def callLater(self, delay: float, callable: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
 
 
-class _NoSerialPort:
-    """For devices without SOL support: SOL disabled, no console."""
+class NoSerialPort:
+    """For devices that are no :class:`SerialPort`: default SOL settings, no console attached."""
 
     def __init__(self, channel: int) -> None:
         self.sol_config = SolConfig(channel)
@@ -180,15 +181,13 @@ class BmcEndpoint:
         self._lan15 = Lan15(config, device.users, self.sessions, random_bytes)
         # Where datagrams the BMC sends on its own (SOL output) go; the transport sets it when bound.
         self.sender: Callable[[bytes, tuple[str, int]], None] | None = None
-        serial = device if hasattr(device, "sol_config") else _NoSerialPort(config.channel)
-        self.sol = SolManager(serial, clock, self._send, random_bytes)  # type: ignore[arg-type]
-        alerts = getattr(device, "alerts", None)
-        if alerts is not None:  # PEF alerts leave from the BMC's own socket
-            alerts.send = self._send
+        serial: SerialPort = device if is_serial_port(device) else NoSerialPort(config.channel)
+        self.sol = SolManager(serial, clock, self._send, random_bytes)
+        if sends_alerts(device):  # PEF alerts leave from the BMC's own socket
+            device.alerts.send = self._send
         self._sweep: object | None = None  # the pending handshake sweep timer, if any
-        register_reset = getattr(device, "add_reset_listener", None)
-        if register_reset is not None:  # a restarting BMC forgets its sessions
-            register_reset(self._device_reset)
+        if is_restartable(device):  # a restarting BMC forgets its sessions
+            device.add_reset_listener(self._device_reset)
 
     @property
     def name(self) -> str:
@@ -474,10 +473,9 @@ class BmcEndpoint:
 
     def _sweep_later(self) -> None:
         """Expire handshakes on time even if no datagram arrives (one timer per BMC, only while one waits)."""
-        call_later = getattr(self._clock, "callLater", None)
-        if call_later is None or self._sweep is not None:
+        if self._sweep is not None:
             return
-        self._sweep = call_later(self.sessions.handshake_timeout + 0.001, self._swept)
+        self._sweep = self._clock.callLater(self.sessions.handshake_timeout + 0.001, self._swept)
 
     def _swept(self) -> None:
         self._sweep = None

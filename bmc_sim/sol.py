@@ -25,8 +25,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from bmc_sim import lanplus
-from bmc_sim.console import HostConsole
 from bmc_sim.crypto import AES_BLOCK
+from bmc_sim.device_roles import Send, SerialPort
 from bmc_sim.session_table import Session
 from bmc_sim.sol_config import SolConfig
 from bmc_sim.wire import PayloadType
@@ -58,14 +58,6 @@ class Clock(Protocol):
     def seconds(self) -> float: ...
 
     def callLater(self, delay: float, callable: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
-
-
-class Device(Protocol):
-    sol_config: SolConfig
-    console: HostConsole | None
-
-
-Send = Callable[[bytes, tuple[str, int]], None]
 
 
 @dataclasses.dataclass
@@ -188,7 +180,7 @@ class ActivePayload:
 class SolManager:
     """The SOL payload of one BMC: its commands and its one active instance."""
 
-    def __init__(self, device: Device, clock: Clock, send: Send, random_bytes: Callable[[int], bytes]) -> None:
+    def __init__(self, device: SerialPort, clock: Clock, send: Send, random_bytes: Callable[[int], bytes]) -> None:
         self.device = device
         self.clock = clock
         self.send = send
