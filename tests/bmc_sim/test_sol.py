@@ -9,7 +9,9 @@ from collections.abc import Callable
 import pytest
 from twisted.internet.task import Clock
 
-from bmc_sim.config import Privilege
+from bmc_sim.config import BmcConfig, Privilege
+from bmc_sim.console import HostConsole
+from bmc_sim.device_roles import SerialPort
 from bmc_sim.message import RequestRecord
 from bmc_sim.session import BmcEndpoint
 from bmc_sim.sol import DEACTIVATING, OVERRUN
@@ -44,12 +46,19 @@ class ConsoleDouble:
             sink(data)
 
 
+class SerialDeviceDouble(DeviceDouble, SerialPort):
+    """The session layer's device double with a host serial port (SOL channel 1)."""
+
+    def __init__(self, config: BmcConfig, console: HostConsole | None) -> None:
+        super().__init__(config)
+        self.sol_config = SolConfig(1)
+        self.console = console
+
+
 class SolRig:
     def __init__(self, console: bool = True, **config: object) -> None:
-        self.device = DeviceDouble(make_config(**config))  # type: ignore[arg-type]
-        self.device.sol_config = SolConfig(1)  # type: ignore[attr-defined]
         self.console = ConsoleDouble()
-        self.device.console = self.console if console else None  # type: ignore[attr-defined]
+        self.device = SerialDeviceDouble(make_config(**config), self.console if console else None)  # type: ignore[arg-type]
         self.clock = Clock()
         self.clock.advance(1000.0)
         self.records: list[RequestRecord] = []
@@ -186,7 +195,7 @@ def test_sol_packets_are_signed_and_encrypted_as_activated(rig: SolRig) -> None:
 )
 def test_activation_limits(setup: str, aux: int, code: int) -> None:
     rig = SolRig(console=setup != "no-console")
-    config = rig.device.sol_config  # type: ignore[attr-defined]
+    config = rig.device.sol_config
     config.enabled = setup != "disabled"
     config.force_encryption = setup == "force-encryption"
     if setup == "admin-only":
