@@ -58,7 +58,6 @@ PRIVILEGES = {
     "administrator": Privilege.ADMINISTRATOR,
 }
 CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03, "soft": 0x05}
-HOST_WATTS = {"quanta-d51": 280.0, "dell-r630": 310.0, "generic": 240.0}
 STANDBY_WATTS = 12.0
 SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
@@ -97,6 +96,7 @@ class ComputeDevice(
         self._refusals = RefusalLimiter(reactor, self._refusals_suppressed)
         self.plan = plan
         self.journal = journal
+        self.host_watts = load_hardware(plan.spec.model).host_watts  # drawn while the host runs
         self._state_path = context.state_path
         self._host_listeners: list[HostPowerListener] = []
         bmc_spec = plan.spec.bmc
@@ -229,7 +229,7 @@ class ComputeDevice(
     def _unthrottled_draw(self) -> float:
         if not self.bmc.ac_powered:
             return 0.0
-        return HOST_WATTS.get(self.plan.spec.model, 250.0) if self.host_powered else STANDBY_WATTS
+        return self.host_watts if self.host_powered else STANDBY_WATTS
 
     @property
     def nic_count(self) -> int:
