@@ -1,7 +1,7 @@
 """CPU per journalled IPMI request: what the request path pays to record one request.
 
 Builds a one-node rack exactly as ``vrack up`` does (devices, journal with its run file), on a
-fake clock and without sockets, then feeds the node's request observer (``ComputeDevice._on_request``,
+fake clock and without sockets, then feeds the node's request observer (``ComputeDevice.request_journal.record``,
 what the BMC's session layer calls once per handled request) with ``--requests`` records.  The journal
 writes its batches to a real file in a temporary directory, so encoding and writing are included,
 amortised over the batches.  Prints the best of ``--repeat`` runs as CPU microseconds per request.
@@ -55,7 +55,7 @@ def one_run(requests: int, directory: Path) -> float:
         RequestRecord(0.0, peer, "admin", 0x00, 0x01, "chassis-status", 0, session_id=0x1000 + i)
         for i, peer in enumerate(peers)
     ]
-    observe = node._on_request
+    observe = node.request_journal.record
     started = time.process_time()
     for i in range(requests):
         if i % 64 == 0:

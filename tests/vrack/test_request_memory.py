@@ -11,6 +11,7 @@ import tracemalloc
 
 from bmc_sim.message import RequestRecord
 from tests.vrack.inmemory import MemoryRack
+from vrack.devices.compute import ComputeDevice
 
 COMPOSITION = "*/vrack/devices/*"
 
@@ -27,13 +28,14 @@ def _composition_bytes(snapshot: tracemalloc.Snapshot) -> int:
 def test_requests_from_hundreds_of_new_client_ports_leave_no_memory_behind() -> None:
     m = MemoryRack(window=100)
     node = m.rack.devices["node01"]
+    assert isinstance(node, ComputeDevice)
     tracemalloc.start()
     try:
         for port in range(20000, 20150):  # the journal window fills: from here on it holds 100 entries
-            node._on_request(_ok(port))  # type: ignore[attr-defined]
+            node.request_journal.record(_ok(port))
         before = _composition_bytes(tracemalloc.take_snapshot())
         for port in range(30000, 30800):
-            node._on_request(_ok(port))  # type: ignore[attr-defined]
+            node.request_journal.record(_ok(port))
         after = _composition_bytes(tracemalloc.take_snapshot())
     finally:
         tracemalloc.stop()
@@ -43,7 +45,8 @@ def test_requests_from_hundreds_of_new_client_ports_leave_no_memory_behind() -> 
 def test_each_entry_names_its_own_peer_when_clients_alternate() -> None:
     m = MemoryRack()
     node = m.rack.devices["node01"]
+    assert isinstance(node, ComputeDevice)
     for port in (40001, 40002, 40001, 40001, 40003):
-        node._on_request(_ok(port))  # type: ignore[attr-defined]
+        node.request_journal.record(_ok(port))
     peers = [e["peer"] for e in m.events(device="node01", operation="chassis.get_status")]
     assert peers == ["127.0.0.9:40001", "127.0.0.9:40002", "127.0.0.9:40001", "127.0.0.9:40001", "127.0.0.9:40003"]

@@ -117,3 +117,45 @@ def sessions(table: SessionTable, now: float) -> list[dict[str, Any]]:
         }
         for s in table.active()
     ]
+
+
+SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
+
+
+def threshold_status(bits: int) -> str:
+    """Health in words from threshold status bits (bit0 LNC, 1 LC, 2 LNR, 3 UNC, 4 UC, 5 UNR)."""
+    if bits & 0x24:
+        return "non-recoverable"
+    if bits & 0x12:
+        return "critical"
+    return "warning" if bits & 0x09 else "ok"
+
+
+def sensor_summary(bmc: Bmc) -> list[dict[str, Any]]:
+    """Every threshold sensor's reading now, in engineering units, and its status (ok/warning/critical)."""
+    host_on = bmc.chassis.power_on
+    out = []
+    for sensor in bmc.sensors:
+        if not sensor.is_threshold or sensor.linear is None:
+            continue
+        reading = sensor.read(host_on)
+        value = round(sensor.linear.to_value(reading.raw), 2) if reading.available else None
+        status = threshold_status(reading.threshold_bits)
+        out.append({"name": sensor.name, "type": SENSOR_TYPES.get(sensor.sensor_type, "other"), "value": value,
+                    "status": status if reading.available else "unavailable"})  # fmt: skip
+    return out
+
+
+def live_users(bmc: Bmc, *, with_passwords: bool = False) -> list[dict[str, Any]]:
+    """The BMC's enabled users as they are now (RackHD's credential graph changes them); passwords only if asked."""
+    channel = bmc.config.channel
+    users = []
+    for u in bmc.users:
+        if not (u.enabled and u.name):
+            continue
+        user: dict[str, Any] = {"id": u.user_id, "name": u.name.decode(errors="replace")}
+        if with_passwords:
+            user["password"] = u.password.rstrip(b"\0").decode(errors="replace")
+        user["privilege"] = u.privilege_limit(channel).name.lower()
+        users.append(user)
+    return users

@@ -12,10 +12,9 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-from bmc_sim.config import LanConfig, Privilege, UserConfig
+from bmc_sim.config import Privilege
 from bmc_sim.device import Bmc
-from bmc_sim.message import IpmiRequest, RequestContext, RequestRecord
-from bmc_sim.models import build_config
+from bmc_sim.message import IpmiRequest, RequestContext
 from bmc_sim.protocol import BmcService
 from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
@@ -24,10 +23,10 @@ from node_sim.hardware import load_hardware
 from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
+from vrack.devices.compute_bmc import BmcRequestJournal, bmc_config
 from vrack.devices.host_firmware import HostFirmware, post_seconds
 from vrack.devices.initial_sel import initial_sel
 from vrack.devices.redfish_bmc import CA_FILE, build_redfish
-from vrack.devices.refusals import RefusalLimiter, shown_name
 from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.link import GatedLink, LinkGate
 from vrack.netns_devices import follow_bmc
@@ -51,27 +50,9 @@ from vrack.roles import (
 
 DRIVE_SLOT, PREDICTIVE_FAILURE = 0x0D, 0x02  # IPMI sensor type "Drive Slot (Bay)" and its offset 2
 
-PRIVILEGES = {
-    "callback": Privilege.CALLBACK,
-    "user": Privilege.USER,
-    "operator": Privilege.OPERATOR,
-    "administrator": Privilege.ADMINISTRATOR,
-}
 CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03, "soft": 0x05}
 STANDBY_WATTS = 12.0
-SENSOR_TYPES = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
 _IN_BAND = RequestContext(peer=("vrack-control", 0), privilege=Privilege.ADMINISTRATOR, in_band=True)
-
-
-def user_configs(plan: NodePlan) -> tuple[UserConfig, ...]:
-    """The spec's users with slots assigned: explicit ids first, others from slot 2 up."""
-    taken = {u.id for u in plan.spec.bmc.users if u.id is not None}
-    free = (slot for slot in range(2, 16) if slot not in taken)
-    users = []
-    for user in plan.spec.bmc.users:
-        slot = user.id if user.id is not None else (1 if user.name == "" else next(free))
-        users.append(UserConfig(slot, user.name, user.password, PRIVILEGES[user.privilege], user.enabled))
-    return tuple(users)
 
 
 class ComputeDevice(
@@ -93,50 +74,21 @@ class ComputeDevice(
         super().__init__(plan.name, plan.spec.model)
         reactor, journal, clock = context.reactor, context.journal, context.clock
         self._reactor = reactor
-        self._refusals = RefusalLimiter(reactor, self._refusals_suppressed)
         self.plan = plan
         self.journal = journal
         self.host_watts = load_hardware(plan.spec.model).host_watts  # drawn while the host runs
         self._state_path = context.state_path
         self._host_listeners: list[HostPowerListener] = []
-        bmc_spec = plan.spec.bmc
-        lan = LanConfig(
-            ip_address=str(plan.bmc_address),
-            mac_address=plan.bmc_mac,
-            netmask=str(bmc_spec.netmask or rack.spec.networks.management.netmask),
-            gateway=str(bmc_spec.gateway or "0.0.0.0"),
-            ip_source=bmc_spec.ip_source,
-        )
-        self.config = build_config(
-            plan.spec.model,
-            name=plan.name,
-            lan=lan,
-            users=user_configs(plan),
-            system_serial=plan.system_serial,
-            board_serial=plan.board_serial,
-            chassis_serial=plan.chassis_serial,
-            system_guid=plan.system_uuid,
-            cipher_suites=tuple(bmc_spec.cipher_suites),
-            auth_types_15=tuple(bmc_spec.ipmi15_auth),
-            session_limit=bmc_spec.session_limit,
-            session_timeout=bmc_spec.session_timeout,
-            handshake_timeout=bmc_spec.handshake_timeout,
-            boot_time=bmc_spec.boot_time,
-            mc_reset_time=bmc_spec.mc_reset_time,
-            power_restore_policy=plan.spec.power_restore_policy,
-            initial_power_on=plan.spec.power_on,
-        )
+        self.config = bmc_config(plan, rack)
         self.bmc = Bmc(self.config, reactor, epoch=clock.epoch.timestamp())
         self.bmc.power_meter = self._unthrottled_draw  # DCMI readings: the model's draw, throttled by a limit
         epoch = clock.epoch.timestamp()
         for event, timestamp in initial_sel(
-            bmc_spec, plan.spec.model, rack.spec.identity_seed, plan.name, epoch, self.config.sel_capacity
+            plan.spec.bmc, plan.spec.model, rack.spec.identity_seed, plan.name, epoch, self.config.sel_capacity
         ):
             self.bmc.sel.seed(event, timestamp)
-        # the last peer and its "address:port" text: a client keeps its port for a whole session, so one
-        # entry saves the formatting on nearly every request and, unlike a cache per peer, never grows
-        self._last_peer: tuple[tuple[str, int], str] = (("", 0), ":0")
-        self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self._on_request)
+        self.request_journal = BmcRequestJournal(plan.name, journal, reactor)
+        self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self.request_journal.record)
         self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
@@ -164,35 +116,6 @@ class ComputeDevice(
         self.firmware = HostFirmware(plan.name, post_seconds(plan), reactor, journal, self.console, self.backend)
 
     # ------------------------------------------------------------------ journal
-
-    def _on_request(self, record: RequestRecord) -> None:
-        """Journal one request the BMC handled or refused (the request path: one dict, no keyword packing)."""
-        peer = record.peer
-        last_peer, peer_text = self._last_peer
-        if peer != last_peer:
-            peer_text = f"{peer[0]}:{peer[1]}"
-            self._last_peer = (peer, peer_text)
-        fields: dict[str, Any] = {
-            "peer": peer_text,
-            "user": record.user_name,
-            "netfn": record.netfn,
-            "cmd": record.cmd,
-            "completion_code": record.completion_code,
-            "interface": record.interface,
-        }
-        if record.outcome != "ok":
-            if not self._refusals.admit(peer[0], record.outcome):
-                return
-            fields["outcome"] = record.outcome
-            fields["user"] = shown_name(record.user_name)
-        if record.detail:
-            fields["request"] = record.detail
-        self.journal.append_fields(self.device_name, "ipmi", record.command, fields)
-
-    def _refusals_suppressed(self, address: str, count: int, outcomes: dict[str, int]) -> None:
-        self.journal.append(
-            self.device_name, "ipmi", "refusals-suppressed", peer=address, count=count, outcomes=outcomes
-        )
 
     def _on_host_power(self, on: bool, cause: str) -> None:
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
@@ -406,61 +329,23 @@ class ComputeDevice(
 
     def sensor_summary(self) -> list[dict[str, Any]]:
         """Every threshold sensor's reading now, in engineering units, and its status (ok/warning/critical)."""
-        host_on = self.bmc.chassis.power_on
-        out = []
-        for sensor in self.bmc.sensors:
-            if not sensor.is_threshold or sensor.linear is None:
-                continue
-            reading = sensor.read(host_on)
-            value = round(sensor.linear.to_value(reading.raw), 2) if reading.available else None
-            status = _threshold_status(reading.threshold_bits)
-            out.append({"name": sensor.name, "type": SENSOR_TYPES.get(sensor.sensor_type, "other"), "value": value,
-                        "status": status if reading.available else "unavailable"})  # fmt: skip
-        return out
+        return bmc_views.sensor_summary(self.bmc)
 
     def live_users(self) -> list[dict[str, Any]]:
         """The BMC's enabled users as they are now (RackHD's credential graph changes them), without passwords."""
-        channel = self.config.channel
-        return [
-            {
-                "id": u.user_id,
-                "name": u.name.decode(errors="replace"),
-                "privilege": u.privilege_limit(channel).name.lower(),
-            }
-            for u in self.bmc.users
-            if u.enabled and u.name
-        ]
+        return bmc_views.live_users(self.bmc)
 
     def credentials(self) -> dict[str, Any]:
         """The BMC's enabled users with their passwords as they are now."""
-        channel = self.config.channel
-        users = [
-            {
-                "id": u.user_id,
-                "name": u.name.decode(errors="replace"),
-                "password": u.password.rstrip(b"\0").decode(errors="replace"),
-                "privilege": u.privilege_limit(channel).name.lower(),
-            }
-            for u in self.bmc.users
-            if u.enabled and u.name
-        ]
+        users = bmc_views.live_users(self.bmc, with_passwords=True)
         return {"bmc": {"address": str(self.plan.bmc_address), "port": self.service.port, "users": users}}
 
     def stopService(self) -> Any:
         """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
         self.console.close()
-        self._refusals.flush()
+        self.request_journal.flush()
         d = super().stopService()
         return self.backend.shutdown() if d is None else d.addBoth(lambda _: self.backend.shutdown())
-
-
-def _threshold_status(bits: int) -> str:
-    """Health in words from threshold status bits (bit0 LNC, 1 LC, 2 LNR, 3 UNC, 4 UC, 5 UNR)."""
-    if bits & 0x24:
-        return "non-recoverable"
-    if bits & 0x12:
-        return "critical"
-    return "warning" if bits & 0x09 else "ok"
 
 
 def build_compute_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:
