@@ -32,13 +32,14 @@ def start_libvirtd(plan: RackPlan, network: Any | None) -> Any | None:
 def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
     """In netns mode, create the rack's namespace and give every management device its own link on
     ``mgmt0`` (its MAC and address, :mod:`vrack.netns_devices`); with more than ``HOST_LIMITS_FROM_NICS``
-    simulated NICs also raise the host-wide limits they need (:func:`vrack.netns.raise_host_limits`:
+    simulated NICs also raise the host-wide limits they need (:func:`vrack.host_limits.raise_host_limits`:
     raised, never lowered).  ``rack_dir`` (the rack's state
     directory) is recorded with the network, so ``vrack cleanup`` can keep to its own racks."""
     spec = plan.spec
     if spec.mode != "netns":
         return None
-    from vrack.netns import RackNetwork, raise_host_limits
+    from vrack.host_limits import raise_host_limits
+    from vrack.netns import RackNetwork
     from vrack.netns_devices import add_device_links
 
     network = RackNetwork(

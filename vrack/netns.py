@@ -12,9 +12,9 @@ namespace: the node end carries the node's MAC, the other end is a port of ``pro
 
 Every change goes through ``ip`` (iproute2); many changes go in one ``ip -batch`` process (1,000 node
 interfaces in about 0.7 s, against 5.8 s for one ``ip`` per command and 2.5 s for pyroute2, measured on
-the 2-core CI machine).  :func:`in_netns` switches the calling thread into the namespace with
-``setns(2)`` (through ctypes: Python 3.11 has no ``os.setns``), so the rack can open its sockets there
-from the root-namespace process; a socket keeps its namespace after the thread switches back.
+the 2-core CI machine).  :func:`in_netns` (node_sim's, the project's one) switches the calling thread into
+the namespace with ``setns(2)``, so the rack can open its sockets there from the root-namespace process; a
+socket keeps its namespace after the thread switches back.  Host-wide limits: :mod:`vrack.host_limits`.
 
 Crash recovery: :meth:`RackNetwork.create` first writes ``/run/vrack/netns/<netns>.json`` (owner pid and
 its start time); :func:`vrack.netns_cleanup.cleanup_stale` tears down every namespace whose owner is gone.
@@ -22,11 +22,9 @@ its start time); :func:`vrack.netns_cleanup.cleanup_stale` tears down every name
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import ipaddress
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -36,59 +34,33 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar
 
+from node_sim.netns import NetnsError, in_netns
 from vrack.procs import process_alive, process_start_time
+
+__all__ = [
+    "NetnsError",
+    "RackNetwork",
+    "bind_in_netns",
+    "in_netns",
+    "node_ifnames",
+    "teardown_network",
+    "uplink_ifname",
+]
 
 NETNS_RUN_DIR = Path("/run/netns")
 STATE_DIR = Path("/run/vrack/netns")
 BRIDGES: tuple[Literal["mgmt0"], Literal["prov0"]] = ("mgmt0", "prov0")
 Bridge = Literal["mgmt0", "prov0"]
-_CLONE_NEWNET = 0x40000000
 _KILL_GRACE_S = 5.0
 Address = str | ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
-log = logging.getLogger("vrack.netns")
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class NetnsError(Exception):
-    """A namespace, link or address operation failed (``ip``'s message is in the text)."""
-
-
-# ----------------------------------------------------------------------------------------------- setns
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True)
-
-
-def _setns(fd: int) -> None:
-    if _LIBC.setns(fd, _CLONE_NEWNET) != 0:
-        err = ctypes.get_errno()
-        raise NetnsError(f"setns failed: {os.strerror(err)}")
-
-
-@contextmanager
-def in_netns(netns: str) -> Iterator[None]:
-    """Run the body with the calling thread in network namespace ``netns`` (a name under /run/netns).
-
-    Sockets created in the body belong to ``netns`` for their whole life.  Only the calling thread
-    switches; it always switches back, also when the body raises.
-    """
-    try:
-        target = os.open(NETNS_RUN_DIR / netns, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise NetnsError(f"network namespace {netns!r} does not exist") from None
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        _setns(target)
-        try:
-            yield
-        finally:
-            _setns(home)
-    finally:
-        os.close(target)
-        os.close(home)
+# Entering a namespace is node_sim's (one in_netns for the project); its NetnsError (an OSError) is also what
+# a namespace, link or address operation here raises, with ``ip``'s message in the text.
 
 
 def bind_in_netns(netns: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -124,38 +96,6 @@ def _write_sysctls(netns: str, values: dict[str, str]) -> None:
     with in_netns(netns):
         for key, value in values.items():
             Path("/proc/sys/net", key).write_text(value, encoding="ascii")
-
-
-def host_limits_for(nics: int) -> dict[str, int]:
-    """The host-wide sysctls (keys under ``/proc/sys``) a rack with ``nics`` simulated NICs on one bridge needs."""
-    return {
-        "net/ipv4/neigh/default/gc_thresh1": 2 * nics,  # below this the neighbour table is never pruned
-        "net/ipv4/neigh/default/gc_thresh2": 4 * nics,  # N NICs need 2N entries: each NIC's entry for the
-        "net/ipv4/neigh/default/gc_thresh3": 8 * nics,  # server and the server's entry for each NIC
-        "net/core/netdev_max_backlog": 10 * nics,  # one broadcast on an N-port bridge queues N copies
-    }
-
-
-def raise_host_limits(nics: int, root: Path = Path("/proc/sys")) -> dict[str, tuple[int, int]]:
-    """Raise the host limits of :func:`host_limits_for` that are below what ``nics`` NICs need.
-
-    These are HOST-WIDE settings: the neighbour (ARP) table thresholds are shared by all namespaces
-    (1,024 entries by default) and ``netdev_max_backlog`` is the per-CPU input queue (1,000 packets);
-    no network namespace can set its own.  vrack only ever raises them, never lowers one, and does not
-    put them back (another rack may rely on them).  Each change is logged; returns
-    ``{key: (before, after)}`` of what was changed.  ``OSError`` if a value cannot be read or written.
-    """
-    changed: dict[str, tuple[int, int]] = {}
-    for key, wanted in host_limits_for(nics).items():
-        path = root / key
-        before = int(path.read_text(encoding="ascii").split()[0])
-        if wanted > before:
-            path.write_text(str(wanted), encoding="ascii")
-            changed[key] = (before, wanted)
-            log.info(
-                "raised host-wide %s from %d to %d for %d simulated NICs", key.replace("/", "."), before, wanted, nics
-            )
-    return changed
 
 
 # ---------------------------------------------------------------------------------------------- names

@@ -19,7 +19,7 @@ from node_sim.packet import (
     parse_udp_ipv4,
     udp_ipv4_packet,
 )
-from vrack.netns import host_limits_for, raise_host_limits
+from vrack.host_limits import host_limits_for, raise_host_limits
 
 MAC = "52:54:00:12:34:56"
 
