@@ -4,12 +4,16 @@
 ``down``, ``power``, ``outlet``, ``cable`` and ``events`` talk to a running
 rack through its control API; ``validate`` and ``schema`` work offline.  This
 is the only module that exits the process or prints errors for the user.
+
+Here: the parser, the spec commands and the rack's lifecycle (up, status, down,
+cleanup).  Elsewhere: the control API client (:mod:`vrack.cli_client`), device
+control (:mod:`vrack.cli_control`), faults and scenarios (:mod:`vrack.cli_faults`),
+credentials and completion (:mod:`vrack.cli_info`), the journal (:mod:`vrack.events_cli`).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import importlib.metadata
 import json
 import os
@@ -18,25 +22,47 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
 
+from vrack.cli_client import (
+    EXIT_FAIL,
+    EXIT_FOR_STATUS,
+    EXIT_NO_RACK,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_UNAUTHORIZED,
+    EXIT_USAGE,
+    CliError,
+    call_api,
+    http_detail,
+    segment,
+    target_rack,
+)
+from vrack.cli_control import cmd_cable, cmd_outlet, cmd_power
+from vrack.cli_faults import add_fault_commands
+from vrack.cli_info import add_info_commands
+from vrack.events_cli import add_events_parser
 from vrack.statedir import RackDir, rack_dir, running_racks, state_root
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_NO_RACK, EXIT_REFUSED, EXIT_UNAUTHORIZED = 0, 1, 2, 3, 4, 5
+__all__ = [  # the exit codes and CliError are what packages that add subcommands use (vrack.commands)
+    "EXIT_FAIL",
+    "EXIT_FOR_STATUS",
+    "EXIT_NO_RACK",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_UNAUTHORIZED",
+    "EXIT_USAGE",
+    "CliError",
+    "build_parser",
+    "call_api",
+    "http_detail",
+    "main",
+    "segment",
+    "target_rack",
+]
+
 # A rack name, as vrack.spec_model.NAME_PATTERN says (not imported: pydantic is slow to load for a CLI).
 RACK_NAME = r"[a-z][a-z0-9-]*"
-# The control API's statuses as exit codes, in one place: bad input 2, refused by the device's state 4.
-EXIT_FOR_STATUS = {400: EXIT_USAGE, 404: EXIT_USAGE, 413: EXIT_USAGE, 409: EXIT_REFUSED, 401: EXIT_UNAUTHORIZED}
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_FAIL) -> None:
-        super().__init__(message)
-        self.code = code
-
 
 # --------------------------------------------------------------------------- spec commands
 
@@ -144,56 +170,10 @@ def _up_detached(args: argparse.Namespace, rdir: RackDir) -> int:
 # --------------------------------------------------------------------------- running-rack commands
 
 
-def _target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    root = state_root(args.state_dir)
-    racks = running_racks(root)
-    if args.rack:
-        for name, info in racks:
-            if name == args.rack:
-                return name, info
-        names = ", ".join(n for n, _ in racks) or "none"
-        raise CliError(f"no running rack named {args.rack!r} under {root} (running: {names})", EXIT_NO_RACK)
-    if not racks:
-        raise CliError(f"no running rack under {root}; start one with `vrack up SPEC`", EXIT_NO_RACK)
-    if len(racks) > 1:
-        raise CliError(f"several racks are running ({', '.join(n for n, _ in racks)}); choose one with --rack")
-    return racks[0]
-
-
-def segment(text: str) -> str:
-    """A user's word as one URL path segment (names are matched by the rack, never interpreted as a path)."""
-    return urllib.parse.quote(text, safe="")
-
-
-def _call(info: dict[str, Any], method: str, path: str, body: dict[str, Any] | None = None, timeout: float = 30) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(info["api"] + path, data=data, method=method)
-    request.add_header("content-type", "application/json")
-    if info.get("token"):
-        request.add_header("authorization", f"Bearer {info['token']}")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        raise CliError(_http_detail(exc), EXIT_FOR_STATUS.get(exc.code, EXIT_FAIL)) from None
-    except (urllib.error.URLError, ConnectionError) as exc:
-        raise CliError(f"cannot reach the rack at {info['api']}: {exc}", EXIT_NO_RACK) from None
-    except (ValueError, http.client.HTTPException) as exc:  # e.g. InvalidURL: a request the CLI could not form
-        raise CliError(f"cannot send that request: {exc}", EXIT_USAGE) from None
-
-
-def _http_detail(exc: urllib.error.HTTPError) -> str:
-    try:
-        detail = json.loads(exc.read()).get("error", exc.reason)
-    except (json.JSONDecodeError, AttributeError):
-        detail = exc.reason
-    return str(detail)
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    name, info = _target(args)
-    rack = _call(info, "GET", "/api/v1/rack")
-    devices = _call(info, "GET", "/api/v1/devices")
+    name, info = target_rack(args)
+    rack = call_api(info, "GET", "/api/v1/rack")
+    devices = call_api(info, "GET", "/api/v1/devices")
     if args.json:
         print(json.dumps({"rack": rack, "devices": devices}, indent=2))
         return EXIT_OK
@@ -227,10 +207,10 @@ def _device_line(device: dict[str, Any]) -> str:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    name, info = _target(args)
+    name, info = target_rack(args)
     pid = int(info["pid"])
     try:
-        _call(info, "POST", "/api/v1/shutdown", {}, timeout=10)
+        call_api(info, "POST", "/api/v1/shutdown", {}, timeout=10)
     except CliError:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + args.timeout
@@ -274,78 +254,6 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     if not removed and not stale:
         scope = "on this host" if args.all else f"for rack {args.rack}" if args.rack else f"in {root}"
         print(f"nothing to clean up {scope}")
-    return EXIT_OK
-
-
-# What each request leads to once it completes (soft: once the OS shuts down; cycle: off, then on again).
-POWER_OUTCOME = {"on": True, "off": False, "cycle": True, "reset": True, "soft": False}
-OUTLET_OUTCOME = {"on": True, "off": False, "reboot": True}
-
-
-def _word(on: bool) -> str:
-    return "on" if on else "off"
-
-
-def _wait_until(fetch: Any, wanted: bool, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while fetch() != wanted:
-        if time.monotonic() > deadline:
-            raise CliError(f"{what} is still {_word(not wanted)} after {timeout:.0f} s")
-        time.sleep(0.1)
-
-
-def cmd_power(args: argparse.Namespace) -> int:
-    _, info = _target(args)
-    path = f"/api/v1/devices/{segment(args.node)}"
-    if args.action == "status":
-        print(f"{args.node}: host power {_word(_call(info, 'GET', path).get('power', False))}")
-        return EXIT_OK
-    now = bool(_call(info, "POST", f"{path}/power", {"action": args.action}).get("power"))
-    final = POWER_OUTCOME[args.action]
-    if args.wait and (now != final or args.action == "cycle"):
-        if args.action == "cycle" and now:  # the cycle has not begun its off phase yet
-            _wait_until(lambda: bool(_call(info, "GET", path).get("power")), False, args.timeout, args.node)
-        _wait_until(lambda: bool(_call(info, "GET", path).get("power")), final, args.timeout, args.node)
-        print(f"{args.node}: power {args.action} done; host power {_word(final)}")
-    elif now == final and args.action != "cycle":
-        print(f"{args.node}: power {args.action} requested; host power {_word(now)}")
-    else:
-        later = "once the OS shuts down (ACPI)" if args.action == "soft" else "when it completes"
-        print(f"{args.node}: power {args.action} requested; host power {_word(now)} now, {_word(final)} {later}")
-    return EXIT_OK
-
-
-def cmd_outlet(args: argparse.Namespace) -> int:
-    _, info = _target(args)
-    device = _call(info, "POST", f"/api/v1/pdus/{segment(args.pdu)}/outlets/{args.outlet}", {"action": args.action})
-
-    def state(found: dict[str, Any]) -> bool:
-        return bool(next(o for o in found["outlets"] if o["outlet"] == args.outlet)["on"])
-
-    now, final = state(device), OUTLET_OUTCOME[args.action]
-    where = f"{args.pdu}/{args.outlet}"
-    if args.wait and (now != final or args.action == "reboot"):
-        if args.action == "reboot" and now:
-            _wait_until(
-                lambda: state(_call(info, "GET", f"/api/v1/devices/{segment(args.pdu)}")), False, args.timeout, where
-            )
-        _wait_until(
-            lambda: state(_call(info, "GET", f"/api/v1/devices/{segment(args.pdu)}")), final, args.timeout, where
-        )
-        print(f"{where}: {args.action} done; outlet {_word(final)}")
-    elif now == final and args.action != "reboot":
-        print(f"{where}: {args.action} requested; outlet {_word(now)}")
-    else:
-        print(f"{where}: {args.action} requested; outlet {_word(now)} now, {_word(final)} when it completes")
-    return EXIT_OK
-
-
-def cmd_cable(args: argparse.Namespace) -> int:
-    _, info = _target(args)
-    _call(
-        info, "POST", f"/api/v1/switches/{segment(args.switch)}/ports/{args.port}", {"plugged": args.action == "plug"}
-    )
-    print(f"{args.switch}/{args.port}: cable {'plugged' if args.action == 'plug' else 'unplugged'}")
     return EXIT_OK
 
 
@@ -451,10 +359,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("switch", help="switch name, e.g. sw1")
     p.add_argument("port", type=int, help="port number (from 1)")
     p.add_argument("action", choices=["plug", "unplug"], help="what to do with the cable")
-    from vrack.cli_faults import add_fault_commands
-    from vrack.cli_info import add_info_commands
-    from vrack.events_cli import add_events_parser
-
     add_events_parser(add)
     add_fault_commands(add)
     add_info_commands(add)

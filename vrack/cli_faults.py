@@ -15,23 +15,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-EXIT_OK = 0
-
-
-def _client() -> tuple[Callable[..., tuple[str, dict[str, Any]]], Callable[..., Any], type[Exception]]:
-    from vrack.cli import CliError, _call, _target
-
-    return _target, _call, CliError
+from vrack.cli_client import EXIT_OK, CliError, call_api, target_rack
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
     """``["ports=[1,2]", "sensor=Temp_CPU0"]`` -> ``{"ports": [1, 2], "sensor": "Temp_CPU0"}``."""
-    _, _, error = _client()
     params: dict[str, Any] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key:
-            raise error(f"parameter {pair!r} is not key=value (e.g. ports=[1,2] or sensor=Temp_CPU0)", 2)
+            raise CliError(f"parameter {pair!r} is not key=value (e.g. ports=[1,2] or sensor=Temp_CPU0)", 2)
         try:
             params[key] = json.loads(text)
         except ValueError:
@@ -40,28 +33,27 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 def cmd_fault(args: argparse.Namespace) -> int:
-    target, call, _ = _client()
-    _, info = target(args)
+    _, info = target_rack(args)
     if args.fault_command == "inject":
         body = {"kind": args.kind, "target": args.target, "params": parse_params(args.params)}
         if args.seed is not None:
             body["seed"] = args.seed
-        fault = call(info, "POST", "/api/v1/faults", body)
+        fault = call_api(info, "POST", "/api/v1/faults", body)
         print(f"fault {fault['id']}: {fault['kind']} on {', '.join(fault['devices'])}")
     elif args.fault_command == "clear":
         if args.id is None and not args.all:
-            raise _client()[2]("say which fault to clear: an id from `vrack fault list`, or --all", 2)
+            raise CliError("say which fault to clear: an id from `vrack fault list`, or --all", 2)
         cleared = (
-            call(info, "DELETE", "/api/v1/faults")["cleared"]
+            call_api(info, "DELETE", "/api/v1/faults")["cleared"]
             if args.all
-            else [call(info, "DELETE", f"/api/v1/faults/{args.id}")]
+            else [call_api(info, "DELETE", f"/api/v1/faults/{args.id}")]
         )
         for fault in cleared:
             print(f"fault {fault['id']} ({fault['kind']}) cleared on {', '.join(fault['devices'])}")
         if not cleared:
             print("no faults were active")
     else:
-        found = call(info, "GET", "/api/v1/faults")
+        found = call_api(info, "GET", "/api/v1/faults")
         if args.fault_command == "kinds":
             for kind in found["kinds"]:
                 params = ", ".join(sorted(kind["params"].get("properties", {}))) or "none"
@@ -82,48 +74,48 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     from vrack.located import SpecError
     from vrack.scenario import load_scenario
 
-    target, call, error = _client()
     if args.scenario_command == "validate":
         try:
             scenario = load_scenario(args.file)
         except FileNotFoundError:
-            raise error(f"{args.file}: no such file", 2) from None
+            raise CliError(f"{args.file}: no such file", 2) from None
         except SpecError as exc:
-            raise error(f"{exc}\n{len(exc.issues)} error(s) in {args.file}", 2) from None
+            raise CliError(f"{exc}\n{len(exc.issues)} error(s) in {args.file}", 2) from None
         print(f"{args.file}: valid scenario {scenario.name!r}: {len(scenario.spec.steps)} steps")
         return EXIT_OK
-    _, info = target(args)
+    _, info = target_rack(args)
     if args.scenario_command == "run":
         try:
             text = open(args.file, encoding="utf-8").read()  # noqa: SIM115 - read once, the rack validates it
         except (OSError, UnicodeDecodeError) as exc:
-            raise error(f"{args.file}: cannot read the scenario: {exc}", 2) from None
-        run = call(info, "POST", "/api/v1/scenarios", {"text": text, "source": args.file})
+            raise CliError(f"{args.file}: cannot read the scenario: {exc}", 2) from None
+        run = call_api(info, "POST", "/api/v1/scenarios", {"text": text, "source": args.file})
         print(f"scenario run {run['id']} ({run['scenario']}): {run['steps']} steps started")
         if args.wait:
-            run = _wait(call, info, run["id"], args.timeout)
+            run = _wait(info, run["id"], args.timeout)
             print(f"scenario run {run['id']}: {run['state']}, {len(run['failed_steps'])} step(s) failed")
             for failed in run["failed_steps"]:
                 print(f"  step {failed['step']}: {failed['error']}")
             return EXIT_OK if run["state"] == "finished" and not run["failed_steps"] else 1
     elif args.scenario_command == "stop":
-        run = call(info, "DELETE", f"/api/v1/scenarios/{args.id}")
+        run = call_api(info, "DELETE", f"/api/v1/scenarios/{args.id}")
         print(f"scenario run {run['id']}: {run['state']} after {run['done_steps']} of {run['steps']} steps")
     else:
-        for run in call(info, "GET", "/api/v1/scenarios"):
+        for run in call_api(info, "GET", "/api/v1/scenarios"):
             print(f"{run['id']:>4} {run['scenario']:<20} {run['state']:<10} {run['done_steps']}/{run['steps']} steps")
     return EXIT_OK
 
 
-def _wait(call: Callable[..., Any], info: dict[str, Any], run_id: int, timeout: float) -> dict[str, Any]:
-    _, _, error = _client()
+def _wait(info: dict[str, Any], run_id: int, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        run: dict[str, Any] = call(info, "GET", f"/api/v1/scenarios/{run_id}")
+        run: dict[str, Any] = call_api(info, "GET", f"/api/v1/scenarios/{run_id}")
         if run["state"] != "running":
             return run
         if time.monotonic() > deadline:
-            raise error(f"scenario run {run_id} still running after {timeout:.0f} s ({run['done_steps']} steps done)")
+            raise CliError(
+                f"scenario run {run_id} still running after {timeout:.0f} s ({run['done_steps']} steps done)"
+            )
         time.sleep(0.2)
 
 

@@ -16,15 +16,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-EXIT_OK = 0
+from vrack.cli_client import EXIT_OK, call_api, segment, target_rack
 
 
 def cmd_credentials(args: argparse.Namespace) -> int:
-    from vrack.cli import _call, _target, segment
-
-    _, info = _target(args)
+    _, info = target_rack(args)
     path = f"/api/v1/devices/{segment(args.device)}/credentials" if args.device else "/api/v1/credentials"
-    found = _call(info, "GET", path)
+    found = call_api(info, "GET", path)
     table: dict[str, Any] = {args.device: found} if args.device else found
     if args.json:
         print(json.dumps(table, indent=2))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vrack.cli import EXIT_FAIL, EXIT_FOR_STATUS, EXIT_NO_RACK, EXIT_OK, CliError, _call, _http_detail, segment
+from vrack.cli_client import EXIT_FAIL, EXIT_FOR_STATUS, EXIT_NO_RACK, EXIT_OK, CliError, call_api, http_detail, segment
 from vrack.statedir import RackDir, rack_dir, running_racks, state_root
 
 
@@ -52,7 +52,7 @@ def _query(args: argparse.Namespace) -> str:
 def _page_events(args: argparse.Namespace, info: dict[str, Any]) -> int:
     after = 0
     while True:
-        found = _call(info, "GET", f"/api/v1/events?after={after}&limit=5000{_query(args)}")
+        found = call_api(info, "GET", f"/api/v1/events?after={after}&limit=5000{_query(args)}")
         for event in found["events"]:
             _print_event(args, event)
             after = event["seq"]
@@ -69,7 +69,7 @@ def _follow_events(args: argparse.Namespace, info: dict[str, Any]) -> int:
             request.add_header("authorization", f"Bearer {info['token']}")
         stream = urllib.request.urlopen(request, timeout=60)  # a keep-alive comment comes every 15 s
     except urllib.error.HTTPError as exc:
-        raise CliError(_http_detail(exc), EXIT_FOR_STATUS.get(exc.code, EXIT_FAIL)) from None
+        raise CliError(http_detail(exc), EXIT_FOR_STATUS.get(exc.code, EXIT_FAIL)) from None
     except (urllib.error.URLError, ConnectionError) as exc:
         raise CliError(f"cannot reach the rack at {info['api']}: {exc}", EXIT_NO_RACK) from None
     event, data = "message", ""
