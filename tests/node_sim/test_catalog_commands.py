@@ -6,13 +6,9 @@ No sockets: each node is a personality + identity + a real ``bmc_sim`` Bmc on a 
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.rackhd_double
 
 from node_sim.catalog import LldpNeighbor, NodeContext, run_command
 from node_sim.hardware_identity import disk_serial

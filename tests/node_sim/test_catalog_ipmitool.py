@@ -7,10 +7,6 @@ the focus is on effects (users, boot device, power) and on error paths, on a fak
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.rackhd_double
 
 from bmc_sim.config import Privilege
 from node_sim.catalog import NodeContext, run_command

@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor, task, utils
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.rackhd_double
 
 from bmc_sim.protocol import BmcService
 from bmc_sim.session import BmcEndpoint

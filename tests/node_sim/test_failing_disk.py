@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.rackhd_double
 
 from node_sim.catalog import run_command
 from tests.rackhd_double.nodes import make_node

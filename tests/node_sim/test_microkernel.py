@@ -6,9 +6,7 @@ HTTP goes straight into the double's ``handle`` (no sockets); the node has a rea
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -16,8 +14,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.error import ConnectionRefusedError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.rackhd_double
 
 from node_sim.catalog import LldpNeighbor
 from node_sim.microkernel import ExitAction, Microkernel, MicrokernelEvent, exit_action, exit_code

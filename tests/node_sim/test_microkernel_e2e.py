@@ -11,18 +11,14 @@ shortened to keep the module fast; the 5 s timing is covered by the fake-clock t
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor, utils
 from twisted.internet.defer import Deferred
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.rackhd_double
 
 from bmc_sim.protocol import BmcService
 from bmc_sim.session import BmcEndpoint

@@ -8,14 +8,10 @@ In memory, on a fake clock, against the southbound double.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.error import ConnectionRefusedError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for tests.rackhd_double
 
 from node_sim.microkernel import Microkernel, MicrokernelEvent
 from tests.rackhd_double.graph import Batch
