@@ -34,13 +34,13 @@ raise :mod:`vrack.errors`; :data:`HTTP_STATUS` maps those to statuses here and
 nowhere else.  Every error, also for a malformed request, is JSON
 ``{"error": ..., "parameter": ..., "valid": [...]}`` with a 4xx status; a fault
 in vrack itself is a JSON 500 and is logged.  Request bodies are limited to
-:data:`MAX_BODY` bytes (413), numbers in paths and queries are ASCII digits.
+:data:`vrack.api_input.MAX_BODY` bytes (413), numbers in paths and queries are ASCII digits
+(:mod:`vrack.api_input`).
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +50,7 @@ from twisted.internet.defer import Deferred
 from twisted.web import resource, server
 from twisted.web.http import Request
 
+from vrack.api_input import LimitedRequest, ascii_number, json_body, query_number, query_text, utf8_text
 from vrack.errors import (
     DeviceStateConflict,
     InvalidArgument,
@@ -78,8 +79,6 @@ HTTP_STATUS: dict[type[RackError], int] = {
     Unauthorized: 401,
     Unavailable: 503,
 }
-MAX_BODY = 1 << 20
-MAX_NUMBER_DIGITS = 9
 
 
 def _json(value: Any) -> bytes:
@@ -116,75 +115,6 @@ class RackControl:
         return hmac.compare_digest(header, b"Bearer " + self._token)
 
 
-class LimitedRequest(server.Request):
-    """A request that keeps at most :data:`MAX_BODY` bytes of body; more marks it too large."""
-
-    too_large = False
-
-    def gotLength(self, length: int | None) -> None:
-        if length is not None and length > MAX_BODY:
-            self.too_large = True
-            length = 0
-        super().gotLength(length)
-
-    def handleContentChunk(self, data: bytes) -> None:
-        if self.too_large:
-            return
-        content: Any = self.content
-        if content.tell() + len(data) > MAX_BODY:
-            self.too_large = True
-            content.seek(0)
-            content.truncate()
-            return
-        super().handleContentChunk(data)
-
-
-def json_body(request: Any) -> dict[str, Any]:
-    """The request body as a JSON object (``{}`` when empty); :class:`InvalidArgument` otherwise."""
-    if getattr(request, "too_large", False):
-        raise RequestTooLarge(f"request body over {MAX_BODY} bytes", "body", [f"at most {MAX_BODY} bytes"])
-    raw = request.content.read() if request.content is not None else b""
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, nesting beyond the parser's depth
-        raise InvalidArgument(f"request body is not JSON: {type(exc).__name__}: {str(exc)[:120]}", "body") from None
-    if not isinstance(data, dict):
-        raise InvalidArgument("request body must be a JSON object", "body")
-    return data
-
-
-def ascii_number(text: str, parameter: str, low: int = 0, high: int | None = None) -> int:
-    """``text`` as a non-negative integer written in ASCII digits, within ``low..high``."""
-    if not (text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS):
-        raise InvalidArgument(f"{parameter} must be a number written in digits 0-9 (got {text!r})", parameter)
-    value = int(text)
-    if value < low or (high is not None and value > high):
-        shown = f"{low}..{high}" if high is not None else f"{low} or more"
-        raise InvalidArgument(f"{parameter} must be {shown} (got {value})", parameter, [shown])
-    return value
-
-
-def query_number(request: Any, name: str, default: int, low: int = 0, high: int | None = None) -> int:
-    values = request.args.get(name.encode()) if request.args else None
-    if not values:
-        return default
-    return ascii_number(_text(values[0], name), name, low, high)
-
-
-def query_text(request: Any, name: str) -> str | None:
-    values = request.args.get(name.encode()) if request.args else None
-    return _text(values[0], name) if values else None
-
-
-def _text(raw: bytes, parameter: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidArgument(f"{parameter} is not UTF-8", parameter) from None
-
-
 class ControlResource(resource.Resource):
     """Dispatches ``/api/v1/...`` to handlers; renders JSON results and errors."""
 
@@ -198,7 +128,7 @@ class ControlResource(resource.Resource):
     def render(self, request: Request) -> bytes | int:
         request.setHeader(b"content-type", b"application/json")
         try:
-            parts = [_text(p, "path") for p in getattr(request, "postpath", []) if p]
+            parts = [utf8_text(p, "path") for p in getattr(request, "postpath", []) if p]
             if not self.control.authorized(request):
                 raise Unauthorized("this rack's control API needs its token: Authorization: Bearer <token>", "token")
             if parts[:2] != ["api", "v1"]:

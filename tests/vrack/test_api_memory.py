@@ -8,7 +8,7 @@ import pytest
 from twisted.web.test.requesthelper import DummyChannel
 
 from tests.vrack.inmemory import MemoryRack
-from vrack.api import MAX_BODY, LimitedRequest
+from vrack.api_input import MAX_BODY, LimitedRequest
 
 
 def test_rack_and_devices() -> None:
