@@ -3,9 +3,10 @@
 The spec's ``kind:``/``model:`` pair is looked up here, never in if/elif
 chains.  The personalities themselves (FRU and sensor data, MIB content) are
 data files owned by the simulators.  Compute models are read from node_sim's
-personalities (name, vendor, description, NIC count), so a new server model is
-its two data files and nothing here; PDUs and switches are still named in this
-table with their vendor (the vendor picks the OUI of derived MAC addresses).  A
+personalities (name, vendor, description, NIC count) and switches from switch_sim's,
+so a new server or switch model is its data files and nothing here; PDUs are still
+named in this table with their vendor (the vendor picks the OUI of derived MAC
+addresses, :data:`vrack.identity.VENDOR_OUIS`).  A
 test checks that every model named here loads in its simulator.
 """
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from node_sim.hardware import hardware_names, load_hardware
+from switch_sim.personality import load_model as load_switch_model
+from switch_sim.personality import model_names as switch_model_names
 
 
 @dataclass(frozen=True)
@@ -26,23 +29,25 @@ class ModelInfo:
     nics: int = 0  # compute models: onboard NICs of the hardware personality
 
 
-_SNMP_MODELS: tuple[ModelInfo, ...] = (
+_PDU_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("pdu", "servertech-sentry3", "servertech", "ServerTech Sentry3 switched CDU"),
     ModelInfo("pdu", "apc-powernet", "apc", "APC PowerNet switched rack PDU"),
     ModelInfo("pdu", "sinetica-hawk-i2", "sinetica", "Sinetica/Panduit HAWK-I2 iPDU"),
-    ModelInfo("switch", "arista-7050", "arista", "Arista DCS-7050TX-64"),
-    ModelInfo("switch", "cisco-nexus-3000", "cisco", "Cisco Nexus 3064"),
 )
 
 
 @cache
 def all_models() -> tuple[ModelInfo, ...]:
-    """Every model: the compute personalities node_sim ships (by name), then the PDUs and switches."""
+    """Every model: the compute personalities node_sim ships, the PDUs named here, the switches switch_sim ships."""
     compute = tuple(
         ModelInfo("compute", hw.name, hw.vendor, hw.description, nics=len(hw.nics))
         for hw in map(load_hardware, hardware_names())
     )
-    return compute + _SNMP_MODELS
+    switches = tuple(
+        ModelInfo("switch", sw.name, sw.vendor.lower(), sw.sys_descr)
+        for sw in map(load_switch_model, switch_model_names())
+    )
+    return compute + _PDU_MODELS + switches
 
 
 def models(kind: str) -> list[str]:
