@@ -12,7 +12,6 @@ import asyncio
 import json
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ import pytest
 
 from bench.peers import Processes, run_in_group, start_ipmi_sim, start_pyghmi, start_vrack
 from bench.probe import wait_answering
-from tests.support.privileges import require_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -41,17 +39,6 @@ devices:
       users:
         - {{name: admin, password: admin}}
 """
-
-
-@pytest.fixture()
-def procs() -> Iterator[Processes]:
-    require_root("the benchmark servers bind UDP 623 on 127.0.0.0/8: run as root")
-    owner = Processes()
-    try:
-        yield owner
-    finally:
-        owner.stop_all()
-        assert not owner.running
 
 
 def _load(host: str, pid: int, password: str = "admin", clients: int = 2) -> dict[str, Any]:

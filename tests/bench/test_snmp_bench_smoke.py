@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +23,10 @@ from bench.snmp_bench import bulkwalk, get_oids
 from bench.snmp_client import wait_answering, walk
 from bench.snmp_peers import start_snmpd, start_vrack_switch
 from bench.snmp_run import export_tree
-from tests.support.privileges import require_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 SWITCH_HOST, SNMPD_HOST, NODE_NETWORK = "127.18.200.3", "127.18.200.2", "127.18.201.0/24"
-
-
-@pytest.fixture()
-def procs() -> Iterator[Processes]:
-    require_root("the benchmark agents bind UDP 161 on 127.0.0.0/8: run as root")
-    owner = Processes()
-    try:
-        yield owner
-    finally:
-        owner.stop_all()
-        assert not owner.running
 
 
 def _load(host: str, pid: int, oids: list[str], clients: int = 2) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyasn1.codec.ber import decoder, encoder
+from pyasn1.codec.ber import decoder
 from pysnmp.proto import rfc1902
 from pysnmp.proto.api import v1 as api_v1
 from pysnmp.proto.api import v2c as api_v2c
@@ -22,6 +22,7 @@ from snmp_agent.config import CommunityConfig, SnmpRecord
 from snmp_agent.controller import DeviceController
 from snmp_agent.fastpath import DROP, MAX_MESSAGE_SIZE, PYSNMP, FastPath
 from snmp_agent.source import MibTable, WrongValue
+from tests.support.snmp_messages import encode_request
 
 PEER = ("127.25.0.9", 40161)
 DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
@@ -79,24 +80,8 @@ def request(
     bulk: tuple[int, int] = (0, 10),
 ) -> bytes:
     api = api_v2c if version == 1 else api_v1
-    pdu = {
-        "get": api.GetRequestPDU,
-        "next": api.GetNextRequestPDU,
-        "set": api.SetRequestPDU,
-        "bulk": api_v2c.GetBulkRequestPDU,
-    }[kind]()
-    api.apiPDU.set_defaults(pdu)
-    api.apiPDU.set_request_id(pdu, rid)
-    if kind == "bulk":
-        api_v2c.apiBulkPDU.set_non_repeaters(pdu, bulk[0])
-        api_v2c.apiBulkPDU.set_max_repetitions(pdu, bulk[1])
     filled = values if values is not None else [api.Null("")] * len(oids)
-    api.apiPDU.set_varbinds(pdu, list(zip(oids, filled, strict=True)))
-    msg = api.Message()
-    api.apiMessage.set_defaults(msg)
-    api.apiMessage.set_community(msg, community)
-    api.apiMessage.set_pdu(msg, pdu)
-    return bytes(encoder.encode(msg))
+    return encode_request(version, kind, community, rid, list(zip(oids, filled, strict=True)), bulk)
 
 
 def decode(answer: bytes | Any, version: int = 1) -> tuple[int, int, int, list[tuple[tuple[int, ...], str, str]]]:

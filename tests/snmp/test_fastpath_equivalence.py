@@ -29,6 +29,7 @@ from pysnmp.proto.api import v2c as api_v2c
 from snmp_agent import CommunityConfig, SnmpAgent, SnmpRecord
 from snmp_agent.source import MibTable, WrongLength, WrongType, WrongValue
 from snmp_agent.testing import AgentLoop
+from tests.support.snmp_messages import encode_request
 
 pytestmark = pytest.mark.e2e
 
@@ -170,29 +171,6 @@ def request_id(message: bytes) -> int | None:
         return int(api_v2c.apiPDU.get_request_id(api_v2c.apiMessage.get_pdu(msg)))
     except Exception:
         return None
-
-
-def encode_request(
-    version: int, kind: str, community: str, rid: int, varbinds: list[tuple[Any, Any]], bulk: tuple[int, int]
-) -> bytes:
-    api = api_v2c if version == 1 else api_v1
-    pdu = {
-        "get": api.GetRequestPDU,
-        "next": api.GetNextRequestPDU,
-        "set": api.SetRequestPDU,
-        "bulk": api_v2c.GetBulkRequestPDU,
-    }[kind]()
-    api.apiPDU.set_defaults(pdu)
-    api.apiPDU.set_request_id(pdu, rid)
-    if kind == "bulk":
-        api_v2c.apiBulkPDU.set_non_repeaters(pdu, bulk[0])
-        api_v2c.apiBulkPDU.set_max_repetitions(pdu, bulk[1])
-    api.apiPDU.set_varbinds(pdu, varbinds)
-    msg = api.Message()
-    api.apiMessage.set_defaults(msg)
-    api.apiMessage.set_community(msg, community)
-    api.apiMessage.set_pdu(msg, pdu)
-    return bytes(encoder.encode(msg))
 
 
 def decoded(answer: bytes) -> tuple[Any, ...]:
