@@ -1,4 +1,4 @@
-"""What a BMC device may offer its session layer beyond :class:`bmc_sim.session.Device`.
+"""What a BMC device offers its session layer: :class:`Device` (required) and the optional roles.
 
 Declared as vrack's device roles are: a device class inherits the roles it plays (a missing member is a
 type error at the class), and :class:`~bmc_sim.session.BmcEndpoint` asks :func:`is_serial_port`,
@@ -15,11 +15,50 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeGuard, runtime_checkable
 
+from bmc_sim.config import BmcConfig
 from bmc_sim.console import HostConsole
+from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
 from bmc_sim.sol_config import SolConfig
+from bmc_sim.users import UserStore
 
 #: Sends one datagram to a peer from the BMC's own UDP socket.
 Send = Callable[[bytes, tuple[str, int]], None]
+
+
+class Device(Protocol):
+    """What the session layer needs from a BMC (implemented by ``bmc_sim.device.Bmc``)."""
+
+    config: BmcConfig
+    users: UserStore
+
+    @property
+    def responsive(self) -> bool:
+        """False while AC power is off, the BMC boots or is in mc reset: every packet is dropped."""
+        ...
+
+    def handle(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
+        """Answer one request; never raises."""
+        ...
+
+    def command_name(self, netfn: int, cmd: int) -> str:
+        """A stable name such as ``"chassis.get_status"``."""
+        ...
+
+
+class Clock(Protocol):
+    """The part of ``IReactorTime`` the session layer uses (timers: the SOL payload's)."""
+
+    def seconds(self) -> float: ...
+
+    def callLater(self, delay: float, callable: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
+
+
+class NoSerialPort:
+    """For devices that are no :class:`SerialPort`: default SOL settings, no console attached."""
+
+    def __init__(self, channel: int) -> None:
+        self.sol_config = SolConfig(channel)
+        self.console: HostConsole | None = None
 
 
 @runtime_checkable

@@ -8,8 +8,9 @@ request to the :class:`Device`.  It has no sockets and takes time only from
 the injected clock, so it runs unchanged under ``twisted.internet.task.Clock``.
 
 Every handled request produces one :class:`~bmc_sim.message.RequestRecord`
-for the observer; refused handshakes and dropped in-session packets produce
-records with an ``outcome`` and no completion code.  Passwords and keys never
+for the observer (:mod:`bmc_sim.endpoint_records`); refused handshakes and
+dropped in-session packets produce records with an ``outcome`` and no
+completion code.  What the session layer asks of a device: :mod:`bmc_sim.device_roles`.  Passwords and keys never
 reach records or logs.  Sessions idle for ``config.session_timeout`` seconds
 expire, half-open handshakes after ``config.handshake_timeout``, checked
 lazily whenever a datagram arrives.  Handshake retransmissions are answered
@@ -18,17 +19,14 @@ again (see :mod:`bmc_sim.handshake`), counted, and not recorded twice.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Callable
-from typing import Any, Protocol
 
 from bmc_sim import lanplus
-from bmc_sim.config import BmcConfig
-from bmc_sim.console import HostConsole
 from bmc_sim.crypto import IVS, IvPool
-from bmc_sim.device_roles import SerialPort, is_restartable, is_serial_port, sends_alerts
+from bmc_sim.device_roles import Clock, Device, NoSerialPort, SerialPort, is_restartable, is_serial_port, sends_alerts
+from bmc_sim.endpoint_records import EndpointStats, RequestReporter
 from bmc_sim.errors import completion_code_for
 from bmc_sim.handshake import RmcpPlusHandshake, StepResult
 from bmc_sim.lan15 import Lan15
@@ -50,8 +48,6 @@ from bmc_sim.session_commands import (
 from bmc_sim.session_table import Session, SessionState, SessionTable
 from bmc_sim.sol import COMMAND_NAMES as SOL_COMMAND_NAMES
 from bmc_sim.sol import SolManager
-from bmc_sim.sol_config import SolConfig
-from bmc_sim.users import UserStore
 from bmc_sim.wire import (
     ASF_IANA,
     ASF_PRESENCE_PING,
@@ -93,67 +89,6 @@ ABANDONED_DETAIL = (
 _IPMI_CLASS = int(RmcpClass.IPMI)
 
 
-class Device(Protocol):
-    """What the session layer needs from a BMC (implemented by ``bmc_sim.device.Bmc``)."""
-
-    config: BmcConfig
-    users: UserStore
-
-    @property
-    def responsive(self) -> bool:
-        """False while AC power is off, the BMC boots or is in mc reset: every packet is dropped."""
-        ...
-
-    def handle(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
-        """Answer one request; never raises."""
-        ...
-
-    def command_name(self, netfn: int, cmd: int) -> str:
-        """A stable name such as ``"chassis.get_status"``."""
-        ...
-
-
-class Clock(Protocol):
-    """The part of ``IReactorTime`` the session layer uses (timers: the SOL payload's)."""
-
-    def seconds(self) -> float: ...
-
-    def callLater(self, delay: float, callable: Callable[..., Any], *args: Any, **kw: Any) -> Any: ...
-
-
-class NoSerialPort:
-    """For devices that are no :class:`SerialPort`: default SOL settings, no console attached."""
-
-    def __init__(self, channel: int) -> None:
-        self.sol_config = SolConfig(channel)
-        self.console: HostConsole | None = None
-
-
-@dataclasses.dataclass
-class EndpointStats:
-    """Counters of one endpoint; dropped packets are counted under exactly one reason."""
-
-    received: int = 0
-    replies: int = 0
-    malformed: int = 0
-    dropped_unresponsive: int = 0
-    unsupported: int = 0
-    unknown_session: int = 0
-    auth_failures: int = 0
-    handshake_refusals: int = 0
-    integrity_failures: int = 0
-    replayed: int = 0
-    sessions_opened: int = 0
-    sessions_closed: int = 0
-    sessions_expired: int = 0
-    handshakes_abandoned: int = 0
-    handshake_retransmits: int = 0
-    errors: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dataclasses.asdict(self)
-
-
 class BmcEndpoint:
     """The session layer of one BMC: ``datagram_received`` returns the datagrams to send back."""
 
@@ -172,12 +107,12 @@ class BmcEndpoint:
             config.session_limit, config.session_timeout, handshake_timeout=config.handshake_timeout
         )
         self._clock = clock
-        self._observer = observer
+        self.records = RequestReporter(device, observer, self.stats)
+        self._report = self.records.report  # the request path calls it once per request
         self._random = random_bytes
         # the IV of every encrypted reply: the process's pool of OS randomness, or the injected source's own
         self._iv: Callable[[], bytes] = IVS.take if random_bytes is os.urandom else IvPool(random_bytes).take
         self._handshake = RmcpPlusHandshake(config, device.users, self.sessions, random_bytes)
-        self._command_names: dict[tuple[int, int], str] = {}  # at most 64 netFns x 256 commands
         self._lan15 = Lan15(config, device.users, self.sessions, random_bytes)
         # Where datagrams the BMC sends on its own (SOL output) go; the transport sets it when bound.
         self.sender: Callable[[bytes, tuple[str, int]], None] | None = None
@@ -498,49 +433,6 @@ class BmcEndpoint:
             interface=session.interface,
             command="",
         )
-
-    def _report(
-        self,
-        now: float,
-        peer: tuple[str, int],
-        user_name: str,
-        *,
-        netfn: int = 0,
-        cmd: int = 0,
-        code: int | None = None,
-        outcome: str = "ok",
-        session_id: int = 0,
-        interface: str = "lanplus",
-        command: str | None = None,
-        detail: str = "",
-    ) -> None:
-        """Give the observer one record; the command name is looked up unless given ("" for unreadable packets)."""
-        if self._observer is None:
-            return
-        if command is None:
-            command = self._command_names.get((netfn, cmd)) or self._command_name(netfn, cmd)
-        # positional arguments in field order: time, peer, user_name, netfn, cmd, command, completion_code,
-        # outcome, session_id, interface, detail (keywords cost a third more in this per-request path)
-        record = RequestRecord(now, peer, user_name, netfn, cmd, command, code, outcome, session_id, interface, detail)
-        try:
-            self._observer(record)
-        except Exception:
-            self.stats.errors += 1
-            log.debug("%s: request observer failed", self.name, exc_info=True)
-
-    def _command_name(self, netfn: int, cmd: int) -> str:
-        """The command's name from the session commands or the device, remembered per (netFn, command)."""
-        if netfn == APP and cmd in COMMAND_NAMES:
-            name = COMMAND_NAMES[cmd]
-        elif netfn == APP and cmd in SOL_COMMAND_NAMES:
-            name = SOL_COMMAND_NAMES[cmd]
-        else:
-            try:
-                name = self.device.command_name(netfn, cmd)
-            except Exception:
-                return f"netfn{netfn:02x}.cmd{cmd:02x}"
-        self._command_names[netfn, cmd] = name
-        return name
 
 
 def _check_request(request: LanMessage) -> None:

@@ -8,9 +8,9 @@ from twisted.internet.task import Clock
 
 from bmc_sim.config import LanConfig, UserConfig
 from bmc_sim.device import Bmc
-from bmc_sim.device_roles import is_restartable, is_serial_port, sends_alerts
+from bmc_sim.device_roles import NoSerialPort, is_restartable, is_serial_port, sends_alerts
 from bmc_sim.models import build_config
-from bmc_sim.session import BmcEndpoint, NoSerialPort
+from bmc_sim.session import BmcEndpoint
 from tests.bmc_sim.ipmi_testkit import DeviceDouble, make_config
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bmc_sim import rmcpplus, wire
 from bmc_sim.config import Privilege, UserConfig
-from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext
+from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext, RequestRecord
 from bmc_sim.rmcpplus import RakpStatus
 from tests.bmc_sim.ipmi_testkit import Rig, make_config, make_rig
 from tests.bmc_sim.ipmi_testkit.client import LanplusClient, LoginRefused, NoReply, lan_request
@@ -345,7 +345,11 @@ def test_device_exceptions_become_0xff_and_observer_errors_do_not_block_replies(
 
     rig.device.handle = explode  # type: ignore[method-assign]
     assert c.command(0x06, 0x01) == (0xFF, b"")
-    rig.endpoint._observer = lambda record: 1 / 0  # type: ignore[assignment]
+
+    def failing_observer(record: RequestRecord) -> None:
+        raise ZeroDivisionError("observer bug")
+
+    rig.endpoint.records.observer = failing_observer
     assert c.command(0x06, 0x01) == (0xFF, b"")
     assert rig.endpoint.stats.errors == 3
 
