@@ -1,6 +1,8 @@
 """Redfish peers and tools that run beside vrack, from their own venv (their pins clash with vrack's).
 
 * DMTF ``redfish-protocol-validator`` (PyPI), the conformance tool;
+* DMTF ``redfish-interop-validator`` (PyPI), which checks a service against an interoperability profile
+  (``redfish_sim/profiles/VrackBareMetal.v1_0_0.json``: what Ironic, Metal3 and RackHD use);
 * ``sushy-tools`` (PyPI), the Redfish emulator Ironic's CI uses, run with its ``--fake`` driver, HTTPS and
   Basic auth (an htpasswd file), as metal3-dev-env runs it.
 
@@ -24,25 +26,30 @@ from bench.peers import REPO_ROOT, PeerError, Processes
 from redfish_sim.tls import CertificateAuthority
 
 VALIDATOR = "redfish-protocol-validator==1.3.2"
+INTEROP_VALIDATOR = "redfish-interop-validator==3.0.4"
+PROFILE = REPO_ROOT / "redfish_sim" / "profiles" / "VrackBareMetal.v1_0_0.json"
+_COUNT = r"\|\s*(\d+)\s*"
+INTEROP_SUMMARY = re.compile(r"PASS\s*\|\s*WARN\s*\|\s*FAIL\s*\|\s*NOT TESTED\s*\|\n\+[-+]+\+\n" + _COUNT * 4)
 SUSHY_TOOLS = "sushy-tools==2.2.0"
 REDFISH_VENV = REPO_ROOT / "bench" / "results" / "redfish-venv"
 SUMMARY = re.compile(r"Summary - PASS: (\d+), WARN: (\d+), FAIL: (\d+), NOT_TESTED: (\d+)")
 
 
 def ensure_venv(venv: Path = REDFISH_VENV) -> Path:
-    """The venv's ``bin`` directory with the validator and sushy-tools installed (built on first use)."""
+    """The venv's ``bin`` directory with the validators and sushy-tools installed (built on first use)."""
     bindir = venv / "bin"
-    if (bindir / "rf_protocol_validator").exists() and (bindir / "sushy-emulator").exists():
+    tools = ("rf_protocol_validator", "rf_interop_validator", "sushy-emulator")
+    if all((bindir / tool).exists() for tool in tools):
         return bindir
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
     done = subprocess.run(
-        [str(bindir / "pip"), "install", "-q", VALIDATOR, SUSHY_TOOLS, "bcrypt"],
+        [str(bindir / "pip"), "install", "-q", VALIDATOR, INTEROP_VALIDATOR, SUSHY_TOOLS, "bcrypt"],
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
-        raise PeerError(f"pip install {VALIDATOR} {SUSHY_TOOLS} failed: {done.stderr[-1500:]}")
+        raise PeerError(f"pip install {VALIDATOR} {INTEROP_VALIDATOR} {SUSHY_TOOLS} failed: {done.stderr[-1500:]}")
     return bindir
 
 
@@ -86,6 +93,33 @@ def run_protocol_validator(
     reports = sorted(out.glob("*.tsv"))
     passed, warned, failed, not_tested = (int(g) for g in found.groups())
     return ValidatorResult(passed, warned, failed, not_tested, report=reports[-1] if reports else None)
+
+
+def run_interop_validator(bindir: Path, url: str, user: str, password: str, ca_file: str, out: Path) -> ValidatorResult:
+    """Run ``rf_interop_validator`` with vrack's bare-metal profile against ``url``; its counts, or how it crashed."""
+    env = dict(os.environ, REQUESTS_CA_BUNDLE=ca_file)
+    argv = [str(bindir / "rf_interop_validator"), "-u", user, "-p", password, "-r", url, "--logdir", str(out)]
+    argv += ["--authtype", "Basic"]  # sushy-tools' htpasswd auth has no sessions: both servers are asked the same way
+    done = subprocess.run([*argv, str(PROFILE)], capture_output=True, text=True, env=env, timeout=600, check=False)
+    text = done.stdout + done.stderr
+    found = INTEROP_SUMMARY.search(text)
+    if found is None:
+        last = [line for line in text.splitlines() if line.strip()][-1:] or ["no output"]
+        return ValidatorResult(0, 0, 0, 0, crashed=last[0][:200])
+    passed, warned, failed, not_tested = (int(g) for g in found.groups())
+    logs = sorted(out.glob("*/RedfishInteropValidatorDebug_*.log"))
+    return ValidatorResult(passed, warned, failed, not_tested, report=logs[-1] if logs else None)
+
+
+def interop_failures(log: Path) -> list[str]:
+    """The interop validator's error and warning messages, from the HTML report beside its debug log."""
+    messages: list[str] = []
+    for report in sorted(log.parent.glob("*.html")):
+        text = " ".join(re.sub(r"<[^>]+>", " ", report.read_text()).split())
+        kinds = "Required Resource|Read Requirement|Write Requirement|Min Count|Supported Values|Resource Capabilities"
+        found = re.findall(rf"(\w+) ((?:{kinds}|Property Requirements) (?:Error|Warning): [^;]*)", text)
+        messages += [f"{resource}: {message}" for resource, message in found]
+    return messages
 
 
 def failures(report: Path) -> list[str]:
