@@ -210,14 +210,16 @@ def vrack_spec(rack: str, network: str, count: int, session_limit: int = 16) -> 
     )
 
 
-def spawn_vrack(procs: Processes, workdir: Path, rack: str, spec_text: str) -> subprocess.Popen[bytes]:
-    """``python -m vrack up`` a generated spec in ``workdir`` (log ``RACK.log``); does not wait for it."""
+def spawn_vrack(
+    procs: Processes, workdir: Path, rack: str, spec_text: str, up_args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """``python -m vrack up [up_args]`` a generated spec in ``workdir`` (log ``RACK.log``); does not wait for it."""
     workdir.mkdir(parents=True, exist_ok=True)
     spec = workdir / f"{rack}.yaml"
     spec.write_text(spec_text, encoding="utf-8")
     state = workdir / "state"
     (state / rack / "control.json").unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "vrack", "--state-dir", str(state), "up", str(spec)]
+    argv = [sys.executable, "-m", "vrack", "--state-dir", str(state), "up", *up_args, str(spec)]
     return procs.spawn(argv, workdir / f"{rack}.log")
 
 

@@ -13,9 +13,10 @@ when all answer and after the sweep; descriptors from ``/proc/PID/fd``.
 ``--racks K`` splits the N BMCs into K separate ``vrack up`` processes, one subnet each (a /16 of
 127.128.0.0/9): the split of docs/scaling.md *without* its coordination (K journals and control APIs).
 It shows what K cores give the serving, as an upper bound, and that each process stays under its own
-descriptor limit.
+descriptor limit.  ``--workers K`` runs one rack with ``vrack up --workers K``: the coordinated split (one
+journal, one API and power model; the nodes served by K worker processes), counted over all its processes.
 
-    sudo python -m bench.rack_scale --bmcs 1000 10000 [--racks 1 2] [--no-redfish]
+    sudo python -m bench.rack_scale --bmcs 1000 10000 [--racks 1 2] [--workers 2] [--no-redfish]
 """
 
 from __future__ import annotations
@@ -117,10 +118,20 @@ def _fds(pid: int) -> int:
         return 0
 
 
-def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    """One row: N BMCs served by ``racks`` vrack processes."""
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (a rack's workers)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+
+
+def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path, workers: int = 0) -> dict[str, Any]:
+    """One row: N BMCs served by ``racks`` vrack processes (with ``workers``: one rack, its nodes served by
+    that many worker processes of ``vrack up --workers``)."""
     procs = Processes()
-    row: dict[str, Any] = {"bmcs": count, "racks": racks, "redfish": args.redfish}
+    row: dict[str, Any] = {"bmcs": count, "racks": racks, "workers": workers, "redfish": args.redfish}
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         shares = [count // racks + (i < count % racks) for i in range(racks)]
@@ -134,10 +145,13 @@ def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path) -> 
         row["pdus"] = sum(-(-s // NODES_PER_PDU) for s in shares)
         row["switches"] = sum(-(-s // NODES_PER_SWITCH) for s in shares)
         t0 = time.monotonic()
-        started = [spawn_vrack(procs, workdir / name, name, text) for name, text in specs]  # all at once
+        up_args = ("--workers", str(workers)) if workers else ()
+        started = [spawn_vrack(procs, workdir / name, name, text, up_args) for name, text in specs]  # all at once
         for (name, _), proc in zip(specs, started, strict=True):
             wait_vrack_running(proc, workdir / name, name, args.timeout)
         pids = [proc.pid for proc in started]
+        pids += [child for pid in pids for child in _children(pid)] if workers else []
+        row["processes"] = len(pids)
         row["up_s"] = round(time.monotonic() - t0, 2)
         answered = asyncio.run(wait_answering(hosts, timeout=args.timeout))
         row["not_answering"] = len(hosts) - len(answered)
@@ -149,6 +163,7 @@ def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path) -> 
         answers, seconds = sweep(hosts, args.per_client, args.parallel, workdir / "sweep", args.timeout)
         row["sweep_cpu_s"] = round(sum(cpu_seconds(p) or 0.0 for p in pids) - cpu0, 2)
         row["sweep_s"] = round(seconds, 2)
+        row["bmcs_per_s"] = round(len(hosts) / seconds, 1) if seconds else None
         row["sweep_processes"] = -(-len(hosts) // args.per_client)
         row["answers"] = dict(answers)
         row["errors"] = sum(answers.values()) - answers.get(SUCCESS, 0) + max(0, len(hosts) - sum(answers.values()))
@@ -164,25 +179,39 @@ def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path) -> 
 def table(rows: list[dict[str, Any]]) -> list[str]:
     out = [
         "| BMCs | PDUs + switches | vrack processes | up s | all answer s | RSS MiB | KiB/BMC after sweep | fds "
-        "| sweep s | ipmipower processes | errors | server CPU s in sweep |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sweep s | BMCs swept / s | ipmipower processes | errors | server CPU s in sweep |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['bmcs']} | | {r['racks']} | FAILED: {r['error'][:120]} | | | | | | | | |")
+            out.append(f"| {r['bmcs']} | | {_processes(r)} | FAILED: {r['error'][:120]} | | | | | | | | | |")
             continue
         out.append(
-            f"| {r['bmcs']} | {r['pdus']} + {r['switches']} | {r['racks']} | {r['up_s']} | {r['all_answer_s']} "
-            f"| {r['rss_mib']} | {r['kib_per_bmc']} | {r['fds']} | {r['sweep_s']} | {r['sweep_processes']} "
+            f"| {r['bmcs']} | {r['pdus']} + {r['switches']} | {_processes(r)} | {r['up_s']} | {r['all_answer_s']} "
+            f"| {r['rss_mib']} | {r['kib_per_bmc']} | {r['fds']} | {r['sweep_s']} | {r['bmcs_per_s']} "
+            f"| {r['sweep_processes']} "
             f"| {r['errors']} | {r['sweep_cpu_s']} |"
         )
     return out
+
+
+def _processes(row: dict[str, Any]) -> str:
+    if row.get("workers"):
+        return f"1 + {row['workers']} workers"
+    return f"{row['racks']} separate" if row["racks"] > 1 else "1"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bmcs", type=int, nargs="+", default=[1000, 10000], help="rack sizes N")
     parser.add_argument("--racks", type=int, nargs="+", default=[1], help="vrack processes sharing the N BMCs")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[],
+        help="also one rack served by K worker processes (vrack up --workers K), for each K given",
+    )
     parser.add_argument("--network", default=NETWORK, help="addresses (inside 127.0.0.0/8)")
     parser.add_argument("--per-client", type=int, default=1000, help="hosts per ipmipower process (<= 1000)")
     parser.add_argument("--parallel", type=int, default=2, help="ipmipower processes at once")
@@ -199,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="vrack-rack-scale-") as tmp:
         for count in args.bmcs:
-            for racks in args.racks:
-                row = measure(count, racks, args, Path(tmp) / f"{count}-{racks}")
+            runs = [(racks, 0) for racks in args.racks] + [(1, workers) for workers in args.workers]
+            for racks, workers in runs:
+                row = measure(count, racks, args, Path(tmp) / f"{count}-{racks}-{workers}", workers)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     print("\n".join(table(rows)))
