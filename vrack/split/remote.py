@@ -39,9 +39,22 @@ class RemoteNode(DeviceService):
         self._ac = False
         self._host = False
         self._draw = 0.0
-        self._described: dict[str, Any] = {"name": plan.name, "kind": self.kind, "model": plan.spec.model}
+        self._described: dict[str, Any] = self._from_plan()
         self._credentials: dict[str, Any] = {}
         self._responsive = False
+
+    def _from_plan(self) -> dict[str, Any]:
+        """What the plan says of the node (until the worker sends its ``describe()``, at a host power change)."""
+        plan = self.plan
+        return {
+            "name": plan.name,
+            "kind": self.kind,
+            "model": plan.spec.model,
+            "bmc": {"address": str(plan.bmc_address), "port": plan.bmc_port, "users": []},
+            "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(plan.nic_macs)],
+            "serial": plan.system_serial,
+            "uuid": plan.system_uuid,
+        }
 
     # ------------------------------------------------------------------ state from the worker
 
@@ -52,16 +65,24 @@ class RemoteNode(DeviceService):
         self._host = bool(state["host"])
         self._draw = float(state["draw"])
         self._responsive = bool(state.get("responsive", False))
-        self._described = dict(state["describe"])
-        self._described["worker"] = self.worker
-        self._credentials = dict(state["credentials"])
+        if "credentials" in state:
+            self._credentials = dict(state["credentials"])
+        if "describe" in state:
+            self._described = dict(state["describe"])
+        described = self._described
+        described.update(power=self._host, ac_power=self._ac, worker=self.worker)
+        bmc = described["bmc"] = dict(described["bmc"])
+        bmc["responsive"] = self._responsive
+        if "users" in state.get("credentials", {}).get("bmc", {}):
+            bmc["users"] = [user["name"] for user in state["credentials"]["bmc"]["users"]]
         if self._host != was_on:
             for listener in list(self._listeners):
                 listener(self._host, cause or str(state.get("cause", "")))
 
     def describe(self) -> dict[str, Any]:
-        """What the worker last reported (after the node's last AC change, chassis control or host power
-        change), with ``worker``: the index of the process that serves it."""
+        """Power, AC and whether the BMC answers as the worker last reported them (after every AC change,
+        chassis control and host power change); the rest as of the node's last host power change (from the
+        plan before the first), with ``worker``: the index of the process that serves it."""
         return self._described
 
     def credentials(self) -> dict[str, Any]:

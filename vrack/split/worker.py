@@ -7,7 +7,8 @@ in one process), builds only the nodes of slice ``K`` of ``N`` (:func:`vrack.spl
 BMCs, Redfish services and simulated hosts, binds them and reports ``ready`` with each node's state over
 the socket ``FD`` (see :mod:`vrack.split.channel`).  From then on it forwards every journal entry its nodes
 make (batched: at most 20 ms or 256 entries), applies AC power and chassis control from the coordinator,
-and sends a node's state after each change.  It stops on ``stop`` or when the coordinator's end closes
+and sends a node's state after each change (its full ``describe()`` after a host power change).
+It stops on ``stop`` or when the coordinator's end closes
 (the coordinator exited), and ignores SIGINT (Ctrl-C reaches the coordinator, which stops the workers).
 """
 
@@ -19,27 +20,26 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from vrack.clock import RackClock
+from vrack.journal import Entry, Journal
 from vrack.split.channel import Message, MessageProtocol, encode
 
 log = logging.getLogger("vrack.split.worker")
 
 BATCH_INTERVAL = 0.02
 BATCH_SIZE = 256
-WINDOW = 1000  # the worker's journal only forwards; the rack's window is the coordinator's
 PROGRESS_EVERY = 500
-STAMPS = ("seq", "time", "elapsed", "device", "protocol", "operation")
 
 
 class Worker:
     """The nodes of one slice on ``reactor``, talking to the coordinator over ``sock``."""
 
     def __init__(self, args: argparse.Namespace, sock: socket.socket, reactor: Any) -> None:
-        from vrack.clock import RackClock
         from vrack.devices import RackContext
-        from vrack.journal import Journal
         from vrack.plan import build_plan
         from vrack.spec import load_spec
         from vrack.split.partition import partition, worker_plan
@@ -51,9 +51,8 @@ class Worker:
         names = partition([node.name for node in plan.nodes], args.count)[args.index]
         self.plan = worker_plan(plan, names)
         clock = RackClock(reactor, plan.spec.epoch)
-        self.journal = Journal(clock, None, WINDOW)
-        self.journal.add_listener(self._entry)
         self._pending: list[list[Any]] = []
+        self.journal = _ForwardingJournal(clock, self._entry)
         self._flush_call: Any = None
         state_path = Path(args.state_path) if args.state_path else None
         self.context = RackContext(reactor, self.journal, clock, None, state_path)
@@ -94,7 +93,10 @@ class Worker:
             return False
         for name, device in self.devices.items():
             device.add_host_power_listener(self._host_power_listener(name))
-        self._send_now({"t": "ready", "nodes": {name: self.state(name) for name in self.devices}})
+        nodes = {
+            name: {**self.state(name), "credentials": device.credentials()} for name, device in self.devices.items()
+        }
+        self._send_now({"t": "ready", "nodes": nodes})
         return True
 
     def _send_now(self, message: Message) -> None:
@@ -112,32 +114,36 @@ class Worker:
 
     # ------------------------------------------------------------------ worker to coordinator
 
-    def state(self, name: str, cause: str = "") -> Message:
+    def state(self, name: str, cause: str = "", *, full: bool = False) -> Message:
+        """The node's power state and whether its BMC answers; ``full`` adds ``describe()`` and credentials
+        (sent when the host's power changes and with ``ready``'s credentials: describing 8,000 nodes after
+        every AC change of a rack start would cost seconds)."""
         device = self.devices[name]
-        return {
+        state: Message = {
             "ac": device.bmc.ac_powered,
             "host": device.host_powered,
             "draw": device.power_draw(),
             "responsive": device.answers_on_the_wire(),
-            "describe": device.describe(),
-            "credentials": device.credentials(),
             "cause": cause,
         }
+        if full:
+            state["describe"] = device.describe()
+            state["credentials"] = device.credentials()
+        return state
 
     def _send(self, message: Message) -> None:
         if self._protocol is not None:
             self._protocol.send(message)
 
-    def _send_state(self, name: str, cause: str = "") -> None:
+    def _send_state(self, name: str, cause: str = "", *, full: bool = False) -> None:
         self._flush()  # the node's journal entries go before its new state
-        self._send({"t": "state", "node": name, "state": self.state(name, cause)})
+        self._send({"t": "state", "node": name, "state": self.state(name, cause, full=full)})
 
     def _host_power_listener(self, name: str) -> Any:
-        return lambda on, cause: self._send_state(name, cause)
+        return lambda on, cause: self._send_state(name, cause, full=True)
 
-    def _entry(self, entry: dict[str, Any]) -> None:
-        fields = {key: value for key, value in entry.items() if key not in STAMPS}
-        self._pending.append([entry["device"], entry["protocol"], entry["operation"], fields])
+    def _entry(self, device: str, protocol: str, operation: str, fields: dict[str, Any] | None) -> None:
+        self._pending.append([device, protocol, operation, fields])
         if len(self._pending) >= BATCH_SIZE:
             self._flush()
         elif self._flush_call is None:
@@ -190,6 +196,19 @@ class Worker:
         stops = [maybeDeferred(device.stopService) for device in reversed(list(self.devices.values()))]
         done = DeferredList(stops, consumeErrors=True)
         done.addBoth(lambda _: self.reactor.stop() if self.reactor.running else None)
+
+
+class _ForwardingJournal(Journal):
+    """The journal the worker's devices write to: each entry goes to ``forward`` as it is made (no sequence
+    number, time or window here: the coordinator's journal gives those)."""
+
+    def __init__(self, clock: RackClock, forward: Callable[[str, str, str, dict[str, Any] | None], None]) -> None:
+        super().__init__(clock, None, 1)
+        self._forward = forward
+
+    def append_fields(self, device: str, protocol: str, operation: str, fields: dict[str, Any] | None) -> Entry:
+        self._forward(device, protocol, operation, fields)
+        return {"device": device, "protocol": protocol, "operation": operation, **(fields or {})}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
