@@ -36,6 +36,7 @@ class RemoteNode(DeviceService):
         self.worker = worker
         self._send = send
         self._listeners: list[HostPowerListener] = []
+        self._draw_listeners: list[Callable[[], None]] = []
         self._ac = False
         self._host = False
         self._draw = 0.0
@@ -60,7 +61,7 @@ class RemoteNode(DeviceService):
 
     def update(self, state: dict[str, Any], cause: str = "") -> None:
         """The worker's report of the node after a change; host power listeners hear of a change."""
-        was_on = self._host
+        was_on, drew = self._host, self._draw
         self._ac = bool(state["ac"])
         self._host = bool(state["host"])
         self._draw = float(state["draw"])
@@ -78,6 +79,9 @@ class RemoteNode(DeviceService):
         if self._host != was_on:
             for listener in list(self._listeners):
                 listener(self._host, cause or str(state.get("cause", "")))
+        elif self._draw != drew:
+            for draw_listener in list(self._draw_listeners):
+                draw_listener()
 
     def describe(self) -> dict[str, Any]:
         """Power, AC and whether the BMC answers as the worker last reported them (after every AC change,
@@ -102,6 +106,10 @@ class RemoteNode(DeviceService):
 
     def add_host_power_listener(self, listener: HostPowerListener) -> None:
         self._listeners.append(listener)
+
+    def add_draw_listener(self, listener: Callable[[], None]) -> None:
+        """``listener()`` when a reported draw changed while host power did not (a power limit)."""
+        self._draw_listeners.append(listener)
 
     def set_ac(self, on: bool, cause: str) -> None:
         """AC at the node's supplies: the worker applies it (and journals it when it changes)."""

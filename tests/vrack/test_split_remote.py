@@ -1,0 +1,72 @@
+"""The coordinator's stand-in for a worker-served node (``vrack.split.remote.RemoteNode``), without processes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from vrack.errors import DeviceStateConflict, Unavailable
+from vrack.plan import build_plan
+from vrack.roles import ComputeNode
+from vrack.spec import parse_spec
+from vrack.split.remote import RemoteNode
+
+SPEC = """\
+rack: remote
+seed: remote-seed
+networks: {management: 127.200.61.0/24}
+devices:
+  - {name: node01, kind: compute, model: generic}
+"""
+
+
+def _node() -> tuple[RemoteNode, list[dict[str, Any]]]:
+    sent: list[dict[str, Any]] = []
+    return RemoteNode(build_plan(parse_spec(SPEC)).node("node01"), 1, sent.append), sent
+
+
+def _state(ac: bool, host: bool, draw: float, **more: Any) -> dict[str, Any]:
+    return {"ac": ac, "host": host, "draw": draw, "responsive": ac, "cause": "test", **more}
+
+
+def test_it_is_a_compute_node_to_the_rack() -> None:
+    """The rack sorts devices by role: a stand-in missing a role's method would not be a node at all."""
+    node, _ = _node()
+    assert isinstance(node, ComputeNode)
+
+
+def test_ac_and_power_go_to_the_worker_and_no_ac_is_refused_here() -> None:
+    node, sent = _node()
+    with pytest.raises(DeviceStateConflict, match="no AC power"):
+        node.control_power("on", "test")
+    node.set_ac(True, "rack start")
+    node.control_power("on", "control API")
+    assert sent == [
+        {"t": "ac", "node": "node01", "on": True, "cause": "rack start"},
+        {"t": "power", "node": "node01", "action": "on", "cause": "control API"},
+    ]
+
+
+def test_reported_state_reaches_listeners_and_describe() -> None:
+    node, _ = _node()
+    heard: list[tuple[bool, str]] = []
+    draws: list[float] = []
+    node.add_host_power_listener(lambda on, cause: heard.append((on, cause)))
+    node.add_draw_listener(lambda: draws.append(node.power_draw()))
+    node.update(_state(True, False, 15.0, credentials={"bmc": {"users": [{"name": "admin"}]}}))
+    assert heard == [] and draws == [15.0]
+    node.update(_state(True, True, 250.0))
+    assert heard == [(True, "test")] and node.host_powered and node.power_draw() == 250.0
+    described = node.describe()
+    assert described["power"] is True and described["ac_power"] is True and described["worker"] == 1
+    assert described["bmc"]["address"] == "127.200.61.1" and described["bmc"]["users"] == ["admin"]
+    assert node.credentials() == {"bmc": {"users": [{"name": "admin"}]}}
+
+
+def test_what_is_not_split_yet_says_which_worker() -> None:
+    node, _ = _node()
+    with pytest.raises(Unavailable, match="worker process 1"):
+        node.sel_entries()
+    with pytest.raises(Unavailable, match="worker process 1"):
+        node.set_bmc_fault("hang", True, "test")
