@@ -68,6 +68,8 @@ PXE_PARAMETER_LIST = bytes([1, 2, 3, 5, 6, 11, 12, 13, 15, 16, 17, 18, 43, 54, 6
 PXE_PARAMETER_LIST += bytes([133, 134, 135])
 IPXE_PARAMETER_LIST = bytes([1, 3, 6, 7, 12, 15, 17, 26, 43, 60, 66, 67, 119, 128, 129, 130, 131, 132, 133])
 IPXE_PARAMETER_LIST += bytes([134, 135, 175, 203])
+# What dhclient and BMC firmware ask for: mask, router, DNS, host name, domain, lease, server, T1, T2.
+HOST_PARAMETER_LIST = bytes([1, 3, 6, 12, 15, 51, 54, 58, 59])
 # iPXE feature indicators carried in option 175 (include/ipxe/features.h): version, PXEXT, HTTP, DNS, TFTP, bzImage.
 IPXE_FEATURES = bytes([0xEB, 3, 1, 21, 0, 0x10, 1, 2, 0x13, 1, 1, 0x15, 1, 1, 0x18, 1, 1, 0x22, 1, 1])
 

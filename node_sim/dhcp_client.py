@@ -10,6 +10,9 @@ One :class:`DhcpClient` runs one address acquisition on one NIC::
   after 1, 2, 3, 4 s.
 * ``iPXE`` mode is iPXE's own DHCP: the same identity options plus 77 (user class: ``iPXE`` unless the
   script set ``user-class``) and 175 (iPXE features); retransmits after 1, 2, 4, 8 s.
+* ``HOST`` mode is an operating system's or a BMC's DHCP (dhclient, BMC firmware): 53, 57, 61, 55 only
+  (no PXE identity), the first address offer taken at once, retransmits after 4, 8, 16, 32 s;
+  :mod:`node_sim.dhcp_lease` keeps such a lease (renewal at T1, rebinding at T2, retries).
 
 Offer selection: an offer with an address *and* a boot file, or with an address and vendor class
 ``PXEClient`` (boot file comes from a proxyDHCP, rackhd-facts 3.2), is taken at once.  Otherwise the
@@ -46,6 +49,7 @@ MAX_NAKS = 4
 class Mode(enum.Enum):
     PXE = "pxe"
     IPXE = "ipxe"
+    HOST = "host"
 
 
 class DhcpFailure(Exception):
@@ -207,6 +211,9 @@ class DhcpClient:
         options: dict[int, bytes] = {dhcp.OPT_MESSAGE_TYPE: bytes([kind])}
         options[dhcp.OPT_MAX_MESSAGE_SIZE] = (1472).to_bytes(2, "big")
         options[dhcp.OPT_CLIENT_ID] = dhcp.client_id_option(self.mac)
+        if self.mode is Mode.HOST:
+            options[dhcp.OPT_PARAMETER_LIST] = dhcp.HOST_PARAMETER_LIST
+            return options
         options[dhcp.OPT_CLIENT_ARCH] = dhcp.client_arch_option(0)
         options[dhcp.OPT_CLIENT_NDI] = dhcp.client_ndi_option()
         options[dhcp.OPT_CLIENT_UUID] = dhcp.client_uuid_option(self.node_uuid)
@@ -282,7 +289,10 @@ class DhcpClient:
                 self._stop_timer()
                 self._timer = self.clock.callLater(self.proxy_wait, self._select)
             self._offers.append(packet)
-        if any(o.bootfile or _is_pxe_vendor(o) for o in self._offers) or (self._offers and self._proxy_offer):
+        take_first = self.mode is Mode.HOST  # an OS or a BMC takes the first address offered
+        if self._offers and (
+            take_first or self._proxy_offer or any(o.bootfile or _is_pxe_vendor(o) for o in self._offers)
+        ):
             self._select()
 
     def _select(self) -> None:
@@ -355,7 +365,7 @@ class DhcpClient:
             self.on_bound(lease)
         if self.state == "cancelled":
             return
-        if bootfile:
+        if bootfile or self.mode is Mode.HOST:
             self._finish(lease)
         elif proxy is not None and proxy.bootfile:
             self._finish(self._with_proxy(lease, proxy, proxy.server_id))

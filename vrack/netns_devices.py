@@ -102,11 +102,10 @@ def on_the_wire(network: Any, links: Iterable[DeviceLink]) -> None:
 def follow_bmc(network: Any | None, device: str, bmc: Any) -> None:
     """Keep ``device``'s link (if the rack has one for it) in step with its BMC (a ``bmc_sim`` ``Bmc``):
     off the wire when it loses AC or resets, on the wire and announced when it answers again."""
-    link = network.device_links.get(device) if network is not None else None
-    if link is None:
-        return
-    bmc.add_reset_listener(lambda kind: off_the_wire(network, [link]))
-    bmc.add_ready_listener(lambda: on_the_wire(network, [link]) if bmc.responsive else None)
+    if network is None or device not in network.device_links:
+        return  # the link is looked up at each event: a DHCP lease may have moved the device's address
+    bmc.add_reset_listener(lambda kind: off_the_wire(network, [network.device_links[device]]))
+    bmc.add_ready_listener(lambda: on_the_wire(network, [network.device_links[device]]) if bmc.responsive else None)
 
 
 def gratuitous_arp(mac: str, address: str) -> bytes:

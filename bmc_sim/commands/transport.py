@@ -11,6 +11,7 @@ read-only ones 0x82, channels other than the LAN channel 0xCC.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bmc_sim.commands.registry import command
@@ -80,7 +81,11 @@ def privilege_nibbles(count: int, privilege: int = int(Privilege.ADMINISTRATOR))
 
 
 class LanParameters:
-    """The LAN configuration parameter table of one channel."""
+    """The LAN configuration parameter table of one channel.
+
+    ``listeners`` are called with the parameter number after each successful :meth:`set` (whoever runs
+    the BMC's network follows ``ip_source`` changes this way); :meth:`apply_lease` writes a DHCP lease.
+    """
 
     def __init__(self, config: BmcConfig) -> None:
         lan = config.lan
@@ -111,6 +116,7 @@ class LanParameters:
             BAD_PASSWORD_THRESHOLD: bytes(6),
         }
         self._selected: dict[tuple[int, int], bytes] = {}
+        self.listeners: list[Callable[[int], None]] = []
         for n in range(MAX_SET_SELECTOR + 1):  # PET trap, 3 s ack timeout; no address until one is set
             self._selected[(DESTINATION_TYPE, n)] = bytes([n, 0x00, 0x03, 0x00])
             self._selected[(DESTINATION_ADDRESS, n)] = bytes([n, 0x00, 0x00]) + bytes(4) + bytes(6)
@@ -156,6 +162,14 @@ class LanParameters:
         if param == SET_IN_PROGRESS and data[0] & 0x03 == 0x03:
             raise InvalidDataField("reserved set-in-progress value")
         self._params[param] = bytes(data)
+        for listener in list(self.listeners):
+            listener(param)
+
+    def apply_lease(self, address: str, netmask: str, gateway: str | None) -> None:
+        """The address, mask and gateway a DHCP lease gave (what ``lan print`` then shows)."""
+        self._params[IP_ADDRESS] = ip_bytes(address)
+        self._params[SUBNET_MASK] = ip_bytes(netmask)
+        self._params[GATEWAY_IP] = ip_bytes(gateway or "0.0.0.0")
 
 
 def _vlan(vlan_id: int) -> bytes:

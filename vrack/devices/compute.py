@@ -20,6 +20,7 @@ from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from node_sim.console import NodeConsole
 from node_sim.hardware import load_hardware
+from vrack.bmc_dhcp import attach_dhcp
 from vrack.devices import RackContext, bmc_views
 from vrack.devices.base import DeviceService
 from vrack.devices.compute_backends import node_backend, node_console
@@ -110,6 +111,9 @@ class ComputeDevice(
         )
         if self.redfish is not None:
             self.redfish.setServiceParent(self)
+        self.dhcp = attach_dhcp(plan.name, self.bmc, [self.service, self.redfish], context.network, reactor, journal)
+        if self.dhcp is not None:  # netns mode: a BMC set to DHCP leases its address from its own MAC
+            self.dhcp.setServiceParent(self)
         self.backend = node_backend(self, context)
         if isinstance(self.console, NodeConsole):  # a VM's console needs no narration
             self.backend.console = self.console
@@ -284,11 +288,12 @@ class ComputeDevice(
             "power": self.host_powered,
             "ac_power": self.bmc.ac_powered,
             "bmc": {
-                "address": str(self.plan.bmc_address),
+                "address": self.service.address,  # where it listens now (a DHCP lease may have moved it)
                 "port": self.plan.bmc_port,
                 "bound_port": self.service.port,
                 "mac": self.bmc.lan.reported()["mac_address"],
                 "lan": self.bmc.lan.reported(),
+                "dhcp": self.dhcp.describe() if self.dhcp is not None else None,
                 "responsive": self.bmc.responsive,
                 "users": [account["name"] for account in self.live_users()],
                 "accounts": self.live_users(),
@@ -338,7 +343,7 @@ class ComputeDevice(
     def credentials(self) -> dict[str, Any]:
         """The BMC's enabled users with their passwords as they are now."""
         users = bmc_views.live_users(self.bmc, with_passwords=True)
-        return {"bmc": {"address": str(self.plan.bmc_address), "port": self.service.port, "users": users}}
+        return {"bmc": {"address": self.service.address, "port": self.service.port, "users": users}}
 
     def stopService(self) -> Any:
         """Stop serving IPMI and let the backend release its host (VM domains, network boot)."""
