@@ -42,7 +42,8 @@ def in_sut(*argv: str) -> subprocess.CompletedProcess[str]:
 
 
 def ipmitool(address: str, *command: str) -> subprocess.CompletedProcess[str]:
-    return in_sut("ipmitool", "-I", "lanplus", "-H", address, "-U", "admin", "-P", "admin", "-N", "1", "-R", "2", *command)
+    login = ("-I", "lanplus", "-H", address, "-U", "admin", "-P", "admin", "-N", "1", "-R", "2")
+    return in_sut("ipmitool", *login, *command)
 
 
 class Dnsmasq:

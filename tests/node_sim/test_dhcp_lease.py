@@ -56,7 +56,7 @@ def test_host_mode_sends_no_pxe_options_and_takes_the_first_offer() -> None:
 
 def test_renews_at_t1_by_unicast_then_rebinds_at_t2_by_broadcast_then_loses_the_lease() -> None:
     clock, wire = task.Clock(), Wire()
-    k, bound, lost = keeper(clock, wire)
+    k, _bound, lost = keeper(clock, wire)
     k.min_retransmit = 5.0
     k.start()
     lease_it(k, wire, 100)
