@@ -46,14 +46,22 @@ NODES_PER_SWITCH = 48
 SUCCESS = "off"
 
 
+GROUP = 10_000  # a spec entry expands to at most this many devices
+
+
 def scale_spec(rack: str, network: str, count: int, redfish: bool = True) -> str:
-    """N generic nodes (admin/admin, no simulated boot time) with a PDU per 40 and a switch per 48."""
+    """N generic nodes (admin/admin, no simulated boot time) with a PDU per 40 and a switch per 48; nodes in
+    entries of at most 10,000 (what one spec entry may expand to), numbered on with ``start``."""
     pdus, switches = -(-count // NODES_PER_PDU), -(-count // NODES_PER_SWITCH)
-    return (
-        f"rack: {rack}\nseed: {rack}-seed\nnetworks:\n  management: {network}\ndevices:\n"
-        f'  - name: "node{{n:06d}}"\n    kind: compute\n    model: generic\n    count: {count}\n'
-        f"    bmc:\n      boot_time: 0\n      redfish: {{enabled: {str(redfish).lower()}}}\n"
-        "      users:\n        - {name: admin, password: admin}\n"
+    text = f"rack: {rack}\nseed: {rack}-seed\nnetworks:\n  management: {network}\ndevices:\n"
+    for first in range(0, count, GROUP):
+        text += (
+            f'  - name: "node{{n:06d}}"\n    kind: compute\n    model: generic\n'
+            f"    count: {min(GROUP, count - first)}\n    start: {first + 1}\n"
+            f"    bmc:\n      boot_time: 0\n      redfish: {{enabled: {str(redfish).lower()}}}\n"
+            "      users:\n        - {name: admin, password: admin}\n"
+        )
+    return text + (
         f'  - name: "pdu{{n:05d}}"\n    kind: pdu\n    model: servertech-sentry3\n    count: {pdus}\n'
         f'  - name: "sw{{n:05d}}"\n    kind: switch\n    model: arista-7050\n    count: {switches}\n'
     )
