@@ -27,6 +27,14 @@ DEFAULT_HOST_WATTS, DEFAULT_STANDBY_WATTS = 250.0, 12.0
 Meter = Callable[[], float]
 
 
+class DcmiIdentity:
+    """The DCMI asset tag (from the FRU's product asset tag) and management controller identifier string."""
+
+    def __init__(self, asset_tag: str, mc_id: str) -> None:
+        self.asset_tag = asset_tag.encode("latin-1", "replace")[:63]
+        self.mc_id = mc_id.encode("latin-1", "replace")[:63]
+
+
 def capability(param: int, *, sel_capacity: int, channel: int) -> bytes | None:
     """Data of DCMI capability parameter ``param`` (after the revision byte), None when unknown."""
     if param == 1:  # supported capabilities

@@ -21,7 +21,15 @@ from bmc_sim.commands.transport import LanParameters
 from bmc_sim.commands.watchdog import Watchdog
 from bmc_sim.config import BmcConfig, SensorKind
 from bmc_sim.console import HostConsole
-from bmc_sim.dcmi import ACTION_HARD_OFF, DEFAULT_HOST_WATTS, DEFAULT_STANDBY_WATTS, Meter, PowerLimit, PowerStatistics
+from bmc_sim.dcmi import (
+    ACTION_HARD_OFF,
+    DEFAULT_HOST_WATTS,
+    DEFAULT_STANDBY_WATTS,
+    DcmiIdentity,
+    Meter,
+    PowerLimit,
+    PowerStatistics,
+)
 from bmc_sim.device_roles import Restartable, SendsAlerts, SerialPort
 from bmc_sim.errors import (
     InsufficientPrivilege,
@@ -99,6 +107,7 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
         # DCMI power limiting throttles what the meter reads; the statistics read the throttled draw
         self.power_limit = PowerLimit(clock, lambda: self.power_meter(), self._power_limit_exceeded)
         self.power_statistics = PowerStatistics(clock, self.power_limit.reading)
+        self.dcmi_identity = DcmiIdentity(config.fru.product_asset_tag, config.name)
         self.chassis.add_power_listener(self._host_power_changed)
 
     # -- what the session layer calls ---------------------------------------

@@ -5,7 +5,20 @@ Importing this package imports every area module, which fills
 decorator.  :mod:`bmc_sim.device` dispatches through that table.
 """
 
-from bmc_sim.commands import app, channel, chassis, dcmi, pef, sensor, sol, storage, transport, user, watchdog
+from bmc_sim.commands import (
+    app,
+    channel,
+    chassis,
+    dcmi,
+    dcmi_identity,
+    pef,
+    sensor,
+    sol,
+    storage,
+    transport,
+    user,
+    watchdog,
+)
 from bmc_sim.commands.registry import COMMANDS, CommandSpec, command, command_name, lookup
 
 __all__ = [
@@ -17,6 +30,7 @@ __all__ = [
     "command",
     "command_name",
     "dcmi",
+    "dcmi_identity",
     "lookup",
     "pef",
     "sensor",

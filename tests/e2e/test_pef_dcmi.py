@@ -113,3 +113,21 @@ def test_a_dcmi_power_limit_throttles_the_outlet_and_an_unholdable_one_powers_th
     events = ipmitool(HOST, "sel elist").ok().stdout
     assert "Upper Critical going high | Asserted | Reading 280 > Threshold 100 Watts" in events
     ipmitool(HOST, "dcmi power deactivate").ok()
+
+
+def test_dcmi_identity_strings_and_temperatures_with_ipmitool_and_ipmi_dcmi(rack: RackHandle) -> None:
+    ipmitool(HOST, "chassis power on").ok()
+    ipmitool(HOST, "dcmi set_asset_tag RACK7-SLOT12-ASSET-0001").ok()  # 23 bytes: two chunks
+    assert "Asset tag: RACK7-SLOT12-ASSET-0001" in ipmitool(HOST, "dcmi asset_tag").ok().stdout
+    assert run(["ipmi-dcmi", *FREEIPMI, "--get-asset-tag"]).ok().stdout.strip() == "RACK7-SLOT12-ASSET-0001"
+    assert "Identifier String: node01" in ipmitool(HOST, "dcmi get_mc_id_string").ok().stdout
+    run(["ipmi-dcmi", *FREEIPMI, "--set-management-controller-identifier-string=bmc-node01.rack7"]).ok()
+    assert "Identifier String: bmc-node01.rack7" in ipmitool(HOST, "dcmi get_mc_id_string").ok().stdout
+    sensors = ipmitool(HOST, "dcmi sensors").ok().stdout
+    assert re.search(r"Inlet: 1 temperature sensor found:\s*Record ID 0x0003: Temp_Inlet\s*\| 24 degrees C", sensors)
+    assert "CPU: 2 temperature sensors found:" in sensors
+    temps = ipmitool(HOST, "dcmi get_temp_reading").ok().stdout
+    assert re.search(r"CPU temperature sensors\(41h\)\s+1\s+\+45 C", temps), temps
+    assert re.search(r"Inlet air temperature\(40h\)\s+1\s+\+24 C", temps), temps
+    info = run(["ipmi-dcmi", *FREEIPMI, "--get-dcmi-sensor-info"]).ok().stdout
+    assert re.search(r"CPU Temperature SDR Record IDs\n1\n2\n", info), info
