@@ -100,9 +100,9 @@ class NodeConsole(SerialConsole):
 
     # ---------------------------------------------------------------- what the node does
 
-    def power_on(self, boot: str, post_seconds: float = 0.0) -> None:
-        """The host powered on or was reset, booting from ``boot``: the POST screen, then (at once, or at
-        :meth:`post_done` when ``post_seconds`` is more than 0) the boot attempt."""
+    def power_on(self, boot: str, post_seconds: float = 0.0, boot_mode: str = "uefi") -> None:
+        """The host powered on or was reset, booting from ``boot`` in ``boot_mode`` (uefi or legacy): the POST
+        screen, then (at once, or at :meth:`post_done` when ``post_seconds`` is more than 0) the boot attempt."""
         self._cancel()
         self._boot = boot
         hw = self.hardware
@@ -115,6 +115,7 @@ class NodeConsole(SerialConsole):
             f"{hw.bios.vendor} BIOS {hw.bios.version} ({hw.bios.release_date})\n"
             f"{cpu.count} x {cpu.model}\n"
             f"System memory: {hw.memory_mb} MB OK\n"
+            f"Boot mode: {'UEFI' if boot_mode == 'uefi' else 'Legacy BIOS'}\n"
             "Press <F2> to enter Setup, <F12> for network boot\n\n"
         )
         if self.state != "post":

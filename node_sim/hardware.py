@@ -213,6 +213,7 @@ class Hardware:
     kernel: str = "4.4.0-rancher"
     post_seconds: float = 30.0  # power on to the first boot attempt (memory test, option ROMs)
     host_watts: float = 250.0  # what the running host draws (the rack's power model and DCMI readings)
+    bios_settings: dict[str, Any] = field(default_factory=dict)  # the BIOS attribute registry (Redfish)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

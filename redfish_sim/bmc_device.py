@@ -22,6 +22,7 @@ from bmc_sim.config import BmcConfig, Privilege
 from bmc_sim.device import Bmc
 from bmc_sim.errors import IpmiError, NotSupportedInPresentState
 from bmc_sim.users import NAME_LENGTH, PASSWORD_LENGTH, User
+from redfish_sim.bios import BiosSettings
 from redfish_sim.device import (
     Account,
     Availability,
@@ -109,7 +110,8 @@ class BmcBackedDevice:
     """The Redfish view of one ``bmc_sim`` :class:`Bmc` plus the host's static inventory.
 
     ``power_draw`` reports the host's consumption in watts (a rack's power model); without one the
-    PSU power sensors are summed.
+    PSU power sensors are summed.  BIOS settings (:attr:`bios`, from the inventory's registry) staged
+    by Redfish take effect at the host's next power on or reset.
     """
 
     max_password_length = PASSWORD_LENGTH
@@ -127,6 +129,14 @@ class BmcBackedDevice:
         self.inventory = inventory
         self._power_draw = power_draw
         self._channel = bmc.config.channel
+        self.bios = BiosSettings(inventory.bios_registry)
+        # the host's firmware applies pending BIOS settings as it starts (power on or reset); a composer
+        # that must know the settings before its own power listener runs calls ``bios.apply()`` first
+        bmc.add_power_listener(self._host_started)
+
+    def _host_started(self, on: bool, cause: str) -> None:
+        if on:
+            self.bios.apply()
 
     # -- state ------------------------------------------------------------------------------
     def availability(self) -> Availability:

@@ -9,8 +9,10 @@ override, sensors, log, accounts) is read live on every request.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
+
+from redfish_sim.bios import BiosAttribute, BiosSettings
 
 Availability = Literal["ok", "busy", "dark"]
 ROLES = ("Administrator", "Operator", "ReadOnly")
@@ -96,7 +98,7 @@ class Inventory:
     dimms: tuple[Dimm, ...] = ()
     nics: tuple[HostNic, ...] = ()
     drives: tuple[Drive, ...] = ()
-    bios_attributes: dict[str, str | int | bool] = field(default_factory=dict)
+    bios_registry: tuple[BiosAttribute, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ class RedfishDevice(Protocol):
     identity: Identity
     inventory: Inventory
     max_password_length: int
+    bios: BiosSettings  # in effect, pending until the next host boot, and the attribute registry
 
     def availability(self) -> Availability:
         """``ok``; ``busy`` (answer 503); ``dark`` (no power, booting, hung: answer nothing)."""

@@ -1,4 +1,4 @@
-"""ComputerSystem and its subtree: reset, boot override, processors, memory, NICs, storage, BIOS."""
+"""ComputerSystem and its subtree: reset, boot override, processors, memory, NICs, storage (BIOS: resources.bios)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ SYSTEMS = f"{V1}/Systems"
 RESET = "ComputerSystem.Reset"
 
 
-def _base(call: Call) -> str:
+def system_base(call: Call) -> str:
     check_id(call, "system", call.device.identity.system_id)
     return f"{SYSTEMS}/{call.device.identity.system_id}"
 
@@ -30,7 +30,7 @@ def systems(call: Call) -> Reply:
 
 
 def system(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     device, ident, inv = call.device, call.device.identity, call.device.inventory
     boot = device.boot_override()
     cpus = inv.processors
@@ -90,7 +90,7 @@ def system(call: Call) -> Reply:
 
 
 def patch_system(call: Call) -> Reply:
-    _base(call)
+    system_base(call)
     body = call.body
     check_keys(body, {"Boot", "IndicatorLED"}, set(system(call).body or {}))
     if "Boot" in body:
@@ -119,7 +119,7 @@ def _choice(body: dict[str, Any], key: str, valid: tuple[str, ...], default: str
 
 
 def reset(call: Call) -> Reply:
-    _base(call)
+    system_base(call)
     for key in call.body:
         if key != "ResetType" and not key.startswith("@"):
             raise RedfishError(400, "ActionParameterUnknown", RESET, key)
@@ -136,7 +136,7 @@ def reset(call: Call) -> Reply:
 
 
 def processors(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     members = [f"{base}/Processors/{p.socket}" for p in call.device.inventory.processors]
     return Reply(
         body=collection(f"{base}/Processors", "#ProcessorCollection.ProcessorCollection", "Processors", members)
@@ -144,7 +144,7 @@ def processors(call: Call) -> Reply:
 
 
 def processor(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     cpu = next((p for p in call.device.inventory.processors if p.socket == call.params["cpu"]), None)
     if cpu is None:
         raise not_found(call.path)
@@ -168,13 +168,13 @@ def processor(call: Call) -> Reply:
 
 
 def memory(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     members = [f"{base}/Memory/{d.locator}" for d in call.device.inventory.dimms]
     return Reply(body=collection(f"{base}/Memory", "#MemoryCollection.MemoryCollection", "Memory", members))
 
 
 def dimm(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     found = next((d for d in call.device.inventory.dimms if d.locator == call.params["dimm"]), None)
     if found is None:
         raise not_found(call.path)
@@ -197,7 +197,7 @@ def dimm(call: Call) -> Reply:
 
 
 def nics(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     members = [f"{base}/EthernetInterfaces/{n.name}" for n in call.device.inventory.nics]
     return Reply(
         body=collection(
@@ -210,7 +210,7 @@ def nics(call: Call) -> Reply:
 
 
 def nic(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     found = next((n for n in call.device.inventory.nics if n.name == call.params["nic"]), None)
     if found is None:
         raise not_found(call.path)
@@ -231,13 +231,13 @@ def nic(call: Call) -> Reply:
 
 
 def storages(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     members = [f"{base}/Storage/1"] if call.device.inventory.drives else []
     return Reply(body=collection(f"{base}/Storage", "#StorageCollection.StorageCollection", "Storage", members))
 
 
 def storage(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     drives = call.device.inventory.drives
     if call.params["storage"] != "1" or not drives:
         raise not_found(call.path)
@@ -253,7 +253,7 @@ def storage(call: Call) -> Reply:
 
 
 def drive(call: Call) -> Reply:
-    base = _base(call)
+    base = system_base(call)
     found = next((d for d in call.device.inventory.drives if d.name == call.params["drive"]), None)
     if call.params["storage"] != "1" or found is None:
         raise not_found(call.path)
@@ -273,19 +273,6 @@ def drive(call: Call) -> Reply:
     )
 
 
-def bios(call: Call) -> Reply:
-    base = _base(call)
-    return Reply(
-        body=resource(
-            f"{base}/Bios",
-            "#Bios.v1_1_0.Bios",
-            "BIOS Configuration",
-            AttributeRegistry="BiosAttributeRegistry.v1_0_0",
-            Attributes=dict(call.device.inventory.bios_attributes),
-        )
-    )
-
-
 S = f"{SYSTEMS}/{{system}}"
 ROUTES = [
     route(SYSTEMS, "systems", GET=(systems, "Login")),
@@ -300,5 +287,4 @@ ROUTES = [
     route(f"{S}/Storage", "storage", GET=(storages, "Login")),
     route(f"{S}/Storage/{{storage}}", "storage", GET=(storage, "Login")),
     route(f"{S}/Storage/{{storage}}/Drives/{{drive}}", "drive", GET=(drive, "Login")),
-    route(f"{S}/Bios", "bios", GET=(bios, "Login")),
 ]

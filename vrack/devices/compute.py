@@ -125,7 +125,13 @@ class ComputeDevice(
         self.journal.append(self.device_name, "power", "host-power", on=on, cause=cause)
         if on:
             selection = self.bmc.chassis.current_boot
-            self.firmware.power_on(effective_boot(selection.device if selection else "default"), cause)
+            device = selection.device if selection else "default"
+            bios = self.redfish.redfish.device.bios if self.redfish is not None else None
+            applied = bios.apply() if bios is not None else {}  # pending BIOS settings take effect now
+            # an override's own mode for this boot (IPMI's EFI bit, Redfish's BootSourceOverrideMode), else the BIOS's
+            uefi = selection.efi if selection and device != "default" else (bios is None or bios.uefi())
+            mode = "uefi" if uefi else "legacy"
+            self.firmware.power_on(effective_boot(device), cause, mode, dict(applied))
         else:
             self.firmware.power_off(cause)
         for listener in list(self._host_listeners):

@@ -36,15 +36,20 @@ class HostFirmware:
         self.backend = backend
         self._pending: Any = None  # the end of POST (a DelayedCall) while the host is in POST
 
-    def power_on(self, boot: str, cause: str) -> None:
-        """The host powered on or was reset: POST (again), then the boot attempt from ``boot``."""
+    def power_on(self, boot: str, cause: str, boot_mode: str = "uefi", bios: dict[str, object] | None = None) -> None:
+        """The host powered on or was reset: POST (again), then the boot attempt from ``boot`` in ``boot_mode``
+        (uefi or legacy).  ``bios`` are the BIOS settings this start applied (journalled as ``bios-applied``)."""
         self._cancel()
+        if bios:
+            self.journal.append(self.node, "host", "bios-applied", attributes=bios, cause=cause)
         delay = 0.0 if self.backend.kind == "vm" else self.seconds
-        self.console.power_on(boot, post_seconds=delay)
+        self.console.power_on(boot, post_seconds=delay, boot_mode=boot_mode)
         if delay <= 0:
             self.backend.host_on(boot, cause)
             return
-        self.journal.append(self.node, "host", "post", seconds=delay, boot_device=boot, cause=cause)
+        self.journal.append(
+            self.node, "host", "post", seconds=delay, boot_device=boot, boot_mode=boot_mode, cause=cause
+        )
         self._pending = self.reactor.callLater(delay, self._done, boot, cause)
 
     def power_off(self, cause: str) -> None:

@@ -23,6 +23,7 @@ from bmc_sim.models import load_model
 from node_sim.hardware import HardwareError, load_hardware
 from node_sim.hardware_identity import expand
 from redfish_sim import RedfishService, RequestRecord, all_routes
+from redfish_sim.bios import registry_from
 from redfish_sim.bmc_device import BmcBackedDevice, identity_from_config
 from redfish_sim.device import Dimm, Drive, HostNic, Identity, Inventory, Processor
 from redfish_sim.tls import CertificateAuthority
@@ -51,7 +52,8 @@ def write_ca(state_path: Path | None, authority: CertificateAuthority) -> Path |
 
 
 def inventory_for(plan: NodePlan) -> tuple[Inventory, dict[str, str]]:
-    """Processors, DIMMs, NICs (the plan's MACs), drives and BIOS strings of the node's hardware model."""
+    """Processors, DIMMs, NICs (the plan's MACs), drives, BIOS strings and BIOS attribute registry of the node's
+    hardware model."""
     try:
         hw = load_hardware(plan.spec.model)
     except HardwareError:
@@ -88,11 +90,7 @@ def inventory_for(plan: NodePlan) -> tuple[Inventory, dict[str, str]]:
         )
         for i, d in enumerate(hw.disks)
     )
-    bios: dict[str, str | int | bool] = {
-        "BootMode": "Uefi",
-        "ProcHyperthreading": "Enabled",
-        "SriovGlobalEnable": "Disabled",
-    }
+    bios = registry_from(hw.bios_settings, f"node_sim/hardware/{hw.name}.yaml: bios_settings")
     inventory = Inventory(cpus, dimms, nics, drives, bios)
     return inventory, {"bios_version": hw.bios.version, "sku": hw.system.sku}
 

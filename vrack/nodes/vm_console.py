@@ -61,7 +61,7 @@ class VmConsole(SerialConsole):
         self.on_input = self._to_guest
 
     # the hooks a simulated node's console uses; a VM prints its own firmware and boot messages
-    def power_on(self, boot: str, post_seconds: float = 0.0) -> None:
+    def power_on(self, boot: str, post_seconds: float = 0.0, boot_mode: str = "uefi") -> None:
         """Nothing to print: the guest's firmware does."""
 
     def post_done(self) -> None:
