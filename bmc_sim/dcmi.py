@@ -27,12 +27,16 @@ DEFAULT_HOST_WATTS, DEFAULT_STANDBY_WATTS = 250.0, 12.0
 Meter = Callable[[], float]
 
 
+STRING_LIMITS = {"asset_tag": 63, "mc_id": 63}  # bytes; the identifier string's 64th is its NUL
+
+
 class DcmiIdentity:
-    """The DCMI asset tag (from the FRU's product asset tag) and management controller identifier string."""
+    """The DCMI asset tag (from the FRU's product asset tag) and management controller identifier string,
+    in :attr:`strings` by the names of :data:`STRING_LIMITS`."""
 
     def __init__(self, asset_tag: str, mc_id: str) -> None:
-        self.asset_tag = asset_tag.encode("latin-1", "replace")[:63]
-        self.mc_id = mc_id.encode("latin-1", "replace")[:63]
+        given = {"asset_tag": asset_tag, "mc_id": mc_id}
+        self.strings = {name: given[name].encode("latin-1", "replace")[:limit] for name, limit in STRING_LIMITS.items()}
 
 
 def capability(param: int, *, sel_capacity: int, channel: int) -> bytes | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bmc_sim.commands.registry import command
 from bmc_sim.config import Privilege, SensorKind
-from bmc_sim.dcmi import GROUP_EXTENSION
+from bmc_sim.dcmi import GROUP_EXTENSION, STRING_LIMITS
 from bmc_sim.errors import InvalidDataField, ParameterOutOfRange
 from bmc_sim.message import RequestContext
 from bmc_sim.sensors import KIND_CODES, Sensor
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 GROUP = 0x2C
 CHUNK = 16  # bytes one request reads or writes
-ASSET_TAG_MAX, MC_ID_MAX = 63, 64  # the identifier string's 64 bytes include its NUL
 TEMPERATURE = KIND_CODES[SensorKind.TEMPERATURE][0]
 DCMI_ENTITIES = {0x40: 0x37, 0x41: 0x03, 0x42: 0x07}  # DCMI entity ID -> the IPMI entity it names
 PER_ANSWER = 8  # record IDs or readings in one answer
@@ -35,50 +34,49 @@ def _group(data: bytes) -> None:
         raise InvalidDataField(f"group extension {data[0]:#04x} is not DCMI's 0xdc")
 
 
-def _read_chunk(value: bytes, data: bytes) -> bytes:
+def _read(bmc: Bmc, data: bytes, name: str) -> bytes:
+    """Up to 16 bytes of string ``name`` at the asked offset, after its total length."""
+    _group(data)
+    value = bmc.dcmi_identity.strings[name]
     offset, count = data[1], data[2]
     if count > CHUNK:
         raise ParameterOutOfRange(f"{count} bytes asked for (at most {CHUNK} per request)")
     return bytes([GROUP_EXTENSION, len(value)]) + value[offset : offset + count]
 
 
-def _write_chunk(value: bytes, data: bytes, limit: int) -> bytes:
+def _write(bmc: Bmc, data: bytes, name: str) -> bytes:
+    """Write up to 16 bytes of string ``name`` at an offset (a NUL ends it); answer its new total length."""
+    _group(data)
+    strings, limit = bmc.dcmi_identity.strings, STRING_LIMITS[name]
     offset, count, chunk = data[1], data[2], data[3:]
     if count > CHUNK or count != len(chunk):
         raise InvalidDataField(f"{len(chunk)} bytes given for a count of {count} (at most {CHUNK} per request)")
     if offset + count > limit:
         raise ParameterOutOfRange(f"bytes {offset}..{offset + count - 1} (the string holds {limit})")
+    value = strings[name]
     kept = value[:offset].ljust(offset, b"\x00")
-    written = (kept + chunk + value[offset + count :]).split(b"\x00", 1)[0]
-    return written
+    strings[name] = (kept + chunk + value[offset + count :]).split(b"\x00", 1)[0]
+    return bytes([GROUP_EXTENSION, len(strings[name])])
 
 
 @command(netfn=GROUP, cmd=0x06, name="dcmi.get_asset_tag", privilege=Privilege.USER, min_len=3, max_len=3)
 def get_asset_tag(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
-    _group(data)
-    return _read_chunk(bmc.dcmi_identity.asset_tag, data)
+    return _read(bmc, data, "asset_tag")
 
 
 @command(netfn=GROUP, cmd=0x08, name="dcmi.set_asset_tag", privilege=Privilege.OPERATOR, min_len=3, max_len=19)
 def set_asset_tag(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
-    _group(data)
-    identity = bmc.dcmi_identity
-    identity.asset_tag = _write_chunk(identity.asset_tag, data, ASSET_TAG_MAX)
-    return bytes([GROUP_EXTENSION, len(identity.asset_tag)])
+    return _write(bmc, data, "asset_tag")
 
 
 @command(netfn=GROUP, cmd=0x09, name="dcmi.get_mc_id_string", privilege=Privilege.USER, min_len=3, max_len=3)
 def get_mc_id_string(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
-    _group(data)
-    return _read_chunk(bmc.dcmi_identity.mc_id, data)
+    return _read(bmc, data, "mc_id")
 
 
 @command(netfn=GROUP, cmd=0x0A, name="dcmi.set_mc_id_string", privilege=Privilege.ADMINISTRATOR, min_len=3, max_len=19)
 def set_mc_id_string(bmc: Bmc, data: bytes, ctx: RequestContext) -> bytes:
-    _group(data)
-    identity = bmc.dcmi_identity
-    identity.mc_id = _write_chunk(identity.mc_id, data, MC_ID_MAX - 1)
-    return bytes([GROUP_EXTENSION, len(identity.mc_id)])
+    return _write(bmc, data, "mc_id")
 
 
 def _temperature_sensors(bmc: Bmc, data: bytes) -> list[tuple[int, Sensor]]:
