@@ -155,8 +155,8 @@ class NodeConsole(SerialConsole):
             self.write("\nPXE-E53: No boot filename received\n")
 
     def boot_failed(self, reason: str) -> None:
-        """The network boot ended without a kernel (``failed``, or handed back to a disk with no OS)."""
-        if self.state in ("pxe", "kernel"):
+        """The network or virtual CD boot ended without a kernel (``failed``, or a disk with no OS)."""
+        if self.state in ("pxe", "kernel", "cd"):
             self.write(f"\n{reason}\n" if reason else "\n")
             self._no_bootable_device()
 
@@ -187,6 +187,9 @@ class NodeConsole(SerialConsole):
             mac = self.macs[0] if self.macs else "00:00:00:00:00:00"
             self.state = "pxe"
             self.write(f"Booting from PXE\nIntel(R) Boot Agent GE v1.5.85\nCLIENT MAC ADDR: {mac.upper()}\n")
+        elif self._boot == "virtual-cd":  # the BMC's virtual media: its owner reports the kernel or the failure
+            self.state = "cd"
+            self.write("Booting from Virtual CD (BMC virtual media)\n")
         else:
             self.state = "no-boot"
             self.write(f"Booting from {self._boot}...\n")

@@ -27,7 +27,8 @@ from vrack.devices.compute_backends import node_backend, node_console
 from vrack.devices.compute_bmc import BmcRequestJournal, bmc_config
 from vrack.devices.host_firmware import HostFirmware, post_seconds
 from vrack.devices.initial_sel import initial_sel
-from vrack.devices.redfish_bmc import CA_FILE, build_redfish
+from vrack.devices.redfish_bmc import CA_FILE, build_redfish, loopback_url
+from vrack.devices.virtual_cd import BOOT_DEVICE, VirtualCdBoot
 from vrack.errors import DeviceStateConflict, InvalidArgument
 from vrack.link import GatedLink, LinkGate
 from vrack.netns_devices import follow_bmc
@@ -118,6 +119,16 @@ class ComputeDevice(
         if isinstance(self.console, NodeConsole):  # a VM's console needs no narration
             self.backend.console = self.console
         self.firmware = HostFirmware(plan.name, post_seconds(plan), reactor, journal, self.console, self.backend)
+        if self.redfish is not None and isinstance(self.console, NodeConsole):  # VMs: see README (virtual media)
+            loopback = rack.spec.mode == "loopback"
+            self.firmware.virtual_cd = VirtualCdBoot(
+                plan.name,
+                reactor,
+                journal,
+                self.console,
+                str(plan.bmc_address) if loopback else None,
+                loopback_url if loopback else lambda url: True,
+            )
 
     # ------------------------------------------------------------------ journal
 
@@ -131,11 +142,22 @@ class ComputeDevice(
             # an override's own mode for this boot (IPMI's EFI bit, Redfish's BootSourceOverrideMode), else the BIOS's
             uefi = selection.efi if selection and device != "default" else (bios is None or bios.uefi())
             mode = "uefi" if uefi else "legacy"
-            self.firmware.power_on(effective_boot(device), cause, mode, dict(applied))
+            boot, image = effective_boot(device), self._virtual_cd_image()
+            if boot == "cdrom" and image is not None:  # the BMC's virtual CD rather than a drive of the host
+                boot = BOOT_DEVICE
+            self.firmware.power_on(boot, cause, mode, dict(applied), image=image)
         else:
             self.firmware.power_off(cause)
         for listener in list(self._host_listeners):
             listener(on, cause)
+
+    def _virtual_cd_image(self) -> str | None:
+        """The image in the BMC's virtual CD slot while it is inserted (Redfish VirtualMedia), else None."""
+        if self.redfish is None or self.firmware.virtual_cd is None:
+            return None
+        media = self.redfish.redfish.virtual_media
+        image = media.get("Image")
+        return str(image) if media.get("Inserted") and image else None
 
     # ------------------------------------------------------------------ power model hooks
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vrack.devices.virtual_cd import BOOT_DEVICE, VirtualCdBoot
 from vrack.journal import Journal
 from vrack.plan import NodePlan
 
@@ -35,17 +36,28 @@ class HostFirmware:
         self.console = console
         self.backend = backend
         self._pending: Any = None  # the end of POST (a DelayedCall) while the host is in POST
+        self.virtual_cd: VirtualCdBoot | None = None  # boots from the BMC's virtual media, where the node can
+        self._image: str | None = None
 
-    def power_on(self, boot: str, cause: str, boot_mode: str = "uefi", bios: dict[str, object] | None = None) -> None:
+    def power_on(
+        self,
+        boot: str,
+        cause: str,
+        boot_mode: str = "uefi",
+        bios: dict[str, object] | None = None,
+        image: str | None = None,
+    ) -> None:
         """The host powered on or was reset: POST (again), then the boot attempt from ``boot`` in ``boot_mode``
-        (uefi or legacy).  ``bios`` are the BIOS settings this start applied (journalled as ``bios-applied``)."""
+        (uefi or legacy).  ``bios`` are the BIOS settings this start applied (journalled as ``bios-applied``).
+        With ``boot`` ``virtual-cd``, :attr:`virtual_cd` boots ``image`` instead of the backend."""
         self._cancel()
+        self._image = image
         if bios:
             self.journal.append(self.node, "host", "bios-applied", attributes=bios, cause=cause)
         delay = 0.0 if self.backend.kind == "vm" else self.seconds
         self.console.power_on(boot, post_seconds=delay, boot_mode=boot_mode)
         if delay <= 0:
-            self.backend.host_on(boot, cause)
+            self._boot(boot, cause)
             return
         self.journal.append(
             self.node, "host", "post", seconds=delay, boot_device=boot, boot_mode=boot_mode, cause=cause
@@ -67,9 +79,17 @@ class HostFirmware:
     def _done(self, boot: str, cause: str) -> None:
         self._pending = None
         self.console.post_done()
-        self.backend.host_on(boot, cause)
+        self._boot(boot, cause)
+
+    def _boot(self, boot: str, cause: str) -> None:
+        if boot == BOOT_DEVICE and self.virtual_cd is not None and self._image is not None:
+            self.virtual_cd.boot(self._image, cause)
+        else:
+            self.backend.host_on(boot, cause)
 
     def _cancel(self) -> None:
+        if self.virtual_cd is not None:
+            self.virtual_cd.cancel()
         if self._pending is not None and self._pending.active():
             self._pending.cancel()
         self._pending = None

@@ -95,7 +95,8 @@ def inventory_for(plan: NodePlan) -> tuple[Inventory, dict[str, str]]:
     return inventory, {"bios_version": hw.bios.version, "sku": hw.system.sku}
 
 
-def _loopback_url(url: str) -> bool:
+def loopback_url(url: str) -> bool:
+    """Whether ``url``'s host is a loopback address (where a loopback rack may send traffic)."""
     host = urlsplit(url).hostname or ""
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -151,7 +152,7 @@ def build_redfish(
     )
     service.ports = {"https": plan.redfish_port, "http": plan.redfish_http_port, "ipmi": plan.bmc_port}
     if loopback_only:  # events go only where the rack may send traffic
-        service.events.allow_destination = _loopback_url
+        service.events.allow_destination = loopback_url
     authority = rack_authority(seed, rack)
     write_ca(state_path, authority)
     address = str(plan.bmc_address)
