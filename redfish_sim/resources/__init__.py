@@ -80,12 +80,23 @@ def boolean(body: dict[str, Any], key: str) -> bool | None:
 @functools.cache
 def all_routes() -> tuple[Route, ...]:
     """Every route, built once and shared by all BMCs of the process (routes hold no state)."""
-    from redfish_sim.resources import accounts, bios, chassis, events, managers, root, systems, virtual_media
+    from redfish_sim.resources import (
+        accounts,
+        bios,
+        chassis,
+        events,
+        managers,
+        registries,
+        root,
+        systems,
+        virtual_media,
+    )
 
     return (
         *root.ROUTES,
         *systems.ROUTES,
         *bios.ROUTES,
+        *registries.ROUTES,
         *chassis.ROUTES,
         *managers.ROUTES,
         *accounts.ROUTES,

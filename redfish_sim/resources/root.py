@@ -46,6 +46,10 @@ SCHEMAS = (
     "Event",
     "VirtualMediaCollection",
     "VirtualMedia",
+    "MessageRegistryFileCollection",
+    "MessageRegistryFile",
+    "AttributeRegistry",
+    "Settings",
     "Message",
     "Resource",
     "Privileges",
@@ -74,6 +78,7 @@ def service_root(call: Call) -> Reply:
         AccountService=ref(f"{V1}/AccountService"),
         SessionService=ref(f"{V1}/SessionService"),
         EventService=ref(f"{V1}/EventService"),
+        Registries=ref(f"{V1}/Registries"),
         Links={"Sessions": ref(f"{V1}/SessionService/Sessions")},
         ProtocolFeaturesSupported={
             "ExpandQuery": {"ExpandAll": False, "Levels": True, "MaxLevels": 1, "Links": False, "NoLinks": True},

@@ -48,6 +48,11 @@ def test_sushy_bios_settings_apply_at_the_next_boot() -> None:
         assert bios.attributes["BootMode"] == "Uefi" and bios.attributes["LogicalProc"] == "Enabled"
         assert bios.pending_attributes == {}
         assert bios.supported_apply_times == [sushy.ApplyTime.ON_RESET]
+        registry = bios.get_attribute_registry()  # /Registries: what Ironic caches as allowable values
+        assert registry is not None
+        entries = {a.name: a for a in registry.registry_entries.attributes}
+        assert [v["ValueName"] for v in entries["BootMode"].allowable_values] == ["Uefi", "Bios"]
+        assert entries["SystemBiosVersion"].read_only and entries["AssetTag"].max_length == 63
 
         with pytest.raises(sushy.exceptions.BadRequestError) as refused:
             bios.set_attributes({"LogicalProc": "Disabled", "BootMode": "Legacy"})

@@ -119,3 +119,18 @@ def test_registry_errors_name_the_place() -> None:
         registry_from({"X": {"type": "Float", "default": 1}}, "hw.yaml")
     settings = BiosSettings(registry_from(REGISTRY, "test"))
     assert settings.apply() == {} and settings.applied_count == 0
+
+
+def test_the_registry_the_bios_names_is_served(rf: Harness) -> None:
+    name = rf.json("GET", BIOS)[1]["AttributeRegistry"]
+    assert rf.json("GET", "/redfish/v1")[1]["Registries"] == {"@odata.id": "/redfish/v1/Registries"}
+    members = rf.json("GET", "/redfish/v1/Registries")[1]["Members"]
+    assert members == [{"@odata.id": f"/redfish/v1/Registries/{name}"}]
+    location = rf.json("GET", members[0]["@odata.id"])[1]["Location"][0]["Uri"]
+    status, registry = rf.json("GET", location)
+    entries = {a["AttributeName"]: a for a in registry["RegistryEntries"]["Attributes"]}
+    assert status == 200 and registry["Id"] == name and set(entries) == set(REGISTRY)
+    assert [v["ValueName"] for v in entries["BootMode"]["Value"]] == ["Uefi", "Bios"]
+    assert (entries["SetupPromptTimeout"]["LowerBound"], entries["SetupPromptTimeout"]["UpperBound"]) == (0, 65535)
+    assert entries["BiosRevision"]["ReadOnly"] is True
+    assert rf.json("GET", "/redfish/v1/Registries/Base.1.8.1")[0] == 404
