@@ -34,6 +34,24 @@ def test_it_is_a_compute_node_to_the_rack() -> None:
     """The rack sorts devices by role: a stand-in missing a role's method would not be a node at all."""
     node, _ = _node()
     assert isinstance(node, ComputeNode)
+    assert all(hasattr(RemoteNode, name) for name in dir(ComputeNode) if not name.startswith("_"))
+
+
+def test_it_stays_a_compute_node_once_a_rack_has_been_built() -> None:
+    """Building a rack's devices makes zope.interface stamp ``__provides__`` on the role protocols' classes
+    (they are bases of the local devices); the stand-in must still count as a node after that."""
+    from twisted.internet.testing import MemoryReactorClock
+
+    from vrack.clock import RackClock
+    from vrack.journal import Journal
+    from vrack.rack import Rack
+
+    plan = build_plan(parse_spec(SPEC + "  - {name: pdu1, kind: pdu, model: servertech-sentry3, outlets: 8}\n"))
+    reactor = MemoryReactorClock()
+    clock = RackClock(reactor, plan.spec.epoch)
+    Rack(plan, reactor, Journal(clock), clock)
+    node, _ = _node()
+    assert isinstance(node, ComputeNode)
 
 
 def test_ac_and_power_go_to_the_worker_and_no_ac_is_refused_here() -> None:

@@ -20,13 +20,18 @@ from typing import Any, Literal
 from vrack.devices.base import DeviceService
 from vrack.errors import DeviceStateConflict, Unavailable
 from vrack.plan import NodePlan
-from vrack.roles import BmcFault, HostPowerListener, LinkEnd, NeighborSource, PowerAction, SensorLevels
+from vrack.roles import BmcFault, ComputeNode, HostPowerListener, LinkEnd, NeighborSource, PowerAction, SensorLevels
 
 Send = Callable[[dict[str, Any]], None]
 
 
-class RemoteNode(DeviceService):
-    """A compute node served by worker ``worker``; ``send`` delivers a message to that worker."""
+class RemoteNode(DeviceService, ComputeNode):
+    """A compute node served by worker ``worker``; ``send`` delivers a message to that worker.
+
+    It names its role as a base, as the local devices do: the rack's ``isinstance`` checks against the role
+    protocols then hold by inheritance, also after zope.interface has added ``__provides__`` to the protocol
+    classes (it does when the rack builds its PDUs and switches, and the protocols' attribute lists grow).
+    """
 
     kind = "compute"
 
