@@ -42,7 +42,7 @@ enabled_console_interfaces = no-console
 enabled_raid_interfaces = no-raid
 enabled_rescue_interfaces = no-rescue
 enabled_vendor_interfaces = no-vendor
-enabled_bios_interfaces = no-bios
+enabled_bios_interfaces = no-bios,redfish
 enabled_firmware_interfaces = no-firmware
 [api]
 host_ip = {address}
@@ -62,6 +62,8 @@ http_root = {work}/http
 http_url = http://{address}:8088
 [ipmi]
 min_command_interval = 1
+[redfish]
+firmware_update_status_interval = 1
 [oslo_concurrency]
 lock_path = {work}/locks
 """
