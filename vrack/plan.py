@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from vrack import identity, registry
 from vrack.references import expanded, explicit_address, free_hosts, nic_count, split_ref
+from vrack.roles import LinkEnd
 from vrack.spec_model import ComputeSpec, PduSpec, RackSpec, SwitchSpec
 from vrack.yamlsource import PathKey
 
@@ -36,6 +37,16 @@ class NodePlan:
     system_uuid: str
     redfish_port: int | None = None  # HTTPS; None when the spec turns it off
     redfish_http_port: int | None = None  # plain HTTP; None unless the spec asks
+
+    def nic_end(self, nic: int) -> LinkEnd:
+        """What a switch port cabled to NIC ``nic`` learns of the node over LLDP and in its FDB."""
+        return LinkEnd(
+            mac=self.nic_macs[nic],
+            chassis_name=self.name,
+            port_id=f"eth{nic}",
+            port_descr=f"{self.name} eth{nic}",
+            system_descr=f"vrack simulated node ({self.spec.model})",
+        )
 
 
 @dataclass(frozen=True)

@@ -139,13 +139,7 @@ class RemoteNode(DeviceService, ComputeNode):
 
     def nic_end(self, nic: int) -> LinkEnd:
         """What a switch port cabled to NIC ``nic`` sees (the same as a local node's)."""
-        return LinkEnd(
-            mac=self.plan.nic_macs[nic],
-            chassis_name=self.device_name,
-            port_id=f"eth{nic}",
-            port_descr=f"{self.device_name} eth{nic}",
-            system_descr=f"vrack simulated node ({self.plan.spec.model})",
-        )
+        return self.plan.nic_end(nic)
 
     def set_neighbor_source(self, source: NeighborSource) -> None:
         """Not passed on: the worker's simulated host hears no LLDP neighbours (not split yet)."""
