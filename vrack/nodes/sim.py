@@ -33,6 +33,7 @@ from node_sim.hardware import load_hardware
 from node_sim.hardware_identity import NodeIdentity
 from node_sim.microkernel import POLL_INTERVAL, Microkernel
 from node_sim.netboot import BootOutcome, NetbootNode, NicConfig
+from node_sim.os_dhcp import OsDhcp
 from node_sim.transport import NetnsIO
 from vrack.journal import Journal
 from vrack.nodes.base import NodeBackend
@@ -180,6 +181,8 @@ class SimBackend(NodeBackend):
             },
         )
         self.microkernel: Microkernel | None = None
+        self.os_dhcp = OsDhcp(self.io, reactor, self._on_dhcp_event, self._refresh_addresses)
+        self.os_addresses: list[DhcpAddress] = []  # what the OS holds; the catalogs read it live
         self.last_outcome: BootOutcome | None = None
         self._booted_at = 0.0
 
@@ -189,6 +192,10 @@ class SimBackend(NodeBackend):
         self.journal.append(self.node, "boot", event.event, **_fields(dict(event.fields)))
         if self.console is not None:
             self.console.boot_event(event.event, dict(event.fields))
+
+    def _on_dhcp_event(self, event: str, **fields: Any) -> None:
+        """The OS's DHCP on the node's other NICs -> one journal entry per step (protocol ``dhcp``)."""
+        self.journal.append(self.node, "dhcp", event.removeprefix("dhcp."), **_fields(fields))
 
     def _on_microkernel_event(self, event: Any) -> None:
         """node_sim's MicrokernelEvent (never carries credentials) -> one journal entry per task step."""
@@ -212,6 +219,8 @@ class SimBackend(NodeBackend):
         if self.microkernel is not None:
             self.microkernel.stop()
             self.microkernel = None
+        self.os_dhcp.stop()
+        self.os_addresses.clear()
 
     def _booted(self, outcome: BootOutcome) -> None:
         self.last_outcome = outcome
@@ -223,6 +232,7 @@ class SimBackend(NodeBackend):
             return
         if console is not None:
             console.kernel(outcome.kernel or "", outcome.args)
+        self._bring_up_nics(outcome)
         southbound = southbound_from_args(outcome.args)
         if southbound is None or outcome.nic is None or outcome.ip is None:
             self.journal.append(self.node, "host", "os-running", kernel=outcome.kernel, microkernel=False)
@@ -238,7 +248,7 @@ class SimBackend(NodeBackend):
             ipmi=bmc_ipmi(self.bmc),
             neighbors=self.lldp_neighbors,
             uptime=lambda: self.reactor.seconds() - self._booted_at,
-            dhcp_addresses=self._os_addresses(outcome),
+            dhcp_addresses=self.os_addresses,
             failing_disks=self.failing_disks,
         )
         fetcher = NetnsFetcher(self.reactor, self.io, outcome.nic.interface, outcome.ip)
@@ -254,8 +264,27 @@ class SimBackend(NodeBackend):
         )
         self.microkernel.start(cloud_config, images=os_images(outcome.args))
 
+    def _bring_up_nics(self, outcome: BootOutcome) -> None:
+        """The OS keeps the boot NIC's lease and leases on every other cabled NIC (one that hears LLDP)."""
+        self._refresh_addresses()
+        cabled = {heard.nic for heard in self.neighbor_source()}
+        boot_mac = outcome.nic.mac.lower() if outcome.nic is not None else None
+        others = [
+            (f"eth{index}", nic.config)
+            for index, nic in enumerate(self.netboot.nics)
+            if index in cabled and nic.config.mac.lower() != boot_mac
+        ]
+        self.os_dhcp.start(others)
+
+    def _refresh_addresses(self) -> None:
+        """The leases the OS holds: the boot NIC's and the other NICs', in ``ethN`` order."""
+        addresses = self._os_addresses(self.last_outcome) if self.last_outcome is not None else []
+        for name, _nic, lease in self.os_dhcp.leases():
+            addresses.append(DhcpAddress(name, lease.address, lease.prefixlen, lease.lease_seconds))
+        self.os_addresses[:] = sorted(addresses, key=lambda a: int(a.interface[3:]))
+
     def _os_addresses(self, outcome: BootOutcome) -> list[DhcpAddress]:
-        """The lease the OS holds: the boot NIC's, on ``ethN`` by the NIC's place among the node's MACs."""
+        """The boot NIC's lease, on ``ethN`` by the NIC's place among the node's MACs."""
         if outcome.nic is None or outcome.ip is None or outcome.prefixlen is None:
             return []
         macs = [mac.lower() for mac in self.identity.nic_macs]
@@ -281,6 +310,8 @@ class SimBackend(NodeBackend):
         info: dict[str, Any] = {"kind": self.kind, "running": self.running}
         if self.last_outcome is not None:
             info["last_boot"] = _plain(self.last_outcome.as_dict())
+        if self.os_dhcp.interfaces:
+            info["os_dhcp"] = self.os_dhcp.describe()
         if self.microkernel is not None:
             info["microkernel"] = {
                 "state": self.microkernel.state,

@@ -1,0 +1,115 @@
+"""netns mode: once a simulated node's kernel runs, its OS leases on every cabled NIC from that NIC's own MAC,
+not only on the one it booted from; an uncabled NIC stays down.  A real dnsmasq on the provisioning uplink
+answers the PXE boot (TFTP of an iPXE script that boots a kernel) and the OS's DHCP; checked with its lease
+file and the kernel's neighbour table in the system under test's namespace."""
+
+from __future__ import annotations
+
+import ipaddress
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.privileges import require_root, require_tools
+from tests.support.processes import stop_process
+from tests.support.rack_process import RackProcess
+from tests.support.waiting import wait_for
+from vrack.netns import RackNetwork
+
+pytestmark = pytest.mark.e2e
+SUT = "vrack-hdhcp-nodes"
+RACK = "hdhcp2"
+MANAGEMENT, PROVISIONING = ipaddress.IPv4Network("10.171.0.0/24"), ipaddress.IPv4Network("10.171.1.0/24")
+SERVER = "10.171.1.1"  # the provisioning uplink: the first host of the network
+SPEC = f"""\
+rack: {RACK}
+mode: netns
+netns: {{uplink: "netns:{SUT}"}}
+networks: {{management: {MANAGEMENT}, provisioning: {PROVISIONING}}}
+devices:
+  - {{name: n1, kind: compute, model: dell-r630, post_seconds: 0}}
+  - {{name: sw1, kind: switch, ports: 8}}
+cables:
+  - {{a: n1/nic0, b: sw1/1}}
+  - {{a: n1/nic1, b: sw1/2}}
+"""
+SEND_UDP = "import socket, sys; socket.socket(2, 2).sendto(b'x', (sys.argv[1], 9))"
+BOOT_SCRIPT = f"#!ipxe\nkernel tftp://{SERVER}/vmlinuz console=ttyS0\nboot\n"
+
+
+def in_sut(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ip", "netns", "exec", SUT, *argv], capture_output=True, text=True, timeout=60, check=False)
+
+
+def neighbour(device: str, address: str) -> str | None:
+    """The MAC the SUT kernel's neighbour table holds for ``address`` on ``device``, if any."""
+    words = in_sut("ip", "neigh", "show", "dev", device, address).stdout.split()
+    return words[words.index("lladdr") + 1] if "lladdr" in words else None
+
+
+def lease_macs(path: Path) -> dict[str, str]:
+    """MAC -> leased address, from dnsmasq's lease file (``expiry mac ip hostname client-id`` per line)."""
+    if not path.exists():
+        return {}
+    return {words[1]: words[2] for words in (line.split() for line in path.read_text().splitlines())}
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
+    require_root("network namespaces and DHCP need root")
+    require_tools("dnsmasq")
+    subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
+    subprocess.run(["ip", "netns", "add", SUT], check=True)
+    subprocess.run(["ip", "-n", SUT, "link", "set", "lo", "up"], check=True)
+    tftp = tmp_path / "tftp"
+    tftp.mkdir()
+    (tftp / "boot.ipxe").write_text(BOOT_SCRIPT)
+    (tftp / "vmlinuz").write_bytes(b"\x00kernel stand-in" * 64)
+    leases = tmp_path / "dnsmasq.leases"
+    uplink = RackNetwork(RACK, MANAGEMENT, PROVISIONING).uplink_ifname("prov0")
+    argv = ["dnsmasq", "--keep-in-foreground", "--port=0", "--no-ping", "--log-dhcp", f"--log-facility={tmp_path}/log"]
+    argv += [f"--interface={uplink}", "--bind-dynamic", f"--dhcp-leasefile={leases}", "--no-resolv"]
+    argv += [f"--pid-file={tmp_path / 'dnsmasq.pid'}", "--dhcp-range=10.171.1.100,10.171.1.150,255.255.255.0,1h"]
+    argv += ["--enable-tftp", f"--tftp-root={tftp}", "--dhcp-boot=boot.ipxe", "--user=root"]  # the root-only tmp dir
+    dnsmasq = subprocess.Popen(["ip", "netns", "exec", SUT, *argv])  # before the rack: it binds when the uplink comes
+    spec = tmp_path / "rack.yaml"
+    spec.write_text(SPEC)
+    rack = RackProcess(spec, tmp_path / "state", RACK)
+    try:
+        rack.start()
+        assert dnsmasq.poll() is None, f"dnsmasq exited: {(tmp_path / 'log').read_text()}"
+        yield rack, leases
+    finally:
+        rack.stop()
+        stop_process(dnsmasq, timeout=5)
+        subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
+
+
+def os_dhcp(rack: RackProcess) -> list[dict[str, Any]]:
+    leases: list[dict[str, Any]] = rack.api("GET", "/api/v1/devices/n1")["host"].get("os_dhcp", [])
+    return leases
+
+
+def test_every_cabled_nic_of_a_booted_node_leases_from_its_own_mac(lab: tuple[RackProcess, Path]) -> None:
+    rack, leases = lab
+    macs = [nic["mac"] for nic in rack.api("GET", "/api/v1/devices/n1")["nics"]]
+    assert len(macs) == 4
+    rack.api("POST", "/api/v1/devices/n1/power", {"action": "on"})
+    wait_for(lambda: rack.api("GET", "/api/v1/devices/n1")["host"].get("last_boot", {}).get("kind") == "kernel", 30,
+             "n1 to boot its kernel from nic0")  # fmt: skip
+    wait_for(lambda: [d.get("state") for d in os_dhcp(rack)] == ["bound"], 30, "the OS to lease on eth1")
+    (eth1,) = os_dhcp(rack)
+    assert (eth1["interface"], eth1["mac"], eth1["server"]) == ("eth1", macs[1], SERVER)
+    leased = wait_for(lambda: lease_macs(leases).get(macs[1]), 10, "dnsmasq's lease for nic1")
+    assert leased == eth1["address"]
+    assert macs[0] in lease_macs(leases)  # the boot NIC's lease, from the PXE ROM
+    assert not {macs[2], macs[3]} & lease_macs(leases).keys()  # not cabled: no carrier, no DHCP
+    uplink = RackNetwork(RACK, MANAGEMENT, PROVISIONING).uplink_ifname("prov0")
+    in_sut(sys.executable, "-c", SEND_UDP, leased)  # the kernel resolves the address: nic1 answers ARP
+    wait_for(lambda: neighbour(uplink, leased) == macs[1], 10, "the SUT to learn nic1's MAC for its lease")
+    rack.api("POST", "/api/v1/devices/n1/power", {"action": "off"})
+    wait_for(lambda: os_dhcp(rack) == [], 10, "the OS's DHCP clients to stop with the power")
