@@ -3,11 +3,11 @@
 The spec's ``kind:``/``model:`` pair is looked up here, never in if/elif
 chains.  The personalities themselves (FRU and sensor data, MIB content) are
 data files owned by the simulators.  Compute models are read from node_sim's
-personalities (name, vendor, description, NIC count) and switches from switch_sim's,
-so a new server or switch model is its data files and nothing here; PDUs are still
-named in this table with their vendor (the vendor picks the OUI of derived MAC
-addresses, :data:`vrack.identity.VENDOR_OUIS`).  A
-test checks that every model named here loads in its simulator.
+personalities (name, vendor, description, NIC count), switches from switch_sim's and
+PDUs from pdu_sim's, so a new model of any kind is its own files in its simulator and
+nothing here (the vendor picks the OUI of derived MAC addresses,
+:data:`vrack.identity.VENDOR_OUIS`).  A test checks that every model named here loads
+in its simulator.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from node_sim.hardware import hardware_names, load_hardware
+from pdu_sim.models import MODELS as PDU_MODELS
 from switch_sim.personality import load_model as load_switch_model
 from switch_sim.personality import model_names as switch_model_names
 
@@ -29,16 +30,9 @@ class ModelInfo:
     nics: int = 0  # compute models: onboard NICs of the hardware personality
 
 
-_PDU_MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("pdu", "servertech-sentry3", "servertech", "ServerTech Sentry3 switched CDU"),
-    ModelInfo("pdu", "apc-powernet", "apc", "APC PowerNet switched rack PDU"),
-    ModelInfo("pdu", "sinetica-hawk-i2", "sinetica", "Sinetica/Panduit HAWK-I2 iPDU"),
-)
-
-
 @cache
 def all_models() -> tuple[ModelInfo, ...]:
-    """Every model: the compute personalities node_sim ships, the PDUs named here, the switches switch_sim ships."""
+    """Every model: the compute personalities node_sim ships, the PDUs pdu_sim ships, the switches switch_sim ships."""
     compute = tuple(
         ModelInfo("compute", hw.name, hw.vendor, hw.description, nics=len(hw.nics))
         for hw in map(load_hardware, hardware_names())
@@ -47,7 +41,8 @@ def all_models() -> tuple[ModelInfo, ...]:
         ModelInfo("switch", sw.name, sw.vendor.lower(), sw.sys_descr)
         for sw in map(load_switch_model, switch_model_names())
     )
-    return compute + _PDU_MODELS + switches
+    pdus = tuple(ModelInfo("pdu", m.name, m.vendor, m.description) for m in PDU_MODELS.values())
+    return compute + pdus + switches
 
 
 def models(kind: str) -> list[str]:

@@ -7,12 +7,24 @@ at its top).
 
 from __future__ import annotations
 
-from .apc_powernet import MODEL as APC_POWERNET
-from .base import PduModel
-from .servertech_sentry3 import MODEL as SERVERTECH_SENTRY3
-from .sinetica_hawk_i2 import MODEL as SINETICA_HAWK_I2
+import importlib
+import pkgutil
 
-MODELS: dict[str, PduModel] = {m.name: m for m in (SERVERTECH_SENTRY3, APC_POWERNET, SINETICA_HAWK_I2)}
+from .base import PduModel
+
+
+def _discover() -> dict[str, PduModel]:
+    """Every module of this package that defines ``MODEL``, by model name: a new vendor is its own module
+    (and its ``.snmprec`` file), nothing to register."""
+    found: dict[str, PduModel] = {}
+    for module in sorted(info.name for info in pkgutil.iter_modules(__path__)):
+        model = getattr(importlib.import_module(f"{__name__}.{module}"), "MODEL", None)
+        if model is not None:
+            found[model.name] = model
+    return found
+
+
+MODELS: dict[str, PduModel] = _discover()
 _ALIASES: dict[str, str] = {alias: m.name for m in MODELS.values() for alias in m.aliases}
 
 

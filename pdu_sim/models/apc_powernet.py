@@ -44,6 +44,8 @@ CAUSE_R = "snmp:PowerNet-MIB::rPDUOutletControlOutletCommand"
 class PowerNetModel:
     name = "apc-powernet"
     aliases: tuple[str, ...] = ("apc", "powernet", "apc-rpdu")
+    vendor = "apc"
+    description = "APC PowerNet switched rack PDU"
     max_outlets = 48
     sys_descr = (
         "APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6 PN:apc_hw05_aos_646.bin AF1:v6.4.6 "

@@ -29,6 +29,8 @@ class PduModel(Protocol):
 
     name: str
     aliases: tuple[str, ...]
+    vendor: str  # the maker's key (it picks the OUI of the PDU's MAC: vrack.identity)
+    description: str
     max_outlets: int
 
     def build(self, pdu: Pdu) -> MibTable: ...

@@ -66,6 +66,8 @@ EVENT_STATUS_TEXT, EVENT_STATUS_CONDITION = (*SENTRY3, 99, 1, 0), (*SENTRY3, 99,
 class Sentry3Model:
     name = "servertech-sentry3"
     aliases: tuple[str, ...] = ("servertech", "sentry3", "servertech-sentry")
+    vendor = "servertech"
+    description = "ServerTech Sentry3 switched CDU"
     max_outlets = 64
     sys_descr = "Sentry Switched CDU"
     sys_object_id = "1.3.6.1.4.1.1718.3"

@@ -65,6 +65,8 @@ def locate(n: int) -> tuple[int, int, int]:
 class HawkI2Model:
     name = "sinetica-hawk-i2"
     aliases: tuple[str, ...] = ("hawk-i2", "sinetica", "panduit", "panduit-hawk-i2", "sinetica-hawk")
+    vendor = "sinetica"
+    description = "Sinetica/Panduit HAWK-I2 iPDU"
     max_outlets = 6 * OUTLETS_PER_PDU
     sys_descr = "Sinetica Eagle-i. Versions: App. 1.10.18, OS 6.3, Btldr 1.10.18, H/w ZBHIEIBB-01 v1.02.02"
     sys_object_id = "1.3.6.1.4.1.3711.24"

@@ -232,3 +232,12 @@ def test_hawk_sensor_tables_present() -> None:
     assert str(h.get("1.3.6.1.4.1.3711.24.1.1.1.2.2.1.3.1")) == "Rack Temperature"
     assert int(h.get("1.3.6.1.4.1.3711.24.1.1.1.2.2.1.7.1")) == 235
     assert int(h.get("1.3.6.1.4.1.3711.24.1.1.1.3.1.1.7.1")) == 2
+
+
+def test_vrack_lists_exactly_the_pdu_models_pdu_sim_ships_with_their_vendors() -> None:
+    """A PDU vendor is its own module and .snmprec file: pdu_sim finds it and vrack's registry reads it."""
+    from vrack.registry import all_models
+
+    listed = {(m.name, m.vendor, m.description) for m in all_models() if m.kind == "pdu"}
+    assert listed == {(m.name, m.vendor, m.description) for m in MODELS.values()}
+    assert {m.vendor for m in MODELS.values()} == {"apc", "servertech", "sinetica"}
