@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.privileges import require_root, require_tools
 from tests.support.processes import stop_process
 from tests.support.rack_process import RackProcess
@@ -77,9 +78,7 @@ class Dnsmasq:
 def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
     require_root("network namespaces and DHCP need root")
     require_tools("dnsmasq", "ipmitool")
-    subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
-    subprocess.run(["ip", "netns", "add", SUT], check=True)
-    subprocess.run(["ip", "-n", SUT, "link", "set", "lo", "up"], check=True)
+    add_namespace(SUT)
     spec = tmp_path / "rack.yaml"
     spec.write_text(SPEC)
     rack = RackProcess(spec, tmp_path / "state", RACK)
@@ -87,7 +86,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
         yield rack.start(), tmp_path
     finally:
         rack.stop()
-        subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
+        remove_namespace(SUT)
 
 
 def neighbours(device: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import run
+from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.rack_process import ROOT, RackProcess
 
 pytestmark = pytest.mark.e2e
@@ -49,13 +50,11 @@ def vrack(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def sut(tmp_path: Path) -> Iterator[str]:
-    subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
-    run(["ip", "netns", "add", SUT]).ok()
-    run(["ip", "-n", SUT, "link", "set", "lo", "up"]).ok()
+    add_namespace(SUT)
     try:
         yield SUT
     finally:
-        subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
+        remove_namespace(SUT)
         for state in tmp_path.glob("state*"):
             vrack(state, "cleanup")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.privileges import require_root, require_tools
 from tests.support.processes import stop_process
 from tests.support.rack_process import RackProcess
@@ -62,9 +63,7 @@ def lease_macs(path: Path) -> dict[str, str]:
 def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
     require_root("network namespaces and DHCP need root")
     require_tools("dnsmasq")
-    subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
-    subprocess.run(["ip", "netns", "add", SUT], check=True)
-    subprocess.run(["ip", "-n", SUT, "link", "set", "lo", "up"], check=True)
+    add_namespace(SUT)
     tftp = tmp_path / "tftp"
     tftp.mkdir()
     (tftp / "boot.ipxe").write_text(BOOT_SCRIPT)
@@ -86,7 +85,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
     finally:
         rack.stop()
         stop_process(dnsmasq, timeout=5)
-        subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
+        remove_namespace(SUT)
 
 
 def os_dhcp(rack: RackProcess) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.clients import run
+from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.rack_process import RackProcess
 
 pytestmark = pytest.mark.e2e
@@ -38,13 +38,11 @@ def in_sut(*argv: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def sut() -> Iterator[str]:
-    subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
-    run(["ip", "netns", "add", SUT]).ok()
-    run(["ip", "-n", SUT, "link", "set", "lo", "up"]).ok()
+    add_namespace(SUT)
     try:
         yield SUT
     finally:
-        subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
+        remove_namespace(SUT)
 
 
 def test_redfish_https_is_reached_from_the_sut_namespace(sut: str, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.rack_process import RackProcess
 from tests.support.waiting import wait_for
 from vrack.netns import RackNetwork
@@ -72,9 +73,7 @@ class Capture:
 
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Capture]]:
-    subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
-    subprocess.run(["ip", "netns", "add", SUT], check=True)
-    subprocess.run(["ip", "-n", SUT, "link", "set", "lo", "up"], check=True)
+    add_namespace(SUT)
     capture = Capture(tmp_path / "wire.pcap")
     spec = tmp_path / "rack.yaml"
     spec.write_text(SPEC)
@@ -84,7 +83,7 @@ def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Capture]]:
     finally:
         rack.stop()
         capture.stop()
-        subprocess.run(["ip", "netns", "del", SUT], capture_output=True, check=False)
+        remove_namespace(SUT)
 
 
 def management_uplink() -> str:
