@@ -3,8 +3,9 @@
 Every MAC, serial number and UUID in a rack is a pure function of the rack
 seed, the device name and the role of the identifier, so the same spec gives
 the same rack on every machine, and adding a device does not renumber the
-others.  MACs carry a vendor OUI taken from the device model so that tools
-that look at OUIs (RackHD's proxyDHCP does) see plausible hardware.
+others.  MACs carry the maker's OUI that the device model's own file names
+(:attr:`vrack.registry.ModelInfo.oui`), so that tools that look at OUIs
+(RackHD's proxyDHCP does) see plausible hardware.
 """
 
 from __future__ import annotations
@@ -12,18 +13,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-# Vendor OUIs (IEEE registry assignments) used for realism only.
-VENDOR_OUIS: dict[str, str] = {
-    "quanta": "2c:60:0c",
-    "dell": "18:66:da",
-    "supermicro": "00:25:90",
-    "arista": "00:1c:73",
-    "cisco": "00:1b:54",
-    "apc": "00:c0:b7",
-    "servertech": "00:0a:9c",
-    "sinetica": "00:1a:55",
-    "intel": "a0:36:9f",
-}
 LOCAL_OUI = "02:76:72"  # locally administered ("vr")
 
 
@@ -32,9 +21,9 @@ def digest(seed: str, *parts: str) -> bytes:
     return hashlib.sha256("\0".join((seed, *parts)).encode()).digest()
 
 
-def mac_address(seed: str, device: str, role: str, vendor: str | None = None) -> str:
-    """A MAC with the vendor's OUI (or a locally administered one) and 3 derived bytes."""
-    oui = VENDOR_OUIS.get(vendor or "", LOCAL_OUI)
+def mac_address(seed: str, device: str, role: str, oui: str | None = None) -> str:
+    """A MAC with ``oui`` (a locally administered one when None) and 3 bytes derived from seed, device and role."""
+    oui = oui or LOCAL_OUI
     tail = digest(seed, device, "mac", role)[:3]
     return oui + ":" + ":".join(f"{b:02x}" for b in tail)
 

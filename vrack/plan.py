@@ -94,10 +94,6 @@ class RackPlan:
         raise KeyError(name)
 
 
-def _vendor(kind: str, model: str) -> str | None:
-    return registry.vendor_of(kind, model)
-
-
 def build_plan(spec: RackSpec) -> RackPlan:
     """Expand and resolve a spec that passed :func:`check_references`."""
     seed = spec.identity_seed
@@ -109,7 +105,8 @@ def build_plan(spec: RackSpec) -> RackPlan:
     for name, path, device in expanded(spec):
         explicit = explicit_address(device)
         address = next(auto) if explicit == "auto" else explicit
-        vendor = _vendor(device.kind, device.model)
+        model = registry.find_model(device.kind, device.model)
+        oui = model.oui if model else None
         if isinstance(device, ComputeSpec):
             nodes.append(
                 NodePlan(
@@ -118,9 +115,10 @@ def build_plan(spec: RackSpec) -> RackPlan:
                     path=path,
                     bmc_address=address,
                     bmc_port=device.bmc.port or spec.ports.ipmi,
-                    bmc_mac=device.bmc.mac or identity.mac_address(seed, name, "bmc", vendor),
+                    bmc_mac=device.bmc.mac or identity.mac_address(seed, name, "bmc", oui),
                     nic_macs=tuple(
-                        identity.mac_address(seed, name, f"nic{i}", vendor) for i in range(nic_count(device))
+                        identity.mac_address(seed, name, f"nic{i}", model.nic_oui(i) if model else None)
+                        for i in range(nic_count(device))
                     ),
                     system_serial=identity.serial_number(seed, name, "system"),
                     board_serial=identity.serial_number(seed, name, "board", "BRD"),
@@ -141,7 +139,7 @@ def build_plan(spec: RackSpec) -> RackPlan:
                 path=path,
                 address=address,
                 port=device.port or spec.ports.snmp,
-                mac=identity.mac_address(seed, name, "mgmt", vendor),
+                mac=identity.mac_address(seed, name, "mgmt", oui),
                 serial=identity.serial_number(seed, name, "device"),
             )
             (pdus if isinstance(device, PduSpec) else switches).append(plan)

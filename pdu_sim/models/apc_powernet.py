@@ -45,6 +45,7 @@ class PowerNetModel:
     name = "apc-powernet"
     aliases: tuple[str, ...] = ("apc", "powernet", "apc-rpdu")
     vendor = "apc"
+    oui = "00:c0:b7"
     description = "APC PowerNet switched rack PDU"
     max_outlets = 48
     sys_descr = (

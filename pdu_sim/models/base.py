@@ -29,7 +29,8 @@ class PduModel(Protocol):
 
     name: str
     aliases: tuple[str, ...]
-    vendor: str  # the maker's key (it picks the OUI of the PDU's MAC: vrack.identity)
+    vendor: str  # the maker's key
+    oui: str  # the maker's IEEE OUI, the first half of the PDU's derived management MAC
     description: str
     max_outlets: int
 

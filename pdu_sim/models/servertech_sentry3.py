@@ -67,6 +67,7 @@ class Sentry3Model:
     name = "servertech-sentry3"
     aliases: tuple[str, ...] = ("servertech", "sentry3", "servertech-sentry")
     vendor = "servertech"
+    oui = "00:0a:9c"
     description = "ServerTech Sentry3 switched CDU"
     max_outlets = 64
     sys_descr = "Sentry Switched CDU"

@@ -66,6 +66,7 @@ class HawkI2Model:
     name = "sinetica-hawk-i2"
     aliases: tuple[str, ...] = ("hawk-i2", "sinetica", "panduit", "panduit-hawk-i2", "sinetica-hawk")
     vendor = "sinetica"
+    oui = "00:1a:55"
     description = "Sinetica/Panduit HAWK-I2 iPDU"
     max_outlets = 6 * OUTLETS_PER_PDU
     sys_descr = "Sinetica Eagle-i. Versions: App. 1.10.18, OS 6.3, Btldr 1.10.18, H/w ZBHIEIBB-01 v1.02.02"
