@@ -127,7 +127,8 @@ def run_sim(
         raise ValueError("need at least one node")
     if io_variant not in IO_VARIANTS:
         raise ValueError(f"io_variant must be one of {', '.join(IO_VARIANTS)}")
-    from node_sim.netboot import NetbootNode, NicConfig
+    from node_sim.netboot import NetbootNode
+    from node_sim.netboot_types import NicConfig
 
     row: dict[str, Any] = {"kind": "sim", "variant": io_variant, "nodes": count, "tftp_max": tftp_max}
     row["loadavg_start"] = load_average()

@@ -18,7 +18,8 @@ from typing import Any
 
 from node_sim.bootlog import BootEvent
 from node_sim.dhcp import mac_bytes
-from node_sim.netboot import LOCAL_DEVICES, NETWORK_DEVICES, BootOutcome, NetbootNode, NicConfig
+from node_sim.netboot import NetbootNode
+from node_sim.netboot_types import LOCAL_DEVICES, NETWORK_DEVICES, BootOutcome, NicConfig
 
 UUID_NAMESPACE = uuid.UUID("5c1c7a8e-6f0b-4a52-9a8a-7672616b6e62")
 

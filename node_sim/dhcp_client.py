@@ -27,78 +27,20 @@ before the proxyDHCP request, which must come from that address).
 
 from __future__ import annotations
 
-import enum
 import ipaddress
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from twisted.internet import defer
 
 from node_sim import dhcp
 from node_sim.dhcp import DhcpPacket
+from node_sim.dhcp_outcome import Address, ClientStats, DhcpFailure, Lease, Mode, transaction_id
 
-Address = tuple[str, int]
 PXE_TIMEOUTS = (4.0, 8.0, 16.0, 32.0)
 PXE_PROXY_TIMEOUTS = (1.0, 2.0, 3.0, 4.0)
 IPXE_TIMEOUTS = (1.0, 2.0, 4.0, 8.0)
 MAX_NAKS = 4
-
-
-class Mode(enum.Enum):
-    PXE = "pxe"
-    IPXE = "ipxe"
-    HOST = "host"
-
-
-class DhcpFailure(Exception):
-    """No lease: ``code`` is the PXE ROM's error code (PXE-E51 no offers, PXE-E52 proxy unanswered, ...)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Lease:
-    """The outcome of one acquisition: the bound address and where to boot from."""
-
-    mac: str
-    address: str
-    prefixlen: int
-    server_id: str | None
-    gateway: str | None
-    bootfile: str
-    tftp_server: str | None
-    vendor_class: str | None
-    proxy_server: str | None = None
-    ack: DhcpPacket | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def netmask(self) -> str:
-        return str(ipaddress.IPv4Network(f"0.0.0.0/{self.prefixlen}").netmask)
-
-    @property
-    def lease_seconds(self) -> int | None:
-        """The lease time the server's ACK gave (option 51), None when it gave none (infinite)."""
-        value = self.ack.options.get(51) if self.ack is not None else None
-        if value is None or len(value) != 4 or value == b"\xff\xff\xff\xff":
-            return None
-        return int.from_bytes(value, "big")
-
-
-@dataclass
-class ClientStats:
-    sent: int = 0
-    received: int = 0
-    dropped: int = 0
-    malformed: int = 0
-
-
-def transaction_id(mac: str, generation: int) -> int:
-    """A deterministic xid per (NIC, acquisition): different nodes and attempts never share one."""
-    return zlib.crc32(f"{mac.lower()}/{generation}".encode()) & 0xFFFFFFFF
 
 
 def _prefixlen(packet: DhcpPacket) -> int:

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from node_sim import dhcp
-from node_sim.dhcp_client import Address, DhcpClient, DhcpFailure, Lease, Mode, transaction_id
+from node_sim.dhcp_client import DhcpClient
+from node_sim.dhcp_outcome import Address, DhcpFailure, Lease, Mode, transaction_id
 
 BACKOFF = (10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
 MIN_RETRANSMIT = 60.0  # RFC 2131 §4.4.5: down to a minimum of 60 seconds

@@ -19,77 +19,33 @@ host, ``uuid``/``serial``/``asset``/``product``/``manufacturer`` (SMBIOS), ``pla
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from twisted.internet import defer, task
 
-from node_sim.ipxe_lang import expand, format_mac, image_name, parse_options, resolve_uri, split_line
+from node_sim.ipxe_host import Image, IpxeHost, IpxeResult
+from node_sim.ipxe_lang import (
+    ECANCELED,
+    EINVAL,
+    ENOENT,
+    ENOEXEC,
+    ERANGE,
+    Frame,
+    compile_script,
+    expand,
+    format_mac,
+    image_name,
+    parse_options,
+    resolve_uri,
+    split_line,
+)
 from node_sim.ipxe_lang import split_setting_name as _split
 
-ENOENT = 2
-ENOEXEC = 8
-EINVAL = 22
-ERANGE = 34
-ECANCELED = 125
 MAX_SCRIPT_DEPTH = 16
 BUILTINS = {"platform": "pcbios", "buildarch": "x86_64", "version": "1.21.1+", "product-name": "iPXE"}
 SMBIOS_NAMES = ("uuid", "serial", "asset", "product", "manufacturer", "board-serial")
 NIC_NAMES = ("mac", "ip", "netmask", "gateway", "filename", "next-server", "dns", "domain", "hostname", "busid")
 IMAGE_OPTIONS = {"name", "n", "timeout", "t"}
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    url: str
-    size: int
-    data: bytes | None
-
-
-class IpxeHost(Protocol):
-    """What the interpreter needs from the machine it runs on."""
-
-    def nic_count(self) -> int: ...
-
-    def nic_setting(self, index: int, name: str) -> str | None: ...
-
-    def smbios(self, name: str) -> str | None: ...
-
-    def fetch(self, url: str, verb: str, keep: bool) -> Awaitable[FetchResult]:
-        """Fetch ``url`` (http or tftp); fails (any exception) when the fetch fails."""
-        ...
-
-    def ifconf(self, index: int, user_class: str | None) -> Awaitable[bool]:
-        """DHCP on NIC ``index`` in iPXE mode; True once it has an address."""
-        ...
-
-    def echo(self, text: str) -> None: ...
-
-
-@dataclass
-class Image:
-    name: str
-    url: str
-    size: int
-    data: bytes | None
-    args: str = ""
-
-    @property
-    def is_script(self) -> bool:
-        return self.data is not None and self.data.lstrip().startswith(b"#!ipxe")
-
-
-@dataclass(frozen=True)
-class IpxeResult:
-    kind: str  # kernel | exit | sanboot | reboot | poweroff | failed
-    kernel: Image | None = None
-    initrds: tuple[Image, ...] = ()
-    args: str = ""
-    nic: int | None = None
-    status: int = 0
-    reason: str = ""
-    steps: int = 0
 
 
 class _Terminal(Exception):
@@ -105,26 +61,6 @@ class _Booted(Exception):
         self.kernel = kernel
 
 
-@dataclass
-class _Frame:
-    lines: list[str]
-    labels: dict[str, int]
-    pc: int = 0
-    control: str | None = None
-    exit_status: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _compile(text: str) -> _Frame:
-    lines = text.replace("\r\n", "\n").split("\n")
-    labels: dict[str, int] = {}
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith(":"):
-            labels.setdefault(stripped[1:].split()[0] if stripped[1:].split() else "", number)
-    return _Frame(lines, labels)
-
-
 class IpxeInterpreter:
     """Runs scripts for one node (see the module docstring)."""
 
@@ -138,7 +74,7 @@ class IpxeInterpreter:
         self.cwuri: str | None = None
         self.current_nic = 0
         self.steps = 0
-        self._frames: list[_Frame] = []
+        self._frames: list[Frame] = []
 
     # -- entry points -----------------------------------------------------------------------------
 
@@ -162,7 +98,7 @@ class IpxeInterpreter:
         if len(self._frames) >= MAX_SCRIPT_DEPTH:
             self.host.echo("Too many nested scripts")
             return ENOEXEC
-        frame = _compile(text)
+        frame = compile_script(text)
         self._frames.append(frame)
         try:
             while frame.pc < len(frame.lines):

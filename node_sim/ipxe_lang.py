@@ -10,9 +10,16 @@ setting expands to the empty string.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+# iPXE's status codes as its commands return them (errno values)
+ENOENT = 2
+ENOEXEC = 8
+EINVAL = 22
+ERANGE = 34
+ECANCELED = 125
 SEPARATORS = ("||", "&&", ";")
 MAX_EXPANSIONS = 1000
 
@@ -127,3 +134,26 @@ def parse_options(args: list[str], with_value: set[str]) -> tuple[dict[str, str]
         else:
             options[key] = ""
     return options, rest
+
+
+@dataclass
+class Frame:
+    """A script being run: its lines, its labels, where it is and whether a goto or exit just happened."""
+
+    lines: list[str]
+    labels: dict[str, int]
+    pc: int = 0
+    control: str | None = None
+    exit_status: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def compile_script(text: str) -> Frame:
+    """A :class:`Frame` for ``text`` with each ``:label`` at its first line (iPXE takes the first)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    labels: dict[str, int] = {}
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(":"):
+            labels.setdefault(stripped[1:].split()[0] if stripped[1:].split() else "", number)
+    return Frame(lines, labels)

@@ -32,70 +32,23 @@ from twisted.internet import defer
 
 from node_sim import dhcp
 from node_sim.bootlog import Emitter, Observer, ignore
-from node_sim.dhcp_client import DhcpClient, DhcpFailure, Lease, Mode
+from node_sim.dhcp_client import DhcpClient
+from node_sim.dhcp_outcome import DhcpFailure, Lease, Mode
 from node_sim.http import HttpFetcher
-from node_sim.ipxe import FetchResult, IpxeInterpreter, IpxeResult
+from node_sim.ipxe import IpxeInterpreter
+from node_sim.ipxe_host import FetchResult, IpxeResult
 from node_sim.ipxe_lang import tftp_target
+from node_sim.netboot_types import (
+    LOCAL_DEVICES,
+    NETWORK_DEVICES,
+    RACKHD_EMBEDDED_SCRIPT,
+    STOCK_EMBEDDED_SCRIPT,
+    BootOutcome,
+    NicConfig,
+    classify_bootfile,
+)
 from node_sim.tftp import TftpClient, TftpError
 from node_sim.transport import DatagramLink, NicIO
-
-IPXE_BINARY_SUFFIXES = (".ipxe", ".kpxe", ".kkpxe", ".efi", ".pxe", ".lkrn", ".usb")
-RACKHD_EMBEDDED_SCRIPT = "#!ipxe\necho MonoRail iPXE\nset user-class MonoRail\nautoboot\n"
-STOCK_EMBEDDED_SCRIPT = "#!ipxe\nautoboot\n"
-NETWORK_DEVICES = ("pxe", "network", "net")
-LOCAL_DEVICES = ("disk", "hdd", "cdrom", "floppy", "bios", "safe", "diag", "none", "default", "local")
-
-
-@dataclass(frozen=True)
-class NicConfig:
-    """One NIC: its MAC and the host interface (in the node's namespace) that plays it."""
-
-    mac: str
-    interface: str
-
-
-@dataclass(frozen=True)
-class BootOutcome:
-    """How a boot ended; see the module docstring for ``kind``."""
-
-    kind: str
-    device: str = "pxe"
-    kernel: str | None = None
-    initrd: tuple[str, ...] = ()
-    args: str = ""
-    nic: NicConfig | None = None
-    ip: str | None = None
-    prefixlen: int | None = None
-    gateway: str | None = None
-    server: str | None = None
-    lease_seconds: int | None = None
-    reason: str = ""
-    kernel_size: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "device": self.device,
-            "kernel": self.kernel,
-            "initrd": list(self.initrd),
-            "args": self.args,
-            "mac": self.nic.mac if self.nic else None,
-            "interface": self.nic.interface if self.nic else None,
-            "ip": self.ip,
-            "prefixlen": self.prefixlen,
-            "server": self.server,
-            "reason": self.reason,
-        }
-
-
-def classify_bootfile(name: str, data: bytes) -> str:
-    """``script``, ``rackhd-ipxe``, ``ipxe`` or ``unsupported`` for a file the PXE ROM downloaded."""
-    if data.lstrip().startswith(b"#!ipxe"):
-        return "script"
-    base = name.rsplit("/", 1)[-1].lower()
-    if base.endswith(IPXE_BINARY_SUFFIXES) or base.startswith(("ipxe", "undionly")):
-        return "rackhd-ipxe" if base.startswith("monorail") else "ipxe"
-    return "unsupported"
 
 
 @dataclass

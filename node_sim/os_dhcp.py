@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from node_sim.dhcp_client import Lease
 from node_sim.dhcp_lease import LeaseKeeper
-from node_sim.netboot import NicConfig
+from node_sim.dhcp_outcome import Lease
+from node_sim.netboot_types import NicConfig
 from node_sim.transport import DatagramLink, NicIO
 
 

@@ -24,8 +24,8 @@ from typing import Any
 from twisted.application import service
 from twisted.internet import defer
 
-from node_sim.dhcp_client import Lease
 from node_sim.dhcp_lease import LeaseKeeper
+from node_sim.dhcp_outcome import Lease
 from node_sim.transport import DatagramLink, NetnsIO
 from vrack.journal import Journal
 from vrack.netns_devices import RULE_PRIORITY, announce

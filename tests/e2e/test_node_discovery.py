@@ -32,7 +32,7 @@ from twisted.internet.task import Clock
 
 from node_sim.hardware_identity import NodeIdentity
 from node_sim.microkernel import POLL_INTERVAL
-from node_sim.netboot import NicConfig
+from node_sim.netboot_types import NicConfig
 from tests.e2e.discovery_lab import SUT, SutLab
 from tests.support.privileges import require_root
 from tests.support.rack_process import ROOT, RackProcess

@@ -165,8 +165,8 @@ def test_the_os_holds_the_boot_nics_lease_with_the_servers_lease_time() -> None:
     from types import SimpleNamespace
 
     from node_sim.dhcp import DhcpPacket
-    from node_sim.dhcp_client import Lease
-    from node_sim.netboot import BootOutcome, NicConfig
+    from node_sim.dhcp_outcome import Lease
+    from node_sim.netboot_types import BootOutcome, NicConfig
     from vrack.nodes.sim import SimBackend
 
     def lease(option: bytes | None) -> Lease:

@@ -9,7 +9,8 @@ from twisted.internet import defer, task
 
 from node_sim import dhcp
 from node_sim.dhcp import DhcpPacket
-from node_sim.dhcp_client import DhcpClient, DhcpFailure, Lease, Mode
+from node_sim.dhcp_client import DhcpClient
+from node_sim.dhcp_outcome import DhcpFailure, Lease, Mode
 
 MAC = "52:54:00:aa:00:01"
 UUID = "11111111-2222-3333-4444-555555555555"

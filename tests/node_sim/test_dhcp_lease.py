@@ -6,8 +6,8 @@ from __future__ import annotations
 from twisted.internet import task
 
 from node_sim import dhcp
-from node_sim.dhcp_client import Lease
 from node_sim.dhcp_lease import LeaseKeeper, lease_timers
+from node_sim.dhcp_outcome import Lease
 from tests.node_sim.test_dhcp_client import MAC, SERVER, Wire, reply
 
 ADDRESS = "10.231.0.50"

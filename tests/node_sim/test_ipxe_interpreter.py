@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from twisted.internet import defer, task
 
-from node_sim.ipxe import FetchResult, IpxeInterpreter, IpxeResult
+from node_sim.ipxe import IpxeInterpreter
+from node_sim.ipxe_host import FetchResult, IpxeResult
 from node_sim.ipxe_lang import expand, format_mac, resolve_uri, split_line, tftp_target
 from tests.node_sim.netlab import profile
 

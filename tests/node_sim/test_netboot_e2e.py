@@ -23,7 +23,8 @@ import pytest_twisted
 from twisted.internet import defer, reactor, task, utils
 
 from node_sim.bootlog import BootEvent
-from node_sim.netboot import BootOutcome, NetbootNode, NicConfig
+from node_sim.netboot import NetbootNode
+from node_sim.netboot_types import BootOutcome, NicConfig
 from node_sim.transport import NetnsIO
 from tests.node_sim.netlab import (
     DhcpProxyDouble,

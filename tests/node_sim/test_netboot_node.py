@@ -11,7 +11,8 @@ from node_sim import dhcp, tftp
 from node_sim.bootlog import BootEvent
 from node_sim.dhcp import DhcpPacket
 from node_sim.http import HttpError, HttpResult
-from node_sim.netboot import BootOutcome, NetbootNode, NicConfig, classify_bootfile
+from node_sim.netboot import NetbootNode
+from node_sim.netboot_types import BootOutcome, NicConfig, classify_bootfile
 from tests.node_sim.netlab import profile
 
 SERVER = "10.231.40.1"

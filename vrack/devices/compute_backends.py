@@ -52,7 +52,7 @@ def node_identity(plan: NodePlan) -> NodeIdentity:
 
 
 def _sim_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
-    from node_sim.netboot import NicConfig
+    from node_sim.netboot_types import NicConfig
     from vrack.nodes.sim import SimBackend, task_poll_interval
 
     plan, network = device.plan, context.network

@@ -32,7 +32,8 @@ from node_sim.catalog.ipmi_client import bmc_ipmi
 from node_sim.hardware import load_hardware
 from node_sim.hardware_identity import NodeIdentity
 from node_sim.microkernel import POLL_INTERVAL, Microkernel
-from node_sim.netboot import BootOutcome, NetbootNode, NicConfig
+from node_sim.netboot import NetbootNode
+from node_sim.netboot_types import BootOutcome, NicConfig
 from node_sim.os_dhcp import OsDhcp
 from node_sim.transport import NetnsIO
 from vrack.journal import Journal
