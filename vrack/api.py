@@ -190,7 +190,7 @@ class ControlResource(resource.Resource):
                 return rack.node(name).sel_entries()
             case ("POST", ["devices", name, "sel"]):
                 request.setResponseCode(201)
-                return {"id": rack.node(name).add_sel_event(json_body(request), "control API")}
+                return _then(rack.node(name).add_sel_event(json_body(request), "control API"), lambda i: {"id": i})
             case ("GET", ["devices", name, "sensors"]):
                 return rack.node(name).sensor_readings()
             case ("POST", ["devices", name, "sensors", sensor]):
@@ -199,7 +199,7 @@ class ControlResource(resource.Resource):
                     raise InvalidArgument(f"value must be a number or null (got {value!r})", "value")
                 node = rack.node(name)
                 node.force_sensor(sensor, None if value is None else float(value), "control API")
-                return next(r for r in node.sensor_readings() if r["name"] == sensor)
+                return _then(node.sensor_readings(), lambda readings: next(r for r in readings if r["name"] == sensor))
             case ("POST", ["devices", name, "power"]):
                 action = str(json_body(request).get("action"))
                 return rack.power_node(name, action, "control API").describe()
@@ -260,6 +260,11 @@ class ControlResource(resource.Resource):
     def _event_stream(self, request: Request) -> Any:
         after, device, protocol = self._event_filters(request)
         return event_stream(self.control.rack.journal, request, self.reactor, after, device, protocol)
+
+
+def _then(answer: Any, use: Callable[[Any], Any]) -> Any:
+    """``use(answer)``, also when the answer comes later (a Deferred: a node that a worker process serves)."""
+    return answer.addCallback(use) if isinstance(answer, Deferred) else use(answer)
 
 
 def _fault_from(body: dict[str, Any]) -> Fault:

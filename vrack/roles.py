@@ -29,7 +29,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar, runtime_checkable
+
+from twisted.internet.defer import Deferred
 
 PowerAction = Literal["on", "off", "cycle", "reset", "soft"]
 POWER_ACTIONS: tuple[PowerAction, ...] = ("on", "off", "cycle", "reset", "soft")
@@ -213,19 +215,24 @@ class BmcFaults(Protocol):
         ...
 
 
+_T = TypeVar("_T")
+Answer: TypeAlias = "_T | Deferred[_T]"
+"""A record a node answers at once (in this process) or later (a node a worker process serves)."""
+
+
 @runtime_checkable
 class BmcRecords(Protocol):
     """What a node's BMC has recorded and measures: SEL entries and sensor readings."""
 
-    def sel_entries(self) -> list[dict[str, Any]]:
+    def sel_entries(self) -> Answer[list[dict[str, Any]]]:
         """The SEL, oldest first, system event records decoded."""
         ...
 
-    def add_sel_event(self, event: dict[str, Any], cause: str) -> int:
-        """Log a system event as the BMC itself would (``{sensor_type, sensor_number, offset, ...}``)."""
+    def add_sel_event(self, event: dict[str, Any], cause: str) -> Answer[int]:
+        """Log a system event as the BMC itself would (``{sensor_type, sensor_number, offset, ...}``); its record id."""
         ...
 
-    def sensor_readings(self) -> list[dict[str, Any]]:
+    def sensor_readings(self) -> Answer[list[dict[str, Any]]]:
         """Every sensor's reading now, discrete ones included."""
         ...
 

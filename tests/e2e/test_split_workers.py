@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,6 +136,58 @@ def test_one_journal_numbered_without_gaps(split_rack: RackProcess) -> None:
         return lines if lines[-1:] and lines[-1] >= seqs[-1] else None
 
     assert wait_for(on_disk, 10, "the journal file to catch up")[: len(seqs)] == seqs
+
+
+def api_error(rack: RackProcess, method: str, path: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
+    """The status and JSON body of a request the control API refuses."""
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        rack.api(method, path, body)
+    return refused.value.code, json.loads(refused.value.read())
+
+
+def test_faults_sel_and_sensors_of_worker_served_nodes(split_rack: RackProcess) -> None:
+    """Faults, SEL and sensors reach the nodes in the workers: the API, ipmitool and the journal agree."""
+    status, body = api_error(
+        split_rack,
+        "POST",
+        "/api/v1/faults",
+        {"kind": "sensor-value", "target": "node01", "params": {"sensor": "Nope", "value": 95}},
+    )
+    assert status == 400 and body["parameter"] == "sensor" and "CPU1 Temp" in body["valid"]  # type: ignore[operator]
+
+    wait_for(lambda: bmc_answers("node01"), 20, "node01's BMC to answer")
+    if not split_rack.api("GET", "/api/v1/devices/node01")["power"]:
+        split_rack.api("POST", "/api/v1/devices/node01/power", {"action": "on"})
+    wait_for(lambda: power_status("node01") == "Chassis Power is on", 20, "node01 on")
+    start = split_rack.last_seq()
+    sel_before = len(split_rack.api("GET", "/api/v1/devices/node01/sel"))
+    fault = split_rack.api(
+        "POST",
+        "/api/v1/faults",
+        {"kind": "sensor-value", "target": "node01", "params": {"sensor": "CPU1 Temp", "value": 95}},
+    )
+    cpu = next(r for r in split_rack.api("GET", "/api/v1/devices/node01/sensors") if r["name"] == "CPU1 Temp")
+    assert cpu["value"] == 95
+    sdr = ipmitool(BMC["node01"], 'sdr get "CPU1 Temp"').ok().stdout
+    assert re.search(r"Sensor Reading\s*:\s*95 ", sdr), sdr
+    assert "Upper Critical going high" in ipmitool(BMC["node01"], "sel elist").ok().stdout
+
+    added = split_rack.api(
+        "POST", "/api/v1/devices/node01/sel", {"sensor_type": 0x05, "sensor_number": 11, "offset": 0}
+    )["id"]
+    entries = split_rack.api("GET", "/api/v1/devices/node01/sel")
+    assert added in [e["id"] for e in entries] and len(entries) > sel_before + 1
+    split_rack.api("DELETE", f"/api/v1/faults/{fault['id']}")
+
+    split_rack.api("POST", "/api/v1/faults", {"kind": "bmc-hang", "target": "node04"})
+    wait_for(lambda: not bmc_answers("node04"), 20, "node04's BMC to hang")
+    split_rack.api("DELETE", "/api/v1/faults")
+    wait_for(lambda: bmc_answers("node04"), 20, "node04's BMC back")
+
+    ops = [(e["device"], e["protocol"], e["operation"]) for e in split_rack.events(after=start)]
+    # the worker's SEL entries follow the coordinator's "injected" (in one process they precede it)
+    assert ("node01", "fault", "injected") in ops and ("node01", "bmc", "sel-event") in ops
+    assert ("node04", "fault", "cleared") in ops and ("node01", "control", "op-failed") not in ops
 
 
 def test_stopping_the_rack_stops_its_workers(tmp_path: Path) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
+from twisted.internet.defer import Deferred
 
-from vrack.errors import DeviceStateConflict, Unavailable
+from vrack.errors import DeviceStateConflict, InvalidArgument, Unavailable
 from vrack.plan import build_plan
 from vrack.roles import ComputeNode
 from vrack.spec import parse_spec
-from vrack.split.remote import RemoteNode
+from vrack.split.remote import RemoteNode, rng_from_state
 
 SPEC = """\
 rack: remote
@@ -23,7 +25,8 @@ devices:
 
 def _node() -> tuple[RemoteNode, list[dict[str, Any]]]:
     sent: list[dict[str, Any]] = []
-    return RemoteNode(build_plan(parse_spec(SPEC)).node("node01"), 1, sent.append), sent
+    plan = build_plan(parse_spec(SPEC))
+    return RemoteNode(plan.node("node01"), 1, sent.append, None, plan), sent
 
 
 def _state(ac: bool, host: bool, draw: float, **more: Any) -> dict[str, Any]:
@@ -82,9 +85,55 @@ def test_reported_state_reaches_listeners_and_describe() -> None:
     assert node.credentials() == {"bmc": {"users": [{"name": "admin"}]}}
 
 
-def test_what_is_not_split_yet_says_which_worker() -> None:
-    node, _ = _node()
-    with pytest.raises(Unavailable, match="worker process 1"):
-        node.sel_entries()
-    with pytest.raises(Unavailable, match="worker process 1"):
-        node.set_bmc_fault("hang", True, "test")
+def test_faults_are_checked_here_then_sent_to_the_worker_in_order() -> None:
+    """A bad sensor or drive is refused at once with the local node's words; good commands go to the worker."""
+    node, sent = _node()
+    with pytest.raises(InvalidArgument, match="no threshold sensor 'Nope'") as refused:
+        node.force_sensor("Nope", 90.0, "test")
+    sensors = refused.value.valid or []
+    assert sensors and "Nope" not in sensors
+    with pytest.raises(InvalidArgument, match="no drive 9"):
+        node.set_disk_failing(9, True, "test")
+    assert sent == []
+    node.set_bmc_fault("hang", True, "test")
+    node.force_sensor(sensors[0], 91.5, "test")
+    assert [(m["t"], m["op"], m["args"]) for m in sent] == [
+        ("op", "set_bmc_fault", ["hang", True, "test"]),
+        ("op", "force_sensor", [sensors[0], 91.5, "test"]),
+    ]
+    assert node.sensor_levels(sensors[0]).current == 91.5  # what a ramp fault starts from
+
+
+def test_a_link_faults_generator_reaches_the_worker_in_the_same_state() -> None:
+    node, sent = _node()
+    rng = random.Random("seed/node01")
+    expected = random.Random("seed/node01")
+    node.set_link_loss(0.25, rng, "test")
+    copy = rng_from_state(sent[-1]["args"][1])
+    assert copy is not None and [copy.random() for _ in range(5)] == [expected.random() for _ in range(5)]
+
+
+def test_reads_are_answered_by_the_worker_and_fail_when_it_is_gone() -> None:
+    plan = build_plan(parse_spec(SPEC))
+    calls: list[dict[str, Any]] = []
+    answers: list[Deferred[Any]] = []
+
+    def call(message: dict[str, Any]) -> Deferred[Any]:
+        calls.append(message)
+        answers.append(Deferred())
+        return answers[-1]
+
+    node = RemoteNode(plan.node("node01"), 1, lambda message: None, call, plan)
+    got: list[Any] = []
+    entries = node.sel_entries()
+    assert isinstance(entries, Deferred)
+    entries.addCallback(got.append)
+    answers[0].callback([{"id": 1}])
+    assert got == [[{"id": 1}]] and calls[0]["op"] == "sel_entries"
+    with pytest.raises(InvalidArgument, match="asserted"):
+        node.add_sel_event({"sensor_type": 1, "sensor_number": 2, "asserted": "yes"}, "test")
+    gone = RemoteNode(plan.node("node01"), 1, lambda message: None, None, plan).sensor_readings()
+    assert isinstance(gone, Deferred)
+    failures: list[Any] = []
+    gone.addErrback(failures.append)
+    assert failures and failures[0].check(Unavailable)

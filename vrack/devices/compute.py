@@ -8,7 +8,6 @@ model always agree.  AC power comes from the rack's power model.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
@@ -16,7 +15,6 @@ from bmc_sim.config import Privilege
 from bmc_sim.device import Bmc
 from bmc_sim.message import IpmiRequest, RequestContext
 from bmc_sim.protocol import BmcService
-from bmc_sim.sensors import Sensor
 from bmc_sim.session import BmcEndpoint
 from node_sim.console import NodeConsole
 from node_sim.hardware import load_hardware
@@ -27,9 +25,10 @@ from vrack.devices.compute_backends import node_backend, node_console
 from vrack.devices.compute_bmc import BmcRequestJournal, bmc_config
 from vrack.devices.host_firmware import HostFirmware, post_seconds
 from vrack.devices.initial_sel import initial_sel
+from vrack.devices.node_checks import check_disk, sensor_levels, threshold_sensor
 from vrack.devices.redfish_bmc import CA_FILE, build_redfish, loopback_url
 from vrack.devices.virtual_cd import BOOT_DEVICE, VirtualCdBoot
-from vrack.errors import DeviceStateConflict, InvalidArgument
+from vrack.errors import DeviceStateConflict
 from vrack.link import GatedLink, LinkGate
 from vrack.netns_devices import follow_bmc
 from vrack.nodes.base import effective_boot
@@ -243,21 +242,11 @@ class ComputeDevice(
     def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
         self.bmc.mc_reset(kind)
 
-    def _threshold_sensor(self, name: str) -> Sensor:
-        for sensor in self.bmc.sensors:
-            if sensor.name == name and sensor.is_threshold:
-                return sensor
-        valid = [s.name for s in self.bmc.sensors if s.is_threshold]
-        raise InvalidArgument(f"{self.device_name} has no threshold sensor {name!r}", "sensor", valid)
-
     def sensor_levels(self, sensor: str) -> SensorLevels:
-        found = self._threshold_sensor(sensor)
-        config = next(c for c in self.config.sensors if c.number == found.number)
-        thresholds = {n: float(v) for n, v in dataclasses.asdict(found.thresholds).items() if v is not None}
-        return SensorLevels(sensor, float(config.nominal), found.override, thresholds)
+        return sensor_levels(threshold_sensor(self.device_name, self.bmc.sensors, sensor), self.config.sensors)
 
     def force_sensor(self, sensor: str, value: float | None, cause: str) -> None:
-        self._threshold_sensor(sensor)
+        threshold_sensor(self.device_name, self.bmc.sensors, sensor)
         records = self.bmc.set_sensor_reading(sensor, value)
         if records:
             self.journal.append(self.device_name, "bmc", "sel-event", sensor=sensor, records=records, cause=cause)
@@ -272,9 +261,7 @@ class ComputeDevice(
         return len(load_hardware(self.plan.spec.model).disks)
 
     def set_disk_failing(self, disk: int, failing: bool, cause: str) -> None:
-        if not 0 <= disk < self.disk_count:
-            valid = [f"0..{self.disk_count - 1}"] if self.disk_count else []
-            raise InvalidArgument(f"{self.device_name} has {self.disk_count} drives, no drive {disk}", "disk", valid)
+        check_disk(self.device_name, disk, self.disk_count)
         if failing:
             self.failing_disks.add(disk)
         else:

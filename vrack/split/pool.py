@@ -6,7 +6,8 @@ waits blocking until every worker has bound its nodes, summing their progress fo
 that fails to bind (or exits) fails the start with its errors, and the others are stopped.  Then the
 channels go to the reactor: journal entries are appended to the rack's journal in the order each worker
 sent them (two workers' entries interleave in arrival order; each gets the coordinator's sequence number
-and rack time), node states update the :class:`~vrack.split.remote.RemoteNode` stand-ins.  A worker that
+and rack time), node states update the :class:`~vrack.split.remote.RemoteNode` stand-ins, and a worker's ``reply`` to a
+call (a read of a node's SEL or sensors) fires that call's Deferred.  A worker that
 exits while the rack runs is journalled and stops the rack (a rack missing nodes is not the spec's rack).
 """
 
@@ -22,8 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.defer import Deferred, DeferredList, fail
 
+from vrack import errors
+from vrack.errors import RackError, Unavailable
 from vrack.journal import Journal
 from vrack.plan import RackPlan
 from vrack.split.channel import ChannelClosed, Message, MessageProtocol, encode, read_message
@@ -34,6 +37,9 @@ log = logging.getLogger("vrack.split")
 
 START_TIMEOUT = 900.0  # seconds for a worker to build and bind its slice (50,000 nodes on a busy machine)
 STOP_TIMEOUT = 10.0
+REMOTE_ERRORS: dict[str, type[RackError]] = {
+    cls.__name__: cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, RackError)
+}  # a node's error in a worker becomes the same error here, so the API answers the same status
 
 
 class WorkerStartError(Exception):
@@ -82,7 +88,9 @@ class WorkerPool:
         self.nodes: dict[str, RemoteNode] = {}
         for index, slice_names in enumerate(self.slices):
             for name in slice_names:
-                self.nodes[name] = RemoteNode(plans[name], index, self._sender(index))
+                self.nodes[name] = RemoteNode(plans[name], index, self._sender(index), self._caller(index), plan)
+        self._calls: dict[int, tuple[int, Deferred[Any]]] = {}  # call id: (worker, its answer)
+        self._next_call = 1
 
     def _sender(self, index: int) -> Callable[[Message], None]:
         def send(message: Message) -> None:
@@ -91,6 +99,34 @@ class WorkerPool:
                 protocol.send(message)
 
         return send
+
+    def _caller(self, index: int) -> Callable[[Message], Deferred[Any]]:
+        def call(message: Message) -> Deferred[Any]:
+            protocol = self.workers[index].protocol if index < len(self.workers) else None
+            if protocol is None:
+                return fail(Unavailable(f"worker process {index} is not connected", "name"))
+            call_id, self._next_call = self._next_call, self._next_call + 1
+            answer: Deferred[Any] = Deferred()
+            self._calls[call_id] = (index, answer)
+            protocol.send({**message, "id": call_id})
+            return answer
+
+        return call
+
+    def _reply(self, message: Message) -> None:
+        """A worker's answer to a call: the value, or the error the node raised there (same class and words)."""
+        _index, answer = self._calls.pop(int(message["id"]), (0, None))
+        if answer is None:
+            return
+        error = message.get("error")
+        if error is None:
+            answer.callback(message.get("value"))
+            return
+        cls = REMOTE_ERRORS.get(str(error.get("type")))
+        if cls is None:
+            answer.errback(RuntimeError(f"worker: {error.get('error')}"))
+        else:
+            answer.errback(cls(str(error.get("error")), error.get("parameter"), error.get("valid")))
 
     # ------------------------------------------------------------------ start
 
@@ -198,6 +234,8 @@ class WorkerPool:
             node = self.nodes.get(str(message["node"]))
             if node is not None:
                 node.update(message["state"])
+        elif kind == "reply":
+            self._reply(message)
         elif kind == "refused":
             self.journal.append(
                 str(message["node"]), "control", "power-refused", action=message["action"], error=message["error"]
@@ -207,6 +245,10 @@ class WorkerPool:
 
     def _lost(self, worker: _Worker) -> None:
         worker.protocol = None
+        for call_id, (index, answer) in list(self._calls.items()):
+            if index == worker.index:
+                del self._calls[call_id]
+                answer.errback(Unavailable(f"worker process {index} exited before it answered", "name"))
         if worker.stopping:
             return
         code = worker.process.poll()

@@ -6,9 +6,14 @@ rack: AC power and chassis control go to the worker that serves the node, and wh
 every AC change, chassis control and host power change.  The node's journal entries reach the rack's
 journal through the worker's channel, not through this object.
 
-Not split yet (refused with :class:`vrack.errors.Unavailable`, naming the worker): faults, SEL, sensors and
-disks of a worker-served node.  Its switch ports still follow its host power (cabling is the coordinator's);
-the LLDP neighbours its simulated host would hear are not passed to the worker.
+Faults, SEL and sensors of a worker-served node are the worker's: commands (BMC faults and resets, forced
+sensors, power supply and disk events, link faults) are checked here against the node's BMC configuration,
+as the local node checks them, so a bad argument is refused at once with the same error, and then sent to
+the worker in order with AC and chassis control; reads (SEL entries, sensor readings) and SEL events, whose
+answer only the worker has, return a Deferred that fires with the worker's reply.  A link fault's random
+generator travels with it (its state), so a lossy link drops the same packets as in one process.  Its switch
+ports still follow its host power (cabling is the coordinator's); the LLDP neighbours its simulated host
+would hear are not passed to the worker.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ import random
 from collections.abc import Callable
 from typing import Any, Literal
 
+from twisted.internet.defer import Deferred, fail
+
 from vrack.devices.base import DeviceService
 from vrack.errors import DeviceStateConflict, Unavailable
-from vrack.plan import NodePlan
+from vrack.plan import NodePlan, RackPlan
 from vrack.roles import BmcFault, ComputeNode, HostPowerListener, LinkEnd, NeighborSource, PowerAction, SensorLevels
+from vrack.split.remote_checks import NodeChecks
 
 Send = Callable[[dict[str, Any]], None]
+Call = Callable[[dict[str, Any]], "Deferred[Any]"]
 
 
 class RemoteNode(DeviceService, ComputeNode):
@@ -35,11 +44,13 @@ class RemoteNode(DeviceService, ComputeNode):
 
     kind = "compute"
 
-    def __init__(self, plan: NodePlan, worker: int, send: Send) -> None:
+    def __init__(self, plan: NodePlan, worker: int, send: Send, call: Call | None, rack: RackPlan) -> None:
         super().__init__(plan.name, plan.spec.model)
         self.plan = plan
         self.worker = worker
         self._send = send
+        self._call = call
+        self._checks = NodeChecks(plan, rack)
         self._listeners: list[HostPowerListener] = []
         self._draw_listeners: list[Callable[[], None]] = []
         self._ac = False
@@ -144,44 +155,50 @@ class RemoteNode(DeviceService, ComputeNode):
     def set_neighbor_source(self, source: NeighborSource) -> None:
         """Not passed on: the worker's simulated host hears no LLDP neighbours (not split yet)."""
 
-    # ------------------------------------------------------------------ not split yet
+    # ------------------------------------------------------------------ faults, SEL and sensors (in the worker)
 
-    def _not_here(self, what: str) -> Unavailable:
-        return Unavailable(
-            f"{what} of {self.device_name} are not available: it is served by worker process {self.worker} "
-            "(vrack up --workers), where faults, SEL, sensors and disks are not reachable yet",
-            "name",
-        )
+    def _op(self, op: str, *args: Any) -> None:
+        """Command ``op`` for the node in the worker, after the AC and chassis messages sent before it."""
+        self._send({"t": "op", "node": self.device_name, "op": op, "args": list(args)})
+
+    def _ask(self, op: str, *args: Any) -> Deferred[Any]:
+        """``op``'s answer from the worker (a Deferred; :class:`Unavailable` if the worker is gone)."""
+        if self._call is None:
+            return fail(Unavailable(f"{self.device_name}: its worker process {self.worker} is not connected", "name"))
+        return self._call({"t": "call", "node": self.device_name, "op": op, "args": list(args)})
 
     def set_bmc_fault(self, fault: BmcFault, active: bool, cause: str) -> None:
-        raise self._not_here("BMC faults")
+        self._op("set_bmc_fault", fault, active, cause)
 
     def reset_bmc(self, kind: Literal["cold", "warm"], cause: str) -> None:
-        raise self._not_here("BMC resets")
+        self._op("reset_bmc", kind, cause)
 
     def sensor_levels(self, sensor: str) -> SensorLevels:
-        raise self._not_here("sensors")
+        """The configured levels, with the value this rack last forced (sensors are forced only through it)."""
+        return self._checks.sensor_levels(sensor)
 
     def force_sensor(self, sensor: str, value: float | None, cause: str) -> None:
-        raise self._not_here("sensors")
+        self._checks.force(sensor, value)
+        self._op("force_sensor", sensor, value, cause)
 
     def log_power_supply_failure(self, psu: int, failed: bool, cause: str) -> None:
-        raise self._not_here("power supply events")
+        self._op("log_power_supply_failure", psu, failed, cause)
 
-    def sel_entries(self) -> list[dict[str, Any]]:
-        raise self._not_here("SEL entries")
+    def sel_entries(self) -> Deferred[list[dict[str, Any]]]:
+        return self._ask("sel_entries")
 
-    def add_sel_event(self, event: dict[str, Any], cause: str) -> int:
-        raise self._not_here("SEL entries")
+    def add_sel_event(self, event: dict[str, Any], cause: str) -> Deferred[int]:
+        self._checks.sel_event(event)
+        return self._ask("add_sel_event", event, cause)
 
-    def sensor_readings(self) -> list[dict[str, Any]]:
-        raise self._not_here("sensor readings")
+    def sensor_readings(self) -> Deferred[list[dict[str, Any]]]:
+        return self._ask("sensor_readings")
 
     def set_link_latency(self, latency: float, jitter: float, rng: random.Random | None, cause: str) -> None:
-        raise self._not_here("link faults")
+        self._op("set_link_latency", latency, jitter, _rng_state(rng), cause)
 
     def set_link_loss(self, loss: float, rng: random.Random | None, cause: str) -> None:
-        raise self._not_here("link faults")
+        self._op("set_link_loss", loss, _rng_state(rng), cause)
 
     def link_state(self) -> dict[str, float | int]:
         link = self._described.get("link")
@@ -189,7 +206,25 @@ class RemoteNode(DeviceService, ComputeNode):
 
     @property
     def disk_count(self) -> int:
-        return 0
+        return self._checks.disk_count
 
     def set_disk_failing(self, disk: int, failing: bool, cause: str) -> None:
-        raise self._not_here("disks")
+        self._checks.disk(disk)
+        self._op("set_disk_failing", disk, failing, cause)
+
+
+def _rng_state(rng: random.Random | None) -> list[Any] | None:
+    """``rng``'s state as JSON (the worker's copy draws the same numbers), None for no generator."""
+    if rng is None:
+        return None
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def rng_from_state(state: list[Any] | None) -> random.Random | None:
+    """The generator :func:`_rng_state` described."""
+    if state is None:
+        return None
+    rng = random.Random()
+    rng.setstate((state[0], tuple(state[1]), state[2]))
+    return rng

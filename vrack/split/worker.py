@@ -33,6 +33,18 @@ log = logging.getLogger("vrack.split.worker")
 BATCH_INTERVAL = 0.02
 BATCH_SIZE = 256
 PROGRESS_EVERY = 500
+COMMANDS = frozenset(
+    {
+        "set_bmc_fault",
+        "reset_bmc",
+        "force_sensor",
+        "log_power_supply_failure",
+        "set_link_latency",
+        "set_link_loss",
+        "set_disk_failing",
+    }
+)  # fault and record commands a worker's node takes from the coordinator (RemoteNode)
+QUERIES = frozenset({"sel_entries", "sensor_readings", "add_sel_event"})  # ... and those answered with a reply
 
 
 class Worker:
@@ -171,6 +183,12 @@ class Worker:
         if device is None:
             log.warning("worker: a %r message for %r, a node it does not serve", kind, name)
             return
+        if kind == "op":
+            self._operation(name, device, message)
+            return
+        if kind == "call":
+            self._answer(name, device, message)
+            return
         if kind == "ac":
             device.set_ac(bool(message["on"]), str(message["cause"]))
         elif kind == "power":
@@ -183,6 +201,42 @@ class Worker:
             log.warning("worker: unknown message kind %r", kind)
             return
         self._send_state(name, str(message.get("cause", "")))
+
+    def _operation(self, name: str, device: Any, message: Message) -> None:
+        """A fault or record command the coordinator checked; journalled as ``control op-failed`` if the node
+        still refuses it (e.g. a sensor's thresholds changed over IPMI since)."""
+        from vrack.errors import RackError
+        from vrack.split.remote import rng_from_state
+
+        op, args = str(message["op"]), list(message["args"])
+        if op not in COMMANDS:
+            log.warning("worker: unknown operation %r", op)
+            return
+        if op in ("set_link_latency", "set_link_loss"):
+            args[-2] = rng_from_state(args[-2])
+        try:
+            getattr(device, op)(*args)
+        except RackError as exc:
+            self.journal.append(name, "control", "op-failed", op=op, error=exc.message)
+        self._send_state(name, str(args[-1]), full=True)
+
+    def _answer(self, name: str, device: Any, message: Message) -> None:
+        """Answer a read (or a SEL event, whose record id only this process knows) with ``reply``; the node's
+        journal entries go before it."""
+        from vrack.errors import RackError
+
+        op, reply = str(message["op"]), {"t": "reply", "id": message["id"]}
+        try:
+            if op not in QUERIES:
+                raise ValueError(f"unknown call {op!r}")
+            reply["value"] = getattr(device, op)(*message["args"])
+        except RackError as exc:
+            reply["error"] = {"type": type(exc).__name__, **exc.as_dict()}
+        except Exception as exc:  # the coordinator answers 500 and logs it
+            log.exception("worker: %s of %s failed", op, name)
+            reply["error"] = {"type": "internal", "error": str(exc)}
+        self._flush()
+        self._send(reply)
 
     def _coordinator_gone(self) -> None:
         if self.reactor.running:
