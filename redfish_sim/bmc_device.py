@@ -65,6 +65,23 @@ ROLE_OF = {
 }
 PRIVILEGE_OF = {"Administrator": Privilege.ADMINISTRATOR, "Operator": Privilege.OPERATOR, "ReadOnly": Privilege.USER}
 SENSOR_KINDS = {0x01: "temperature", 0x02: "voltage", 0x03: "current", 0x04: "fan", 0x08: "power"}
+# IPMI entity ID (the SDR's, IPMI 2.0 table 43-13) -> Redfish PhysicalContext
+ENTITY_CONTEXT = {
+    0x03: "CPU",
+    0x04: "StorageDevice",
+    0x07: "SystemBoard",
+    0x08: "Memory",
+    0x0A: "PowerSupply",
+    0x13: "PowerSupply",
+    0x17: "Chassis",
+    0x1A: "StorageDevice",
+    0x1D: "Fan",
+    0x20: "Memory",
+    0x37: "Intake",
+    0x40: "Intake",
+    0x41: "CPU",
+    0x42: "SystemBoard",
+}
 # IPMI sensor type -> Redfish LogEntry SensorType (the enumeration's spelling)
 SENSOR_TYPE_NAMES = {
     0x01: "Temperature",
@@ -202,7 +219,8 @@ class BmcBackedDevice:
             bits = reading.threshold_bits
             health = "Critical" if bits & 0x36 else "Warning" if bits & 0x09 else "OK"
             thresholds = {k: float(v) for k, v in vars(sensor.thresholds).items() if v is not None}
-            out.append(SensorReading(sensor.name, sensor.number, kind, value, health, thresholds))  # type: ignore[arg-type]
+            context = ENTITY_CONTEXT.get(sensor.entity_id, "")
+            out.append(SensorReading(sensor.name, sensor.number, kind, value, health, thresholds, context))  # type: ignore[arg-type]
         return out
 
     def power_consumed_watts(self) -> float:

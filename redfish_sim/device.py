@@ -118,6 +118,7 @@ class SensorReading:
     value: float | None
     health: Literal["OK", "Warning", "Critical"]
     thresholds: dict[str, float]  # lower_critical, upper_non_critical, ... (IPMI names)
+    context: str = ""  # Redfish PhysicalContext (CPU, SystemBoard, Fan, ...); "" when the entity maps to none
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -36,6 +36,8 @@ OPEN_PATHS = {
 SUPPORTED_QUERIES = {"$select", "$expand"}
 BODY_LIMIT = 64 * 1024
 EXPANDABLE = {".", "*", "~"}
+SUBORDINATE = {".", "*"}  # expand forms that take in a resource's own (non-Links) references
+NOT_EXPANDED = {"Links", "Actions", "Oem"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class RequestRecord:
     peer: str
     operation: str
     outcome: str = "ok"  # ok | no-credentials | bad-credentials | denied | error
+    expanded: tuple[str, ...] = ()  # resources served inline by $expand, in the order they appear
 
 
 Observer = Callable[[RequestRecord], None]
@@ -80,6 +83,7 @@ class _Auth:
     account: Account | None = None
     session_id: str | None = None
     outcome: str = "ok"
+    expanded: list[str] = field(default_factory=list)  # reported with the request, see RequestRecord
 
 
 class RedfishService:
@@ -138,7 +142,16 @@ class RedfishService:
         if self.observer is not None:
             user = auth.account.name if auth.account is not None else ""
             self.observer(
-                RequestRecord(request.method, path, user, response.status, request.peer, operation, auth.outcome)
+                RequestRecord(
+                    request.method,
+                    path,
+                    user,
+                    response.status,
+                    request.peer,
+                    operation,
+                    auth.outcome,
+                    tuple(auth.expanded),
+                )
             )
         if response.status < 300:
             response.after = reply.after
@@ -227,7 +240,7 @@ class RedfishService:
         reply = handler(call)
         auth.account = call.account  # a login names its user
         if method == "GET" and reply.body is not None:
-            reply.body = self._query(reply.body, query, call)
+            reply.body = self._query(reply.body, query, call, auth.expanded)
             tag = etag_of(reply.body)
             reply.headers["ETag"] = tag
             odata_type = reply.body.get("@odata.type")
@@ -239,22 +252,38 @@ class RedfishService:
                 return Reply(304, None, {"ETag": tag})
         return reply
 
-    def _query(self, body: dict[str, Any], query: dict[str, str], call: Call) -> dict[str, Any]:
-        expand = query.get("$expand", "")
-        if expand and expand.split("(")[0] in EXPANDABLE and isinstance(body.get("Members"), list):
-            members = []
-            for member in body["Members"]:
-                try:
-                    route, params = self._match(member["@odata.id"])
-                    sub = Call(self, "GET", member["@odata.id"], params, {}, call.account)
-                    members.append(route.methods["GET"][0](sub).body or member)
-                except (RedfishError, KeyError):
-                    members.append(member)
-            body = {**body, "Members": members}
+    def _query(self, body: dict[str, Any], query: dict[str, str], call: Call, expanded: list[str]) -> dict[str, Any]:
+        """``$expand`` one level (a collection's Members; with ``.`` or ``*`` also a resource's own references
+        such as a Chassis' Thermal and Power, never its Links), then ``$select``; ``expanded`` gets the paths
+        served inline."""
+        form = query.get("$expand", "").split("(")[0]
+        if form in EXPANDABLE and isinstance(body.get("Members"), list):
+            body = {**body, "Members": [self._inline(m, call, expanded) for m in body["Members"]]}
+        elif form in SUBORDINATE:
+            body = {k: v if k in NOT_EXPANDED else self._inline(v, call, expanded) for k, v in body.items()}
         select = query.get("$select")
         if select:
             keep = {s.strip() for s in select.split(",")}
             body = {k: v for k, v in body.items() if k.startswith("@odata") or k in keep}
+        return body
+
+    def _inline(self, value: Any, call: Call, expanded: list[str]) -> Any:
+        """A bare reference ``{"@odata.id": path}`` to a resource this BMC serves becomes that resource's
+        body; anything else (or a reference that does not resolve) is returned as it is."""
+        if not (isinstance(value, dict) and len(value) == 1 and isinstance(value.get("@odata.id"), str)):
+            return value
+        path = value["@odata.id"]
+        if "#" in path:
+            return value
+        try:
+            route, params = self._match(path)
+            handler = route.methods["GET"][0]
+            body = handler(Call(self, "GET", path, params, {}, call.account)).body
+        except (RedfishError, KeyError):
+            return value
+        if body is None:
+            return value
+        expanded.append(path)
         return body
 
     def _render(self, reply: Reply, method: str, route: Route | None) -> HttpResponse:

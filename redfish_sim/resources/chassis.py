@@ -80,6 +80,8 @@ def _sensor(base: str, kind: str, index: int, reading: SensorReading, value_key:
         value_key: reading.value,
         "Status": status(reading.health, "Enabled" if reading.value is not None else "Absent"),
     }
+    if reading.context:
+        item["PhysicalContext"] = reading.context
     for ipmi_name, prop in THRESHOLDS.items():
         if ipmi_name in reading.thresholds:
             item[prop] = reading.thresholds[ipmi_name]

@@ -7,6 +7,7 @@ Ironic's many pins (oslo.*, SQLAlchemy, eventlet) stay out of vrack's venv: it i
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -99,12 +100,13 @@ def wait_until(check: Callable[[], Any], what: str, timeout: float = 90.0) -> An
 class Ironic:
     """One running all-in-one Ironic; :meth:`stop` ends its process group."""
 
-    def __init__(self, work: Path, address: str) -> None:
+    def __init__(self, work: Path, address: str, extra_config: str = "") -> None:
+        """``extra_config``: more sections for ironic.conf, ones :data:`CONFIG` does not have."""
         bindir = ensure_ironic()
         self.address, self.port = address, free_port(address)
         self.url = f"http://{address}:{self.port}/v1"
         conf = work / "ironic.conf"
-        conf.write_text(CONFIG.format(address=address, port=self.port, work=work))
+        conf.write_text(CONFIG.format(address=address, port=self.port, work=work) + extra_config)
         subprocess.run(
             [str(bindir / "ironic-dbsync"), "--config-file", str(conf), "create_schema"],
             check=True,
@@ -133,6 +135,20 @@ class Ironic:
         answer = self.call("PUT", f"/nodes/{ident}/states/power", {"target": target})
         assert answer.status_code == 202, answer.text
         return dict(wait_until(lambda: (n := self.node(ident))["target_power_state"] is None and n, f"{target}"))
+
+    def notifications(self, event_type: str) -> list[dict[str, Any]]:
+        """The notifications of ``event_type`` Ironic has logged so far, oldest first (needs
+        ``[oslo_messaging_notifications] driver = log``: oslo.messaging's log driver writes each as one JSON
+        line on the logger ``oslo.messaging.notification.<event_type>``)."""
+        marker = f" oslo.messaging.notification.{event_type} "
+        found = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if marker in line and "] {" in line:
+                try:
+                    found.append(json.loads(line[line.index("] {") + 2 :]))
+                except json.JSONDecodeError:  # the line Ironic is still writing
+                    continue
+        return found
 
     def stop(self) -> None:
         if self.proc.poll() is None:

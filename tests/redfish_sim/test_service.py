@@ -209,6 +209,30 @@ def test_select_and_expand(rf: Harness) -> None:
     assert set(body) == {"@odata.id", "@odata.type", "@odata.context", "@odata.etag", "PowerState", "UUID"}
     expanded = rf.json("GET", "/redfish/v1/Systems?$expand=.")[1]
     assert expanded["Members"][0]["ProcessorSummary"]["Count"] == 1
+    assert rf.records[-1].expanded == (SYSTEM,)
+
+
+def test_expand_dot_inlines_a_resources_own_references_not_its_links(rf: Harness) -> None:
+    """What sushy's ``chassis_expanded`` (Ironic's sensor collection) asks: one GET with Thermal and Power."""
+    chassis = "/redfish/v1/Chassis/1"
+    body = rf.json("GET", f"{chassis}?$expand=.($levels=1)")[1]
+    assert body["Thermal"]["@odata.id"] == f"{chassis}/Thermal" and body["Thermal"]["Temperatures"]
+    assert body["Power"]["PowerControl"][0]["Name"] == "System Power Control"
+    assert body["Links"]["ComputerSystems"] == [{"@odata.id": SYSTEM}]  # Links stay references
+    assert rf.records[-1].expanded == (f"{chassis}/Thermal", f"{chassis}/Power")
+    plain = rf.json("GET", chassis)[1]
+    assert plain["Thermal"] == {"@odata.id": f"{chassis}/Thermal"}
+    assert not rf.records[-1].expanded
+    links_only = rf.json("GET", f"{chassis}?$expand=~")[1]
+    assert links_only["Thermal"] == {"@odata.id": f"{chassis}/Thermal"}
+
+
+def test_sensors_carry_the_physical_context_of_their_sdr_entity(rf: Harness) -> None:
+    temps = rf.json("GET", "/redfish/v1/Chassis/1/Thermal")[1]["Temperatures"]
+    entities = {s.name: s.entity_id for s in rf.bmc.sensors}
+    contexts = {t["Name"]: t.get("PhysicalContext") for t in temps}
+    assert [entities[n] for n in contexts] == [0x03, 0x03, 0x37, 0x07]  # processor x2, air inlet, system board
+    assert contexts == {"Temp_CPU0": "CPU", "Temp_CPU1": "CPU", "Temp_Inlet": "Intake", "Temp_Outlet": "SystemBoard"}
 
 
 def test_dark_bmc_is_silent_busy_bmc_answers_503_and_manager_reset_goes_dark(rf: Harness) -> None:

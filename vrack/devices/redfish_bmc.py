@@ -139,6 +139,8 @@ def build_redfish(
         }
         if record.outcome != "ok":
             fields["outcome"] = record.outcome
+        if record.expanded:
+            fields["expanded"] = list(record.expanded)
         journal.append_fields(name, "redfish", record.operation, fields)
 
     settings = plan.spec.bmc.redfish
