@@ -191,6 +191,8 @@ class PowerModel:
         for cable in self.cables_of_node.get(node_name, ()):
             up = node.host_powered and self.plugged[cable] and (cable.switch, cable.port) not in self.ports_held_down
             self.switches[cable.switch].set_link(cable.port, up, node.nic_end(cable.nic) if up else None, cause)
+        if node_name in self.cables_of_node:
+            node.neighbors_changed()
 
     def _update_loads(self, node_name: str) -> None:
         feeds = self.feeds_of_node.get(node_name)

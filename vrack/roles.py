@@ -128,6 +128,10 @@ class CabledHost(Protocol):
         """Where the host's LLDP agent learns what it hears (the rack's cabling)."""
         ...
 
+    def neighbors_changed(self) -> None:
+        """What the neighbour source answers may have changed (a cable, a port or the host's power did)."""
+        ...
+
 
 @runtime_checkable
 class ManagedHost(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -137,3 +138,48 @@ def test_reads_are_answered_by_the_worker_and_fail_when_it_is_gone() -> None:
     failures: list[Any] = []
     gone.addErrback(failures.append)
     assert failures and failures[0].check(Unavailable)
+
+
+CABLED = """\
+rack: remote
+seed: remote-seed
+networks: {management: 127.200.61.0/24}
+devices:
+  - {name: node01, kind: compute, model: generic}
+  - {name: sw1, kind: switch, model: arista-7050, ports: 8}
+cables:
+  - {a: node01/nic1, b: sw1/5}
+"""
+
+
+def test_what_the_nodes_lldp_agent_hears_goes_to_the_worker_when_it_changes() -> None:
+    """The worker's host hears the switch once its host is on, nothing once the cable is pulled."""
+    from twisted.internet.testing import MemoryReactorClock
+
+    from vrack.clock import RackClock
+    from vrack.devices.switch import build_switch_devices
+    from vrack.journal import Journal
+    from vrack.plan import RackPlan
+    from vrack.rack import Rack
+    from vrack.split.worker import Worker
+
+    plan = build_plan(parse_spec(CABLED))
+    sent: list[dict[str, Any]] = []
+    node = RemoteNode(plan.node("node01"), 0, sent.append, None, plan)
+
+    def devices(rack_plan: RackPlan, context: Any) -> Iterator[Any]:
+        yield node
+        yield from build_switch_devices(rack_plan, context)
+
+    reactor = MemoryReactorClock()
+    clock = RackClock(reactor, plan.spec.epoch)
+    rack = Rack(plan, reactor, Journal(clock), clock, devices=devices)
+    node.update(_state(True, True, 240.0))
+    heard = [m for m in sent if m["t"] == "neighbors"]
+    assert len(heard) == 1 and [nic for nic, _ in heard[0]["heard"]] == [1]
+    assert heard[0]["heard"][0][1]["chassis_name"] == "sw1"
+
+    rack.set_cable("sw1", 5, False, "test")
+    rack.set_cable("sw1", 5, False, "test")  # no change: nothing sent
+    assert [m["heard"] for m in sent if m["t"] == "neighbors"][1:] == [[]]
+    assert Worker.neighbors_of(heard[0]["heard"])[0].remote == rack.switches["sw1"].port_end(5)

@@ -196,6 +196,9 @@ class ComputeDevice(
     def set_neighbor_source(self, source: NeighborSource) -> None:
         self.backend.set_neighbor_source(source)
 
+    def neighbors_changed(self) -> None:
+        """Nothing to do: the host asks the source whenever its LLDP agent runs."""
+
     # ------------------------------------------------------------------ control API
 
     def control_power(self, action: PowerAction, cause: str) -> None:

@@ -11,13 +11,14 @@ sensors, power supply and disk events, link faults) are checked here against the
 as the local node checks them, so a bad argument is refused at once with the same error, and then sent to
 the worker in order with AC and chassis control; reads (SEL entries, sensor readings) and SEL events, whose
 answer only the worker has, return a Deferred that fires with the worker's reply.  A link fault's random
-generator travels with it (its state), so a lossy link drops the same packets as in one process.  Its switch
-ports still follow its host power (cabling is the coordinator's); the LLDP neighbours its simulated host
-would hear are not passed to the worker.
+generator travels with it (its state), so a lossy link drops the same packets as in one process.  Cabling
+is the coordinator's: its switch ports follow the node's host power here, and what the node's LLDP agent
+hears is sent to the worker whenever the power model finds it changed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from typing import Any, Literal
@@ -51,6 +52,8 @@ class RemoteNode(DeviceService, ComputeNode):
         self._send = send
         self._call = call
         self._checks = NodeChecks(plan, rack)
+        self._neighbors: NeighborSource = lambda: ()
+        self._heard: list[Any] = []  # the neighbours last sent to the worker
         self._listeners: list[HostPowerListener] = []
         self._draw_listeners: list[Callable[[], None]] = []
         self._ac = False
@@ -153,7 +156,14 @@ class RemoteNode(DeviceService, ComputeNode):
         return self.plan.nic_end(nic)
 
     def set_neighbor_source(self, source: NeighborSource) -> None:
-        """Not passed on: the worker's simulated host hears no LLDP neighbours (not split yet)."""
+        self._neighbors = source
+
+    def neighbors_changed(self) -> None:
+        """Send the worker what the node's LLDP agent now hears, when that differs from what it was sent."""
+        heard = [[h.nic, dataclasses.asdict(h.remote)] for h in self._neighbors()]
+        if heard != self._heard:
+            self._heard = heard
+            self._send({"t": "neighbors", "node": self.device_name, "heard": heard})
 
     # ------------------------------------------------------------------ faults, SEL and sensors (in the worker)
 

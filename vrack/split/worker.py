@@ -189,6 +189,10 @@ class Worker:
         if kind == "call":
             self._answer(name, device, message)
             return
+        if kind == "neighbors":
+            heard = self.neighbors_of(message["heard"])
+            device.set_neighbor_source(lambda: heard)
+            return
         if kind == "ac":
             device.set_ac(bool(message["on"]), str(message["cause"]))
         elif kind == "power":
@@ -201,6 +205,13 @@ class Worker:
             log.warning("worker: unknown message kind %r", kind)
             return
         self._send_state(name, str(message.get("cause", "")))
+
+    @staticmethod
+    def neighbors_of(heard: list[Any]) -> tuple[Any, ...]:
+        """The ``HeardNeighbor``s of a ``neighbors`` message (``[[nic, LinkEnd fields], ...]``)."""
+        from vrack.roles import HeardNeighbor, LinkEnd
+
+        return tuple(HeardNeighbor(int(nic), LinkEnd(**end)) for nic, end in heard)
 
     def _operation(self, name: str, device: Any, message: Message) -> None:
         """A fault or record command the coordinator checked; journalled as ``control op-failed`` if the node
