@@ -65,6 +65,7 @@ from vrack.errors import (
 from vrack.events_api import STREAMING, event_stream, long_poll
 from vrack.faults import Fault
 from vrack.located import SpecError
+from vrack.roles import LiveDescription, then
 from vrack.scenario import Scenario, parse_scenario
 
 log = logging.getLogger("vrack")
@@ -181,7 +182,7 @@ class ControlResource(resource.Resource):
             case ("GET", ["layout"]):
                 return rack.layout()
             case ("GET", ["devices", name]):
-                return rack.device(name).describe()
+                return _describe_now(rack.device(name))
             case ("GET", ["credentials"]):
                 return {name: device.credentials() for name, device in rack.devices.items()}
             case ("GET", ["devices", name, "credentials"]):
@@ -190,7 +191,7 @@ class ControlResource(resource.Resource):
                 return rack.node(name).sel_entries()
             case ("POST", ["devices", name, "sel"]):
                 request.setResponseCode(201)
-                return _then(rack.node(name).add_sel_event(json_body(request), "control API"), lambda i: {"id": i})
+                return then(rack.node(name).add_sel_event(json_body(request), "control API"), lambda i: {"id": i})
             case ("GET", ["devices", name, "sensors"]):
                 return rack.node(name).sensor_readings()
             case ("POST", ["devices", name, "sensors", sensor]):
@@ -199,10 +200,10 @@ class ControlResource(resource.Resource):
                     raise InvalidArgument(f"value must be a number or null (got {value!r})", "value")
                 node = rack.node(name)
                 node.force_sensor(sensor, None if value is None else float(value), "control API")
-                return _then(node.sensor_readings(), lambda readings: next(r for r in readings if r["name"] == sensor))
+                return then(node.sensor_readings(), lambda readings: next(r for r in readings if r["name"] == sensor))
             case ("POST", ["devices", name, "power"]):
                 action = str(json_body(request).get("action"))
-                return rack.power_node(name, action, "control API").describe()
+                return then(rack.power_node(name, action, "control API"), _describe_now)
             case ("POST", ["pdus", name, "outlets", outlet]):
                 action = str(json_body(request).get("action"))
                 number = ascii_number(outlet, "outlet")
@@ -262,9 +263,9 @@ class ControlResource(resource.Resource):
         return event_stream(self.control.rack.journal, request, self.reactor, after, device, protocol)
 
 
-def _then(answer: Any, use: Callable[[Any], Any]) -> Any:
-    """``use(answer)``, also when the answer comes later (a Deferred: a node that a worker process serves)."""
-    return answer.addCallback(use) if isinstance(answer, Deferred) else use(answer)
+def _describe_now(device: Any) -> Any:
+    """The device's state now: ``describe()``, or for a node a worker process serves its worker's answer."""
+    return device.describe_now() if isinstance(device, LiveDescription) else device.describe()
 
 
 def _fault_from(body: dict[str, Any]) -> Fault:

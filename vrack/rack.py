@@ -33,11 +33,13 @@ from vrack.power import PowerModel
 from vrack.roles import (
     OUTLET_ACTIONS,
     POWER_ACTIONS,
+    Answer,
     ComputeNode,
     LinkFaults,
     NetworkSwitch,
     OutletAction,
     PowerDistributionUnit,
+    then,
 )
 from vrack.scenario import ScenarioBoard
 
@@ -188,11 +190,11 @@ class Rack(MultiService):
 
     # ------------------------------------------------------------------ operations
 
-    def power_node(self, name: str, action: str, cause: str) -> ComputeNode:
-        """Chassis control of node ``name`` through its BMC (``on``, ``off``, ``cycle``, ``reset``, ``soft``)."""
+    def power_node(self, name: str, action: str, cause: str) -> Answer[ComputeNode]:
+        """Chassis control of node ``name`` through its BMC (``on``, ``off``, ``cycle``, ``reset``, ``soft``);
+        the node once its BMC took the command (later, for a node a worker process serves)."""
         node = self.node(name)
-        node.control_power(_choice(action, POWER_ACTIONS, "action"), cause)
-        return node
+        return then(node.control_power(_choice(action, POWER_ACTIONS, "action"), cause), lambda _: node)
 
     def switch_outlet(self, pdu_name: str, outlet: int, action: str, cause: str) -> PowerDistributionUnit:
         """Switch outlet ``outlet`` of ``pdu_name`` (``on``, ``off``, ``reboot``)."""

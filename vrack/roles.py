@@ -38,6 +38,20 @@ POWER_ACTIONS: tuple[PowerAction, ...] = ("on", "off", "cycle", "reset", "soft")
 OutletAction = Literal["on", "off", "reboot"]
 OUTLET_ACTIONS: tuple[OutletAction, ...] = ("on", "off", "reboot")
 
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+Answer: TypeAlias = "_T | Deferred[_T]"
+"""A value a node answers at once (in this process) or later (a node a worker process serves)."""
+
+
+def then(answer: Answer[_T], use: Callable[[_T], _U]) -> Answer[_U]:
+    """``use(answer)``, also when the answer comes later (a Deferred: ``use`` runs then, its result is the
+    Deferred's)."""
+    if isinstance(answer, Deferred):
+        return answer.addCallback(use)
+    return use(answer)
+
+
 HostPowerListener = Callable[[bool, str], None]
 """``(host powered, cause)``."""
 
@@ -137,10 +151,19 @@ class CabledHost(Protocol):
 class ManagedHost(Protocol):
     """A host with a BMC that the rack (API, CLI, test kit) drives as ipmitool would."""
 
-    def control_power(self, action: PowerAction, cause: str) -> None:
+    def control_power(self, action: PowerAction, cause: str) -> Answer[None]:
         """Chassis control through the BMC's own handlers; :class:`~vrack.errors.DeviceStateConflict` when the
-        BMC would refuse (no AC power; a reset or cycle while the host is off)."""
+        BMC would refuse (no AC power; a reset or cycle while the host is off); a Deferred for a node a worker
+        process serves, failing with that error."""
         ...
+
+
+@runtime_checkable
+class LiveDescription(Protocol):
+    """A device whose ``describe()`` is a snapshot and that can be asked for its state now (a node that a
+    worker process serves)."""
+
+    def describe_now(self) -> Deferred[dict[str, Any]]: ...
 
 
 @runtime_checkable
@@ -217,11 +240,6 @@ class BmcFaults(Protocol):
     def log_power_supply_failure(self, psu: int, failed: bool, cause: str) -> None:
         """The BMC logs power supply ``psu`` failing (or recovering) in its SEL."""
         ...
-
-
-_T = TypeVar("_T")
-Answer: TypeAlias = "_T | Deferred[_T]"
-"""A record a node answers at once (in this process) or later (a node a worker process serves)."""
 
 
 @runtime_checkable

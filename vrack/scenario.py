@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from twisted.internet.defer import Deferred
 
 from vrack.errors import InvalidArgument, NotFound, RackError
 from vrack.faults import Fault
@@ -262,7 +263,10 @@ class ScenarioRun:
             rack.faults.clear(fault_id, cause)
             return {"fault": fault_id}
         if step.power is not None:
-            rack.power_node(step.power.node, step.power.action, cause)
+            answer = rack.power_node(step.power.node, step.power.action, cause)
+            if isinstance(answer, Deferred):  # a node a worker serves: its BMC's refusal comes later
+                node, action = step.power.node, step.power.action
+                answer.addErrback(lambda failure: self._refused(node, action, failure))
             return {"node": step.power.node, "power": step.power.action}
         if step.outlet is not None:
             rack.switch_outlet(step.outlet.pdu, step.outlet.outlet, step.outlet.action, cause)
@@ -271,6 +275,12 @@ class ScenarioRun:
             rack.set_cable(step.cable.switch, step.cable.port, step.cable.plugged, cause)
             return {"switch": step.cable.switch, "port": step.cable.port, "plugged": step.cable.plugged}
         return {"note": step.note}
+
+    def _refused(self, node: str, action: str, failure: Any) -> None:
+        """A worker-served node's BMC refused a power step after the step was taken: journal its words."""
+        error = failure.value
+        message = error.message if isinstance(error, RackError) else str(error)
+        self.rack.journal.append(node, "control", "power-refused", action=action, error=message)
 
     def _expire(self, fault_id: int, cause: str) -> None:
         with contextlib.suppress(NotFound):

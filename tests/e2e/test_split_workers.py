@@ -190,6 +190,23 @@ def test_faults_sel_and_sensors_of_worker_served_nodes(split_rack: RackProcess) 
     assert ("node04", "fault", "cleared") in ops and ("node01", "control", "op-failed") not in ops
 
 
+def test_a_worker_served_bmcs_refusal_and_live_state_reach_the_api(split_rack: RackProcess) -> None:
+    """A reset of an off host is refused by the node's BMC (0xD5) with the API's 409, as in one process, and
+    ``GET /devices/NAME`` shows the worker's counters now, not the snapshot of the last power change."""
+    wait_for(lambda: bmc_answers("node02"), 20, "node02's BMC to answer")
+    if split_rack.api("GET", "/api/v1/devices/node02")["power"]:
+        split_rack.api("POST", "/api/v1/devices/node02/power", {"action": "off"})
+    status, body = api_error(split_rack, "POST", "/api/v1/devices/node02/power", {"action": "reset"})
+    assert status == 409 and "0xd5" in str(body["error"]) and body["valid"] == ["on"], body
+
+    described = split_rack.api("POST", "/api/v1/devices/node02/power", {"action": "on"})
+    assert described["power"] is True and described["worker"] == 0  # answered once the worker's BMC took it
+    before = split_rack.api("GET", "/api/v1/devices/node02")["stats"]["received"]
+    assert power_status("node02") == "Chassis Power is on"
+    after = split_rack.api("GET", "/api/v1/devices/node02")["stats"]["received"]
+    assert after >= before + 4, (before, after)  # a lanplus login and a command: at least 4 datagrams
+
+
 def test_stopping_the_rack_stops_its_workers(tmp_path: Path) -> None:
     spec = tmp_path / "rack.yaml"
     spec.write_text(SPEC.replace("e2e-split", "e2e-split-stop").replace(f"{NET}.", "127.200.51."))

@@ -27,7 +27,12 @@ devices:
 def _node() -> tuple[RemoteNode, list[dict[str, Any]]]:
     sent: list[dict[str, Any]] = []
     plan = build_plan(parse_spec(SPEC))
-    return RemoteNode(plan.node("node01"), 1, sent.append, None, plan), sent
+
+    def call(message: dict[str, Any]) -> Deferred[Any]:
+        sent.append(message)
+        return Deferred()
+
+    return RemoteNode(plan.node("node01"), 1, sent.append, call, plan), sent
 
 
 def _state(ac: bool, host: bool, draw: float, **more: Any) -> dict[str, Any]:
@@ -66,7 +71,7 @@ def test_ac_and_power_go_to_the_worker_and_no_ac_is_refused_here() -> None:
     node.control_power("on", "control API")
     assert sent == [
         {"t": "ac", "node": "node01", "on": True, "cause": "rack start"},
-        {"t": "power", "node": "node01", "action": "on", "cause": "control API"},
+        {"t": "call", "node": "node01", "op": "control_power", "args": ["on", "control API"]},
     ]
 
 

@@ -5,8 +5,8 @@ blocking while a worker starts (:func:`read_message`) and through Twisted afterw
 (:class:`MessageProtocol`).  Message kinds (``"t"``), worker to coordinator: ``ready`` (every node bound,
 with each node's state), ``failed`` (bind errors), ``events`` (journal entries as ``[device, protocol,
 operation, fields]``, in the order the worker appended them), ``state`` (one node after a change),
-``refused`` (a chassis control the node's BMC refused), ``reply`` (the answer to a ``call``).  Coordinator
-to worker: ``ac``, ``power``, ``op`` (a fault or record command), ``call`` (a read, answered by ``reply``),
+``reply`` (the answer to a ``call``).  Coordinator to worker: ``ac``, ``op`` (a fault or record command),
+``call`` (a read, a SEL event or a chassis control, answered by ``reply``),
 ``neighbors`` (what the node's LLDP agent hears now), ``stop``.
 """
 

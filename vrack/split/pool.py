@@ -236,10 +236,6 @@ class WorkerPool:
                 node.update(message["state"])
         elif kind == "reply":
             self._reply(message)
-        elif kind == "refused":
-            self.journal.append(
-                str(message["node"]), "control", "power-refused", action=message["action"], error=message["error"]
-            )
         else:
             log.warning("worker %d sent an unknown message kind %r", worker.index, kind)
 

@@ -28,14 +28,23 @@ from twisted.internet.defer import Deferred, fail
 from vrack.devices.base import DeviceService
 from vrack.errors import DeviceStateConflict, Unavailable
 from vrack.plan import NodePlan, RackPlan
-from vrack.roles import BmcFault, ComputeNode, HostPowerListener, LinkEnd, NeighborSource, PowerAction, SensorLevels
+from vrack.roles import (
+    BmcFault,
+    ComputeNode,
+    HostPowerListener,
+    LinkEnd,
+    LiveDescription,
+    NeighborSource,
+    PowerAction,
+    SensorLevels,
+)
 from vrack.split.remote_checks import NodeChecks
 
 Send = Callable[[dict[str, Any]], None]
 Call = Callable[[dict[str, Any]], "Deferred[Any]"]
 
 
-class RemoteNode(DeviceService, ComputeNode):
+class RemoteNode(DeviceService, ComputeNode, LiveDescription):
     """A compute node served by worker ``worker``; ``send`` delivers a message to that worker.
 
     It names its role as a base, as the local devices do: the rack's ``isinstance`` checks against the role
@@ -135,15 +144,22 @@ class RemoteNode(DeviceService, ComputeNode):
         self._ac = on
         self._send({"t": "ac", "node": self.device_name, "on": on, "cause": cause})
 
-    def control_power(self, action: PowerAction, cause: str) -> None:
-        """Chassis control through the node's BMC in the worker.
+    def control_power(self, action: PowerAction, cause: str) -> Deferred[None]:
+        """Chassis control through the node's BMC in the worker; fires once the BMC took it, or fails with
+        the BMC's refusal (:class:`DeviceStateConflict`, the same words as in one process).
 
-        Refused here when the node has no AC power; a refusal by the BMC itself (completion code 0xD5) is
-        journalled by the coordinator as ``control power-refused`` once the worker reports it.
+        Refused here at once when the node has no AC power.
         """
         if not self._ac:
             raise DeviceStateConflict(f"{self.device_name} has no AC power (its PDU outlets are off)", "action")
-        self._send({"t": "power", "node": self.device_name, "action": action, "cause": cause})
+        return self._ask("control_power", action, cause)
+
+    def describe_now(self) -> Deferred[dict[str, Any]]:
+        """The node's ``describe()`` as its worker has it now (sessions, boot progress, counters)."""
+        return self._ask("describe").addCallback(self._described_now)
+
+    def _described_now(self, described: dict[str, Any]) -> dict[str, Any]:
+        return {**described, "worker": self.worker}
 
     # ------------------------------------------------------------------ cabling (CabledHost)
 

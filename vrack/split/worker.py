@@ -44,7 +44,7 @@ COMMANDS = frozenset(
         "set_disk_failing",
     }
 )  # fault and record commands a worker's node takes from the coordinator (RemoteNode)
-QUERIES = frozenset({"sel_entries", "sensor_readings", "add_sel_event"})  # ... and those answered with a reply
+QUERIES = frozenset({"sel_entries", "sensor_readings", "add_sel_event", "control_power", "describe"})  # ... answered
 
 
 class Worker:
@@ -172,7 +172,6 @@ class Worker:
     # ------------------------------------------------------------------ coordinator to worker
 
     def _command(self, message: Message) -> None:
-        from vrack.errors import RackError
 
         kind = message.get("t")
         if kind == "stop":
@@ -195,12 +194,6 @@ class Worker:
             return
         if kind == "ac":
             device.set_ac(bool(message["on"]), str(message["cause"]))
-        elif kind == "power":
-            try:
-                device.control_power(message["action"], str(message["cause"]))
-            except RackError as exc:
-                self._flush()
-                self._send({"t": "refused", "node": name, "action": message["action"], "error": exc.message})
         else:
             log.warning("worker: unknown message kind %r", kind)
             return
@@ -232,8 +225,9 @@ class Worker:
         self._send_state(name, str(args[-1]), full=True)
 
     def _answer(self, name: str, device: Any, message: Message) -> None:
-        """Answer a read (or a SEL event, whose record id only this process knows) with ``reply``; the node's
-        journal entries go before it."""
+        """Answer a read, a SEL event (whose record id only this process knows) or a chassis control (whose
+        refusal only the node's BMC knows) with ``reply``; the node's journal entries, and after a chassis
+        control its state, go before it."""
         from vrack.errors import RackError
 
         op, reply = str(message["op"]), {"t": "reply", "id": message["id"]}
@@ -246,6 +240,8 @@ class Worker:
         except Exception as exc:  # the coordinator answers 500 and logs it
             log.exception("worker: %s of %s failed", op, name)
             reply["error"] = {"type": "internal", "error": str(exc)}
+        if op == "control_power":
+            self._send_state(name, str(message["args"][-1]))
         self._flush()
         self._send(reply)
 
