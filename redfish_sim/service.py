@@ -107,6 +107,7 @@ class RedfishService:
         self.ports: dict[str, int | None] = {}  # protocol -> port the BMC serves it on (NetworkProtocol)
         self.events = EventHub()
         self.virtual_media: dict[str, Any] = {}  # the Manager's CD slot: Image, Inserted, WriteProtected
+        self.media_watchers: list[Callable[[dict[str, Any]], None]] = []  # told of every change to the slot
         device.watch(self._device_changed)
 
     # ------------------------------------------------------------------ entry point
@@ -156,6 +157,15 @@ class RedfishService:
         if response.status < 300:
             response.after = reply.after
         return response
+
+    def media_changed(self) -> None:
+        """The virtual media slot changed (insert, eject, PATCH): each watcher gets a copy of it (a failing
+        watcher is logged, never turned into the client's error)."""
+        for watcher in list(self.media_watchers):
+            try:
+                watcher(dict(self.virtual_media))
+            except Exception:
+                _log.failure("a virtual media watcher failed")
 
     def _device_changed(self, kind: str, value: str) -> None:
         """A power change or a new log entry becomes an event for the subscribers (never raises into the BMC)."""

@@ -1,6 +1,7 @@
 """VirtualMedia of the Manager: a CD/DVD slot whose image URL can be inserted and ejected (InsertMedia,
 EjectMedia, or PATCH of Image/Inserted as older clients do).  The BMC only records the image: nothing downloads
-it, and the simulated host does not read it (a boot override to ``Cd`` is what the host sees)."""
+it here: whoever composes the BMC onto a host watches the slot (``RedfishService.media_watchers``, told after
+every change) or reads it when the host boots."""
 
 from __future__ import annotations
 
@@ -84,12 +85,14 @@ def insert(call: Call) -> Reply:
         Inserted=True if inserted is None else inserted,
         WriteProtected=True if write_protected is None else write_protected,
     )
+    call.service.media_changed()
     return Reply(204)
 
 
 def eject(call: Call) -> Reply:
     _slot(call)
     call.service.virtual_media.clear()
+    call.service.media_changed()
     return Reply(204)
 
 
@@ -107,6 +110,7 @@ def patch_media(call: Call) -> Reply:
         value = boolean(call.body, key)
         if value is not None:
             state[key] = value
+    call.service.media_changed()
     return media(call)
 
 

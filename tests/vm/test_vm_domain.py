@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
 from vrack.nodes.vm import VmError, VmNode
-from vrack.nodes.vm_xml import boot_device_of
+from vrack.nodes.vm_xml import boot_device_of, cdrom_image_of
 
 RUNNING, SHUTOFF = 1, 5
 
@@ -58,6 +59,27 @@ class FakeDomain:
     def XMLDesc(self, flags: int = 0) -> str:
         assert flags == 2, "the inactive definition must be the base of a redefinition"
         return self.xml
+
+    def updateDeviceFlags(self, xml: str, flags: int = 0) -> int:
+        """libvirt's media change: the CD-ROM ``<disk>`` of the definition (flag 2) and the running VM (flag 1)."""
+        self.conn.calls.append(f"media:{flags}:{cdrom_image_of(f'<domain><devices>{xml}</devices></domain>')}")
+        if flags & 1 and self.status != RUNNING:
+            raise FakeLibvirtError("domain is not running", 55)
+
+        def swap(domain_xml: str) -> str:
+            root = ET.fromstring(domain_xml)
+            devices = root.find("devices")
+            assert devices is not None
+            old = next(d for d in devices.findall("disk") if d.get("device") == "cdrom")
+            devices.insert(list(devices).index(old), ET.fromstring(xml))
+            devices.remove(old)
+            return ET.tostring(root, encoding="unicode")
+
+        if flags & 2:
+            self.xml = swap(self.xml)
+        if flags & 1:
+            self.running_xml = swap(self.running_xml)
+        return 0
 
     @property
     def name(self) -> str:
@@ -145,6 +167,27 @@ def test_reset_picks_up_a_changed_boot_device(node_and_conn: tuple[VmNode, FakeC
     _result(node.reset())
     assert conn.calls[-3:] == ["destroy", "define:disk", "create"]
     assert boot_device_of(conn.domains["vrt-vm-fake"].running_xml) == "disk"
+
+
+def test_media_goes_in_the_definition_and_live_into_a_running_vm(node_and_conn: tuple[VmNode, FakeConnection]) -> None:
+    """Insert before definition defines the domain (config only); into a running VM live too; the disc stays in
+    across a redefinition for another boot device; eject is forced (flag 4) and empties both."""
+    node, conn = node_and_conn
+    iso = Path("/var/lib/libvirt/images/vrack/r/n.iso")
+    _result(node.set_media(iso))
+    assert conn.calls == ["define:pxe", f"media:2:{iso}"]
+    domain = conn.domains["vrt-vm-fake"]
+    assert cdrom_image_of(domain.xml) == str(iso)
+    _result(node.power_on("cdrom"))
+    assert conn.calls[-2:] == ["define:cdrom", "create"] and cdrom_image_of(domain.running_xml) == str(iso)
+    _result(node.set_media(None))
+    assert conn.calls[-1] == "media:7:None"
+    assert cdrom_image_of(domain.xml) is None and cdrom_image_of(domain.running_xml) is None
+    _result(node.set_media(iso))
+    assert conn.calls[-1] == f"media:3:{iso}" and cdrom_image_of(domain.running_xml) == str(iso)
+    _result(node.power_off())
+    _result(node.power_on("pxe"))
+    assert boot_device_of(domain.running_xml) == "pxe" and cdrom_image_of(domain.running_xml) == str(iso)
 
 
 def test_set_boot_device_before_definition_and_undefine(node_and_conn: tuple[VmNode, FakeConnection]) -> None:

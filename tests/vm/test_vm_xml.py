@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from vrack.nodes.vm_xml import VmConfig, boot_device_of, check_boot_device, domain_xml, with_boot_device
+from vrack.nodes.vm_xml import (
+    VmConfig,
+    boot_device_of,
+    cdrom_image_of,
+    cdrom_xml,
+    check_boot_device,
+    domain_xml,
+    with_boot_device,
+)
 
 CONFIG = VmConfig(
     name="vrt-vm-x",
@@ -32,7 +40,24 @@ def test_domain_is_tcg_with_serial_bios_nics_and_serial_file() -> None:
     serial = root.find("devices/serial")
     assert serial is not None and serial.get("type") == "file"
     assert serial.find("source").get("path") == "/state/x/serial.log"  # type: ignore[union-attr]
-    assert root.find("devices/disk") is None and root.find("devices/graphics") is None
+    assert [d.get("device") for d in root.findall("devices/disk")] == ["cdrom"]  # an empty CD drive, no disk
+    assert root.find("devices/graphics") is None
+
+
+def test_the_cd_drive_is_empty_ide_read_only_and_bootable() -> None:
+    root = ET.fromstring(domain_xml(CONFIG, "cdrom"))
+    assert [b.get("dev") for b in root.findall("os/boot")] == ["cdrom"]
+    drive = root.find("devices/disk[@device='cdrom']")
+    assert drive is not None and drive.find("source") is None and drive.find("readonly") is not None
+    assert drive.find("target").attrib == {"dev": "hdc", "bus": "ide"}  # type: ignore[union-attr]
+    assert cdrom_image_of(ET.tostring(root, encoding="unicode")) is None
+    loaded = cdrom_xml(Path("/images/live.iso"))
+    assert ET.fromstring(loaded).find("source").get("file") == "/images/live.iso"  # type: ignore[union-attr]
+    xml = ET.tostring(root, encoding="unicode").replace(cdrom_xml(None), loaded)
+    assert cdrom_image_of(xml) == "/images/live.iso"
+    assert boot_device_of(with_boot_device(xml, "pxe")) == "pxe" and cdrom_image_of(with_boot_device(xml, "pxe"))
+    config = VmConfig(name="n", macs=("52:54:00:e8:00:05",), bridge="br", serial_log=Path("/s"), cdrom=False)
+    assert ET.fromstring(domain_xml(config, "pxe")).find("devices/disk") is None
 
 
 def test_disk_boot_and_optional_disk() -> None:
@@ -62,12 +87,14 @@ def test_with_boot_device_rewrites_only_the_boot_element() -> None:
 
 def test_boot_device_and_mac_validation() -> None:
     assert check_boot_device("pxe") == "pxe" and check_boot_device("disk") == "disk"
-    with pytest.raises(ValueError, match="boot device must be one of pxe, disk"):
-        check_boot_device("cdrom")
+    assert check_boot_device("cdrom") == "cdrom"
+    with pytest.raises(ValueError, match="boot device must be one of pxe, disk, cdrom"):
+        check_boot_device("floppy")
     with pytest.raises(ValueError, match="not a unicast MAC"):
         VmConfig(name="m", macs=("01:00:5e:00:00:01",), bridge="b", serial_log=Path("/s"))
     with pytest.raises(ValueError, match="not a unicast MAC"):
         VmConfig(name="m", macs=("52-54-00-00-00-01",), bridge="b", serial_log=Path("/s"))
     with pytest.raises(ValueError, match="at least one MAC"):
         VmConfig(name="m", macs=(), bridge="b", serial_log=Path("/s"))
-    assert boot_device_of("<domain><os><boot dev='cdrom'/></os></domain>") is None
+    assert boot_device_of("<domain><os><boot dev='cdrom'/></os></domain>") == "cdrom"
+    assert boot_device_of("<domain><os><boot dev='fd'/></os></domain>") is None

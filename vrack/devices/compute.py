@@ -128,6 +128,8 @@ class ComputeDevice(
                 str(plan.bmc_address) if loopback else None,
                 loopback_url if loopback else lambda url: True,
             )
+        elif self.redfish is not None:  # a VM's own CD-ROM drive holds what the BMC's virtual CD slot holds
+            self.redfish.redfish.media_watchers.append(lambda slot: self.backend.media_changed(_inserted(slot)))
 
     # ------------------------------------------------------------------ journal
 
@@ -154,9 +156,7 @@ class ComputeDevice(
         """The image in the BMC's virtual CD slot while it is inserted (Redfish VirtualMedia), else None."""
         if self.redfish is None or self.firmware.virtual_cd is None:
             return None
-        media = self.redfish.redfish.virtual_media
-        image = media.get("Image")
-        return str(image) if media.get("Inserted") and image else None
+        return _inserted(self.redfish.redfish.virtual_media)
 
     # ------------------------------------------------------------------ power model hooks
 
@@ -363,6 +363,12 @@ class ComputeDevice(
         self.request_journal.flush()
         d = super().stopService()
         return self.backend.shutdown() if d is None else d.addBoth(lambda _: self.backend.shutdown())
+
+
+def _inserted(slot: dict[str, Any]) -> str | None:
+    """The image in a virtual media slot while it is inserted, else None."""
+    image = slot.get("Image")
+    return str(image) if slot.get("Inserted") and image else None
 
 
 def build_compute_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:

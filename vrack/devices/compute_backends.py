@@ -29,11 +29,13 @@ CHASSIS_RESET = bytes([0x03])
 
 def _vm_backend(device: ComputeDevice, context: RackContext) -> NodeBackend:
     from vrack.nodes.vm_backend import VmBackend  # libvirt is an optional dependency (the [vm] extra)
+    from vrack.nodes.vm_media import MEDIA_ROOT
 
     plan = device.plan
     assert context.state_path is not None and isinstance(device.console, VmConsole)
     serial_log = context.state_path / f"{plan.name}.console.log"
-    return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor, device.console)
+    media_dir = MEDIA_ROOT / context.state_path.name  # QEMU's user must reach the image (vm_media)
+    return VmBackend(plan.name, plan.nic_macs, serial_log, context.journal, context.reactor, device.console, media_dir)
 
 
 def node_identity(plan: NodePlan) -> NodeIdentity:

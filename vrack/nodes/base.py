@@ -52,6 +52,11 @@ class NodeBackend(ABC):
     def host_off(self, cause: str) -> None:
         """The host lost power: stop at once."""
 
+    def media_changed(self, image: str | None) -> None:
+        """The BMC's virtual CD slot now holds ``image`` (None: empty).  Backends with a CD drive of their own
+        (VMs) follow it; the others boot the image through the firmware's virtual CD, or ignore it."""
+        _ = image
+
     def shutdown(self) -> Deferred[None]:
         """The rack is stopping: release whatever the backend holds."""
         return succeed(None)

@@ -19,7 +19,7 @@ from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
-from vrack.nodes.vm_xml import BootDevice, VmConfig, check_boot_device, domain_xml, with_boot_device
+from vrack.nodes.vm_xml import BootDevice, VmConfig, cdrom_xml, check_boot_device, domain_xml, with_boot_device
 
 PowerState = Literal["on", "off", "undefined"]
 P = ParamSpec("P")
@@ -28,6 +28,8 @@ T = TypeVar("T")
 # virDomainState values (libvirt-domain.h), so state() needs no libvirt import in tests.
 _DOMAIN_SHUTOFF, _DOMAIN_CRASHED, _DOMAIN_NOSTATE = 5, 6, 0
 _ERR_NO_DOMAIN = 42  # VIR_ERR_NO_DOMAIN
+_AFFECT_LIVE, _AFFECT_CONFIG = 1, 2  # VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG
+_MODIFY_FORCE = 4  # VIR_DOMAIN_DEVICE_MODIFY_FORCE: eject even if the guest locked the tray
 _ERR_OPERATION_INVALID = 55  # VIR_ERR_OPERATION_INVALID: e.g. destroy of a domain that is not running
 
 
@@ -46,6 +48,7 @@ class _Domain(Protocol):
     def undefine(self) -> int: ...
     def state(self, flags: int = 0) -> list[int]: ...
     def XMLDesc(self, flags: int = 0) -> str: ...
+    def updateDeviceFlags(self, xml: str, flags: int = 0) -> int: ...
 
 
 class _Connection(Protocol):
@@ -158,6 +161,15 @@ class VmDomain:
         if self._lookup() is not None:
             self.define()
 
+    def set_media(self, image: Path | None) -> None:
+        """Put ``image`` (a local ISO file) in the CD-ROM drive, or empty it (None): in the definition and, while
+        the VM runs, live (QEMU's media change: the guest sees a disc inserted or ejected)."""
+        domain = self._lookup() or self.define()
+        flags = _AFFECT_CONFIG | (_AFFECT_LIVE if self._running(domain) else 0)
+        if image is None:  # a BMC's eject takes the virtual drive's medium away whatever the guest thinks
+            flags |= _MODIFY_FORCE
+        self._call(domain.updateDeviceFlags, cdrom_xml(image), flags)
+
     def state(self) -> PowerState:
         """``on`` (running, paused, ...), ``off`` (defined, not running) or ``undefined``."""
         domain = self._lookup()
@@ -251,8 +263,12 @@ class VmNode:
         return self._run(self.domain.reset)
 
     def set_boot_device(self, boot: BootDevice) -> Deferred[None]:
-        """Boot from ``boot`` (``pxe`` or ``disk``) at the next power on or reset."""
+        """Boot from ``boot`` (``pxe``, ``disk`` or ``cdrom``) at the next power on or reset."""
         return self._run(self.domain.set_boot_device, boot)
+
+    def set_media(self, image: Path | None) -> Deferred[None]:
+        """Insert ``image`` in the CD-ROM drive, or eject (None); live when the VM runs."""
+        return self._run(self.domain.set_media, image)
 
     def state(self) -> Deferred[PowerState]:
         """``on``, ``off`` or ``undefined``."""

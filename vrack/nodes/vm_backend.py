@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from vrack.journal import Journal
 from vrack.nodes.base import NodeBackend
 from vrack.nodes.vm import VmNode
 from vrack.nodes.vm_console import VmConsole
+from vrack.nodes.vm_media import MEDIA_ROOT, VmMedia
 from vrack.nodes.vm_xml import BootDevice
 
-VM_BOOT_DEVICES: dict[str, BootDevice] = {"pxe": "pxe", "disk": "disk"}
+VM_BOOT_DEVICES: dict[str, BootDevice] = {"pxe": "pxe", "disk": "disk", "cdrom": "cdrom", "cdrom-remote": "cdrom"}
 
 
 class VmBackend(NodeBackend):
@@ -23,7 +24,14 @@ class VmBackend(NodeBackend):
     kind = "vm"
 
     def __init__(
-        self, node: str, macs: tuple[str, ...], serial_log: Path, journal: Journal, reactor: Any, console: VmConsole
+        self,
+        node: str,
+        macs: tuple[str, ...],
+        serial_log: Path,
+        journal: Journal,
+        reactor: Any,
+        console: VmConsole,
+        media_dir: Path | None = None,
     ) -> None:
         super().__init__(node, journal)
         self.vm = VmNode(
@@ -37,6 +45,7 @@ class VmBackend(NodeBackend):
         )
         self.serial_log = serial_log
         self.vm_console = console
+        self.media = VmMedia(node, self.vm, journal, reactor, media_dir or MEDIA_ROOT)  # the BMC's virtual CD
 
     def _report(self, operation: str, d: Deferred[None]) -> None:
         def failed(failure: Failure) -> None:
@@ -48,7 +57,8 @@ class VmBackend(NodeBackend):
         device = VM_BOOT_DEVICES.get(boot, "disk")
         self.journal.append(self.node, "host", "boot", boot_device=device, backend="vm", cause=cause)
         self.running = True
-        d = self.vm.power_on(device) if cause != "reset" else self._reset(device)
+        d = self.media.ready() if device == "cdrom" else succeed(None)  # the disc is in before the firmware looks
+        d.addCallback(lambda _: self.vm.power_on(device) if cause != "reset" else self._reset(device))
         d.addCallback(lambda _: self.vm_console.attach())
         self._report("power-on", d)
 
@@ -61,12 +71,23 @@ class VmBackend(NodeBackend):
         self.running = False
         self._report("power-off", self.vm.power_off())
 
+    def media_changed(self, image: str | None) -> None:
+        """The BMC's virtual CD slot now holds ``image`` (None: ejected): the VM's CD-ROM drive follows."""
+        self.media.changed(image)
+
     def shutdown(self) -> Deferred[None]:
         self.vm_console.close()
         d = self.vm.power_off()
         d.addBoth(lambda _: self.vm.undefine())
+        d.addBoth(lambda _: self.media.remove_file())
         d.addBoth(lambda _: None)
         return d
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "running": self.running, "domain": self.vm.name, "serial_log": str(self.serial_log)}
+        return {
+            "kind": self.kind,
+            "running": self.running,
+            "domain": self.vm.name,
+            "serial_log": str(self.serial_log),
+            "cdrom": self.media.image,
+        }

@@ -5,9 +5,11 @@ see platform-notes §4): SeaBIOS with its console on the serial port, one virtio
 Linux bridge (the iPXE option ROM that Debian's ``ipxe-qemu`` ships boots it), the first serial
 port written to a file and, when ``serial_socket`` is set, also served on that UNIX socket (QEMU
 listens; a console relay connects to it, as SOL does to a real server's serial port), no graphics.
-The boot device is ``pxe`` (``<boot dev='network'/>``) or
-``disk`` (``<boot dev='hd'/>``), one device only, so a PXE node never falls through to a disk and
-back.
+The boot device is ``pxe`` (``<boot dev='network'/>``),
+``disk`` (``<boot dev='hd'/>``) or ``cdrom`` (``<boot dev='cdrom'/>``), one device only, so a PXE node never
+falls through to a disk and back.  Every VM has a read-only IDE CD-ROM drive, empty until the BMC's virtual
+media puts an image in it (:func:`cdrom_xml`, for libvirt's ``updateDeviceFlags``), as a server shows its BMC's
+virtual CD drive whether or not media is inserted.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-BootDevice = Literal["pxe", "disk"]
-BOOT_DEVICES: tuple[BootDevice, ...] = ("pxe", "disk")
-_LIBVIRT_BOOT = {"pxe": "network", "disk": "hd"}
+BootDevice = Literal["pxe", "disk", "cdrom"]
+BOOT_DEVICES: tuple[BootDevice, ...] = ("pxe", "disk", "cdrom")
+_LIBVIRT_BOOT = {"pxe": "network", "disk": "hd", "cdrom": "cdrom"}
+CDROM_TARGET = "hdc"  # the IDE secondary master, where a PC's CD drive sits
 _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 
@@ -37,6 +40,7 @@ class VmConfig:
     nic_model: str = "virtio"
     disk: Path | None = None
     serial_socket: Path | None = None
+    cdrom: bool = True
 
     def __post_init__(self) -> None:
         if not self.macs:
@@ -52,6 +56,8 @@ def check_boot_device(boot: str) -> BootDevice:
         return "pxe"
     if boot == "disk":
         return "disk"
+    if boot == "cdrom":
+        return "cdrom"
     raise ValueError(f"boot device must be one of {', '.join(BOOT_DEVICES)}, not {boot!r}")
 
 
@@ -74,6 +80,8 @@ def domain_xml(config: VmConfig, boot: BootDevice) -> str:
         ET.SubElement(disk, "driver", name="qemu", type="qcow2" if config.disk.suffix == ".qcow2" else "raw")
         ET.SubElement(disk, "source", file=str(config.disk))
         ET.SubElement(disk, "target", dev="vda", bus="virtio")
+    if config.cdrom:
+        devices.append(ET.fromstring(cdrom_xml(None)))
     for mac in config.macs:
         nic = ET.SubElement(devices, "interface", type="bridge")
         ET.SubElement(nic, "source", bridge=config.bridge)
@@ -91,6 +99,27 @@ def domain_xml(config: VmConfig, boot: BootDevice) -> str:
     ET.SubElement(video, "model", type="none")
     ET.SubElement(devices, "memballoon", model="none")
     return ET.tostring(domain, encoding="unicode")
+
+
+def cdrom_xml(image: Path | None) -> str:
+    """The CD-ROM drive's ``<disk>`` element holding ``image`` (a local ISO file), or empty when None."""
+    disk = ET.Element("disk", type="file", device="cdrom")
+    ET.SubElement(disk, "driver", name="qemu", type="raw")
+    if image is not None:
+        ET.SubElement(disk, "source", file=str(image))
+    ET.SubElement(disk, "target", dev=CDROM_TARGET, bus="ide")
+    ET.SubElement(disk, "readonly")
+    return ET.tostring(disk, encoding="unicode")
+
+
+def cdrom_image_of(xml: str) -> str | None:
+    """The file in a domain definition's CD-ROM drive, or None when it is empty or there is no drive."""
+    for disk in ET.fromstring(xml).findall("devices/disk"):
+        target = disk.find("target")
+        if disk.get("device") == "cdrom" and target is not None and target.get("dev") == CDROM_TARGET:
+            source = disk.find("source")
+            return None if source is None else source.get("file")
+    return None
 
 
 def with_boot_device(xml: str, boot: BootDevice) -> str:
