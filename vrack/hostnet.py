@@ -47,13 +47,9 @@ def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
     )
     network.create()
     try:
-        devices = [(n.name, n.bmc_address, n.bmc_mac) for n in plan.nodes]
-        devices += [(d.name, d.address, d.mac) for d in (*plan.pdus, *plan.switches)]
-        links = add_device_links(network, devices)  # each with its own MAC on mgmt0
+        links = add_device_links(network, _managed_devices(plan))  # each with its own MAC on mgmt0
         network.device_links.update((link.device, link) for link in links)
-        sim_nics = [
-            (n.name, f"nic{i}", mac) for n in plan.nodes if n.spec.backend == "sim" for i, mac in enumerate(n.nic_macs)
-        ]
+        sim_nics = _sim_nics(plan)
         if sim_nics:
             network.node_interfaces(sim_nics)  # one `ip -batch` for all simulated NICs
         if len(sim_nics) > HOST_LIMITS_FROM_NICS:
@@ -63,6 +59,34 @@ def build_network(plan: RackPlan, rack_dir: Path | None = None) -> Any | None:
         network.destroy()
         raise
     return network
+
+
+def attach_network(plan: RackPlan) -> Any | None:
+    """In netns mode, the rack network that :func:`build_network` made (in the coordinator of ``vrack up
+    --workers``), as a worker process uses it: the same device links and node interfaces, nothing created."""
+    if plan.spec.mode != "netns":
+        return None
+    from vrack.netns import RackNetwork
+    from vrack.netns_devices import device_links
+
+    spec = plan.spec
+    network = RackNetwork(spec.rack, spec.networks.management, spec.networks.provisioning, spec.netns.uplink)
+    if not network.exists():
+        raise RuntimeError(f"the rack's network namespace {network.netns} does not exist")
+    network.device_links.update((link.device, link) for link in device_links(network, _managed_devices(plan)))
+    network.adopt_node_interfaces(_sim_nics(plan))
+    return network
+
+
+def _managed_devices(plan: RackPlan) -> list[tuple[str, Any, str]]:
+    """Every BMC, PDU and switch as ``(name, address, MAC)``, in the order that numbers their links."""
+    devices: list[tuple[str, Any, str]] = [(n.name, n.bmc_address, n.bmc_mac) for n in plan.nodes]
+    return devices + [(d.name, d.address, d.mac) for d in (*plan.pdus, *plan.switches)]
+
+
+def _sim_nics(plan: RackPlan) -> list[tuple[str, str, str]]:
+    """Every simulated node's NICs as ``(node, nicN, MAC)``."""
+    return [(n.name, f"nic{i}", mac) for n in plan.nodes if n.spec.backend == "sim" for i, mac in enumerate(n.nic_macs)]
 
 
 LINKS_UP_TIMEOUT = 30.0

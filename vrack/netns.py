@@ -347,6 +347,12 @@ class RackNetwork:
         _ip_batch(cmds, netns=self.netns)
         return result
 
+    def adopt_node_interfaces(self, nics: Iterable[tuple[str, str, str]]) -> None:
+        """Take ``(node, nic, mac)`` veths that another process of the rack made as this one's own, so
+        :meth:`node_interface` answers them without making them again."""
+        for node, nic, _mac in nics:
+            self._node_ifs[node_ifnames(node, nic)[0]] = (node, nic)
+
     def run_batch(self, commands: Sequence[str]) -> None:
         """Run ``ip`` commands inside the rack namespace in one ``ip -batch`` process."""
         _ip_batch(commands, netns=self.netns)

@@ -54,16 +54,7 @@ def device_ifnames(device: str) -> tuple[str, str]:
 def add_device_links(network: Any, devices: Sequence[tuple[str, Any, str]], bridge: str = "mgmt0") -> list[DeviceLink]:
     """Give each ``(device, address, mac)`` its own link on ``bridge`` of ``network`` (a
     :class:`vrack.netns.RackNetwork`), in one ``ip -batch``; return the links in order."""
-    subnet = network.networks[bridge]
-    links: list[DeviceLink] = []
-    seen: dict[str, str] = {}
-    for n, (device, address, mac) in enumerate(devices):
-        inner, port = device_ifnames(device)
-        if inner in seen:
-            raise ValueError(f"interface name clash: {device} and {seen[inner]}")
-        seen[inner] = device
-        address_text = network.address_with_prefix(bridge, address)
-        links.append(DeviceLink(device, address_text, mac.lower(), inner, port, FIRST_TABLE + n, str(subnet)))
+    links = device_links(network, devices, bridge)
     commands: list[str] = []
     for link in links:
         ip = link.address.split("/")[0]
@@ -76,6 +67,22 @@ def add_device_links(network: Any, devices: Sequence[tuple[str, Any, str]], brid
             f"rule add from {ip} table {link.table} pref {RULE_PRIORITY}",
         ]
     network.run_batch(commands)
+    return links
+
+
+def device_links(network: Any, devices: Sequence[tuple[str, Any, str]], bridge: str = "mgmt0") -> list[DeviceLink]:
+    """The links :func:`add_device_links` makes for ``devices``, without making them (a worker process finds
+    them made by the coordinator: the same devices in the same order give the same names and tables)."""
+    subnet = network.networks[bridge]
+    links: list[DeviceLink] = []
+    seen: dict[str, str] = {}
+    for n, (device, address, mac) in enumerate(devices):
+        inner, port = device_ifnames(device)
+        if inner in seen:
+            raise ValueError(f"interface name clash: {device} and {seen[inner]}")
+        seen[inner] = device
+        address_text = network.address_with_prefix(bridge, address)
+        links.append(DeviceLink(device, address_text, mac.lower(), inner, port, FIRST_TABLE + n, str(subnet)))
     return links
 
 

@@ -143,10 +143,6 @@ class RackRuntime:
             raise RackStartFailure(f"--workers must be 0 (one process) or more, got {self.workers}")
         if self.spec_path is None:
             raise RackStartFailure("worker processes rebuild the rack from its spec file: give the spec's path")
-        if self.plan.spec.mode != "loopback":
-            raise RackStartFailure(
-                f"worker processes serve loopback racks only (this rack's mode: {self.plan.spec.mode})"
-            )
         if any(node.spec.backend != "sim" for node in self.plan.nodes):
             raise RackStartFailure("worker processes serve simulated nodes only (this rack has VM nodes)")
 

@@ -3,13 +3,15 @@
     python -m vrack.split.worker --spec SPEC --index K --count N --fd FD [--state-path DIR]
 
 Rebuilds the rack's plan from the spec (plans are deterministic: the same addresses, serials and keys as
-in one process), builds only the nodes of slice ``K`` of ``N`` (:func:`vrack.split.partition`) with their
-BMCs, Redfish services and simulated hosts, binds them and reports ``ready`` with each node's state over
-the socket ``FD`` (see :mod:`vrack.split.channel`).  From then on it forwards every journal entry its nodes
-make (batched: at most 20 ms or 256 entries), applies AC power and chassis control from the coordinator,
-and sends a node's state after each change (its full ``describe()`` after a host power change).
-It stops on ``stop`` or when the coordinator's end closes
-(the coordinator exited), and ignores SIGINT (Ctrl-C reaches the coordinator, which stops the workers).
+in one process), finds the rack's network namespace in netns mode (the coordinator made it, with every
+BMC's link and every simulated NIC's veth), builds only the nodes of slice ``K`` of ``N``
+(:func:`vrack.split.partition`) with their BMCs, Redfish services and simulated hosts, binds them (inside
+the namespace in netns mode) and reports ``ready`` with each node's state over the socket ``FD`` (see
+:mod:`vrack.split.channel`).  From then on it forwards every journal entry its nodes make (batched: at
+most 20 ms or 256 entries), applies AC power, chassis control, faults and neighbours from the coordinator,
+answers its calls, and sends a node's state after each change (its full ``describe()`` after a host power
+change).  It stops on ``stop`` or when the coordinator's end closes (the coordinator exited), and ignores
+SIGINT (Ctrl-C reaches the coordinator, which stops the workers).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Worker:
 
     def __init__(self, args: argparse.Namespace, sock: socket.socket, reactor: Any) -> None:
         from vrack.devices import RackContext
+        from vrack.hostnet import attach_network
         from vrack.plan import build_plan
         from vrack.spec import load_spec
         from vrack.split.partition import partition, worker_plan
@@ -67,7 +70,8 @@ class Worker:
         self.journal = _ForwardingJournal(clock, self._entry)
         self._flush_call: Any = None
         state_path = Path(args.state_path) if args.state_path else None
-        self.context = RackContext(reactor, self.journal, clock, None, state_path)
+        self.network = attach_network(plan)  # netns mode: the coordinator made it; bind inside it
+        self.context = RackContext(reactor, self.journal, clock, self.network, state_path)
         self.devices: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ start-up (blocking)
@@ -90,7 +94,11 @@ class Worker:
         started: list[Any] = []
         for device in self.devices.values():
             try:
-                device.startService()
+                if self.network is not None:
+                    with self.network.in_netns():
+                        device.startService()
+                else:
+                    device.startService()
             except Exception as exc:  # every device reports its own bind error
                 failures.append(f"{device.name}: {exc}")
             else:
