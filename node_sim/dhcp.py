@@ -63,6 +63,8 @@ OPT_IPXE_ENCAP = 175
 OPT_END = 255
 
 PXE_VENDOR_CLASS = "PXEClient:Arch:00000:UNDI:002001"
+# Option 93 client architectures (RFC 4578, IANA "Processor Architecture Types"): what a PXE ROM sends.
+ARCH_X86_BIOS, ARCH_X64_UEFI = 0, 7
 # What a BIOS PXE ROM asks for (Intel/PXE 2.1 style) and what iPXE asks for.
 PXE_PARAMETER_LIST = bytes([1, 2, 3, 5, 6, 11, 12, 13, 15, 16, 17, 18, 43, 54, 60, 66, 67, 128, 129, 130, 131, 132])
 PXE_PARAMETER_LIST += bytes([133, 134, 135])
@@ -290,9 +292,15 @@ def client_arch_option(arch: int = 0) -> bytes:
     return struct.pack("!H", arch)
 
 
-def client_ndi_option() -> bytes:
-    """Option 94: UNDI, version 2.1."""
-    return bytes([1, 2, 1])
+def client_ndi_option(arch: int = ARCH_X86_BIOS) -> bytes:
+    """Option 94: UNDI, version 2.1 (a BIOS PXE ROM) or 3.0 (UEFI's PXE base code, as EDK2 sends it)."""
+    return bytes([1, 2, 1]) if arch == ARCH_X86_BIOS else bytes([1, 3, 0])
+
+
+def pxe_vendor_class(arch: int = ARCH_X86_BIOS) -> str:
+    """Option 60 of a PXE client of ``arch``: ``PXEClient:Arch:00000:UNDI:002001`` (BIOS) or
+    ``PXEClient:Arch:00007:UNDI:003000`` (x64 UEFI, EDK2's)."""
+    return PXE_VENDOR_CLASS if arch == ARCH_X86_BIOS else f"PXEClient:Arch:{arch:05d}:UNDI:003000"
 
 
 def client_uuid_option(node_uuid: str) -> bytes:

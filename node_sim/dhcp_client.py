@@ -6,8 +6,9 @@ One :class:`DhcpClient` runs one address acquisition on one NIC::
         [--> proxyDHCP REQUEST to <server>:4011 from the leased address --ACK--> boot file]
 
 * ``PXE`` mode is a BIOS PXE ROM: option 60 ``PXEClient:Arch:00000:UNDI:002001``, 93 = 0, 94, 97 with
-  the node UUID, 61, 55; DISCOVER/REQUEST retransmitted after 4, 8, 16, 32 s; proxyDHCP retried
-  after 1, 2, 3, 4 s.
+  the node UUID, 61, 55; with ``arch`` 7 (firmware in UEFI mode) the x64 UEFI PXE client instead: 93 = 7, 60
+  ``PXEClient:Arch:00007:UNDI:003000``, 94 = UNDI 3.0; DISCOVER/REQUEST retransmitted after 4, 8, 16,
+  32 s; proxyDHCP retried after 1, 2, 3, 4 s.
 * ``iPXE`` mode is iPXE's own DHCP: the same identity options plus 77 (user class: ``iPXE`` unless the
   script set ``user-class``) and 175 (iPXE features); retransmits after 1, 2, 4, 8 s.
 * ``HOST`` mode is an operating system's or a BMC's DHCP (dhclient, BMC firmware): 53, 57, 61, 55 only
@@ -69,6 +70,7 @@ class DhcpClient:
         *,
         mode: Mode = Mode.PXE,
         user_class: str | None = None,
+        arch: int = dhcp.ARCH_X86_BIOS,
         generation: int = 0,
         proxy_wait: float = 1.0,
         timeouts: tuple[float, ...] | None = None,
@@ -83,6 +85,7 @@ class DhcpClient:
         self.send = send
         self.mode = mode
         self.user_class = user_class if user_class is not None else ("iPXE" if mode is Mode.IPXE else None)
+        self.arch = arch  # option 93: what the firmware runs as (0 BIOS, 7 x64 UEFI)
         self.xid = transaction_id(mac, generation)
         self.proxy_wait = proxy_wait
         self.timeouts = timeouts or (IPXE_TIMEOUTS if mode is Mode.IPXE else PXE_TIMEOUTS)
@@ -156,10 +159,10 @@ class DhcpClient:
         if self.mode is Mode.HOST:
             options[dhcp.OPT_PARAMETER_LIST] = dhcp.HOST_PARAMETER_LIST
             return options
-        options[dhcp.OPT_CLIENT_ARCH] = dhcp.client_arch_option(0)
-        options[dhcp.OPT_CLIENT_NDI] = dhcp.client_ndi_option()
+        options[dhcp.OPT_CLIENT_ARCH] = dhcp.client_arch_option(self.arch)
+        options[dhcp.OPT_CLIENT_NDI] = dhcp.client_ndi_option(self.arch)
         options[dhcp.OPT_CLIENT_UUID] = dhcp.client_uuid_option(self.node_uuid)
-        options[dhcp.OPT_VENDOR_CLASS] = dhcp.PXE_VENDOR_CLASS.encode()
+        options[dhcp.OPT_VENDOR_CLASS] = dhcp.pxe_vendor_class(self.arch).encode()
         if self.mode is Mode.IPXE:
             if self.user_class:
                 options[dhcp.OPT_USER_CLASS] = self.user_class.encode()
@@ -199,7 +202,12 @@ class DhcpClient:
 
     def _send_discover(self) -> None:
         self.emit(
-            "dhcp.discover", mac=self.mac, xid=f"{self.xid:08x}", mode=self.mode.value, user_class=self.user_class
+            "dhcp.discover",
+            mac=self.mac,
+            xid=f"{self.xid:08x}",
+            mode=self.mode.value,
+            user_class=self.user_class,
+            **({} if self.mode is Mode.HOST else {"arch": self.arch}),
         )
         self._transmit(self._packet(dhcp.DISCOVER, self._options(dhcp.DISCOVER)), ("255.255.255.255", dhcp.SERVER_PORT))
         self._arm(self.timeouts, self._discover_timeout)

@@ -98,6 +98,7 @@ class NetbootNode:
         self.tftp_timeout = tftp_timeout
         self.max_steps = max_steps
         self.generation = 0
+        self.arch = dhcp.ARCH_X86_BIOS  # of the boot in progress or the last one
         self._active: list[Any] = []  # clients and Deferreds to stop on cancel
         self._task: defer.Deferred[BootOutcome] | None = None
         self._result: defer.Deferred[BootOutcome] | None = None
@@ -109,17 +110,20 @@ class NetbootNode:
     def booting(self) -> bool:
         return self._result is not None
 
-    def boot(self, device: str = "pxe") -> defer.Deferred[BootOutcome]:
-        """Boot from ``device`` (``pxe``/``network`` or a local device); see the module docstring."""
+    def boot(self, device: str = "pxe", *, uefi: bool = False) -> defer.Deferred[BootOutcome]:
+        """Boot from ``device`` (``pxe``/``network`` or a local device); see the module docstring.  ``uefi``: the
+        firmware runs in UEFI mode, so its PXE client and iPXE's DHCP say x64 UEFI (option 93 = 7, vendor class
+        ``PXEClient:Arch:00007``) and the DHCP server may hand out another boot file."""
         if self._result is not None:
             raise RuntimeError(f"{self.name} is already booting")
         device = device.lower()
         if device not in NETWORK_DEVICES + LOCAL_DEVICES:
             raise ValueError(f"unknown boot device {device!r}")
         self.generation += 1
+        self.arch = dhcp.ARCH_X64_UEFI if uefi else dhcp.ARCH_X86_BIOS
         result: defer.Deferred[BootOutcome] = defer.Deferred(lambda _d: self.cancel())
         self._result = result
-        self.emit("boot.start", device=device, generation=self.generation)
+        self.emit("boot.start", device=device, generation=self.generation, arch=self.arch)
         if device in LOCAL_DEVICES:
             self._deliver(BootOutcome("local", device=device, reason=f"boot device {device}"))
             return result
@@ -174,6 +178,8 @@ class NetbootNode:
             interpreter = IpxeInterpreter(_Host(self), self.clock, max_steps=self.max_steps)
             interpreter.current_nic = index
             interpreter.cwuri = f"tftp://{server}/"
+            if self.arch == dhcp.ARCH_X64_UEFI:
+                interpreter.settings["platform"] = "efi"  # an EFI iPXE (snponly.efi, ipxe.efi) says so
             self._interpreter = interpreter
             return self._outcome(await interpreter.run(script))
         return BootOutcome("failed", reason=failure)
@@ -261,6 +267,7 @@ class NetbootNode:
             link.send,
             mode=mode,
             user_class=user_class,
+            arch=self.arch,
             generation=self.generation * 1000 + len(self._active),
             proxy_wait=self.proxy_wait,
             on_bound=bound,

@@ -76,6 +76,20 @@ def test_pxe_discover_carries_the_rom_options_and_goes_to_broadcast() -> None:
     assert dhcp.OPT_USER_CLASS not in discover.options and dhcp.OPT_IPXE_ENCAP not in discover.options
 
 
+@pytest.mark.parametrize("mode", [Mode.PXE, Mode.IPXE])
+def test_a_uefi_client_says_x64_uefi_in_every_request(mode: Mode) -> None:
+    """Firmware in UEFI mode: option 93 = 7, vendor class ``PXEClient:Arch:00007:UNDI:003000``, UNDI 3.0."""
+    clock, wire = task.Clock(), Wire()
+    client, _, _ = make(clock, wire, mode=mode, arch=dhcp.ARCH_X64_UEFI)
+    discover = wire.sent[0][0]
+    client.datagram_received(reply(discover, dhcp.OFFER, yiaddr="10.231.0.151", file="ipxe.efi"), (SERVER, 67))
+    for packet, _ in wire.sent:
+        assert packet.vendor_class == "PXEClient:Arch:00007:UNDI:003000"
+        assert packet.options[dhcp.OPT_CLIENT_ARCH] == b"\x00\x07"
+        assert packet.options[dhcp.OPT_CLIENT_NDI] == b"\x01\x03\x00"
+    assert wire.kinds() == [dhcp.DISCOVER, dhcp.REQUEST]
+
+
 def test_offer_with_bootfile_is_requested_and_acked() -> None:
     clock, wire = task.Clock(), Wire()
     client, d, bound = make(clock, wire)

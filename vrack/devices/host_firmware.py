@@ -38,6 +38,7 @@ class HostFirmware:
         self._pending: Any = None  # the end of POST (a DelayedCall) while the host is in POST
         self.virtual_cd: VirtualCdBoot | None = None  # boots from the BMC's virtual media, where the node can
         self._image: str | None = None
+        self._mode = "uefi"  # of the start in progress: the backend's network boot follows it
 
     def power_on(
         self,
@@ -51,7 +52,7 @@ class HostFirmware:
         (uefi or legacy).  ``bios`` are the BIOS settings this start applied (journalled as ``bios-applied``).
         With ``boot`` ``virtual-cd``, :attr:`virtual_cd` boots ``image`` instead of the backend."""
         self._cancel()
-        self._image = image
+        self._image, self._mode = image, boot_mode
         if bios:
             self.journal.append(self.node, "host", "bios-applied", attributes=bios, cause=cause)
         delay = 0.0 if self.backend.kind == "vm" else self.seconds
@@ -85,7 +86,7 @@ class HostFirmware:
         if boot == BOOT_DEVICE and self.virtual_cd is not None and self._image is not None:
             self.virtual_cd.boot(self._image, cause)
         else:
-            self.backend.host_on(boot, cause)
+            self.backend.host_on(boot, cause, self._mode)
 
     def _cancel(self) -> None:
         if self.virtual_cd is not None:

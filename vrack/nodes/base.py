@@ -45,8 +45,9 @@ class NodeBackend(ABC):
         self.neighbor_source = source
 
     @abstractmethod
-    def host_on(self, boot: str, cause: str) -> None:
-        """The host powered on or was reset; boot from ``boot`` (pxe, disk, ...)."""
+    def host_on(self, boot: str, cause: str, boot_mode: str = "legacy") -> None:
+        """The host powered on or was reset; boot from ``boot`` (pxe, disk, ...) with the firmware in
+        ``boot_mode`` (``uefi`` or ``legacy``: a network boot's PXE client architecture follows it)."""
 
     @abstractmethod
     def host_off(self, cause: str) -> None:
@@ -70,7 +71,7 @@ class NoNetworkBackend(NodeBackend):
 
     kind = "none"
 
-    def host_on(self, boot: str, cause: str) -> None:
+    def host_on(self, boot: str, cause: str, boot_mode: str = "legacy") -> None:
         self.running = True
         self.journal.append(
             self.node, "host", "boot", boot_device=boot, result="no provisioning network (loopback mode)", cause=cause

@@ -203,12 +203,14 @@ class SimBackend(NodeBackend):
         self.journal.append(self.node, "microkernel", event.kind, node_id=event.node_id, **_fields(dict(event.detail)))
 
     # NodeBackend
-    def host_on(self, boot: str, cause: str) -> None:
+    def host_on(self, boot: str, cause: str, boot_mode: str = "legacy") -> None:
         self._stop_os()
         self.running = True
         self._booted_at = self.reactor.seconds()
-        self.journal.append(self.node, "host", "boot", boot_device=boot, backend="sim", cause=cause)
-        self.netboot.boot(boot).addCallback(self._booted)
+        self.journal.append(
+            self.node, "host", "boot", boot_device=boot, backend="sim", boot_mode=boot_mode, cause=cause
+        )
+        self.netboot.boot(boot, uefi=boot_mode == "uefi").addCallback(self._booted)
 
     def host_off(self, cause: str) -> None:
         self.running = False

@@ -53,7 +53,9 @@ class VmBackend(NodeBackend):
 
         d.addErrback(failed)
 
-    def host_on(self, boot: str, cause: str) -> None:
+    def host_on(self, boot: str, cause: str, boot_mode: str = "legacy") -> None:
+        """Start (or reset) the VM from ``boot``.  Its firmware is SeaBIOS whatever ``boot_mode`` says: VM nodes
+        boot legacy only (no OVMF in the domain)."""
         device = VM_BOOT_DEVICES.get(boot, "disk")
         self.journal.append(self.node, "host", "boot", boot_device=device, backend="vm", cause=cause)
         self.running = True
