@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from typing import Any
 
 from bmc_sim.config import LanConfig, Privilege, UserConfig
@@ -80,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     bmc = Bmc(config, reactor)
 
     def report(record: RequestRecord) -> None:
-        entry: dict[str, Any] = asdict(record)
+        entry: dict[str, Any] = record._asdict()
         entry["peer"] = f"{record.peer[0]}:{record.peer[1]}"
         print(json.dumps(entry), flush=True)
 

@@ -18,6 +18,7 @@ from bmc_sim.session_commands import APP, COMMAND_NAMES
 from bmc_sim.sol import COMMAND_NAMES as SOL_COMMAND_NAMES
 
 log = logging.getLogger("bmc_sim.session")
+_new_record = tuple.__new__  # a named tuple built from its fields without the keyword-handling constructor
 
 
 @dataclasses.dataclass
@@ -52,7 +53,7 @@ class RequestReporter:
         self.device = device
         self.observer = observer
         self._stats = stats
-        self._command_names: dict[tuple[int, int], str] = {}  # at most 64 netFns x 256 commands
+        self._command_names: dict[int, str] = {}  # by netFn << 8 | command: at most 64 netFns x 256 commands
 
     @property
     def name(self) -> str:
@@ -77,12 +78,43 @@ class RequestReporter:
         if self.observer is None:
             return
         if command is None:
-            command = self._command_names.get((netfn, cmd)) or self.command_name(netfn, cmd)
+            command = self._command_names.get(netfn << 8 | cmd) or self.command_name(netfn, cmd)
         # positional arguments in field order: time, peer, user_name, netfn, cmd, command, completion_code,
         # outcome, session_id, interface, detail (keywords cost a third more in this per-request path)
-        record = RequestRecord(now, peer, user_name, netfn, cmd, command, code, outcome, session_id, interface, detail)
+        record = _new_record(
+            RequestRecord, (now, peer, user_name, netfn, cmd, command, code, outcome, session_id, interface, detail)
+        )
         try:
             self.observer(record)
+        except Exception:
+            self._stats.errors += 1
+            log.debug("%s: request observer failed", self.name, exc_info=True)
+
+    def request(
+        self,
+        now: float,
+        peer: tuple[str, int],
+        user_name: str,
+        netfn: int,
+        cmd: int,
+        code: int,
+        session_id: int,
+        interface: str,
+        detail: str,
+    ) -> None:
+        """:meth:`report` of a handled in-session request (outcome "ok"), its arguments in field order.
+
+        The session layer's per-request call: positional arguments, and the record built as the tuple it is.
+        """
+        observer = self.observer
+        if observer is None:
+            return
+        command = self._command_names.get(netfn << 8 | cmd) or self.command_name(netfn, cmd)
+        record = _new_record(
+            RequestRecord, (now, peer, user_name, netfn, cmd, command, code, "ok", session_id, interface, detail)
+        )
+        try:
+            observer(record)
         except Exception:
             self._stats.errors += 1
             log.debug("%s: request observer failed", self.name, exc_info=True)
@@ -98,5 +130,5 @@ class RequestReporter:
                 name = self.device.command_name(netfn, cmd)
             except Exception:
                 return f"netfn{netfn:02x}.cmd{cmd:02x}"
-        self._command_names[netfn, cmd] = name
+        self._command_names[netfn << 8 | cmd] = name
         return name

@@ -9,13 +9,17 @@ request to an observer (``vrack`` turns these into journal entries).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bmc_sim.config import Privilege
 
 
-@dataclass(frozen=True, slots=True)
-class IpmiRequest:
-    """One IPMI request message, already stripped of session framing."""
+class IpmiRequest(NamedTuple):
+    """One IPMI request message, already stripped of session framing.
+
+    :class:`IpmiRequest`, :class:`IpmiResponse` and :class:`RequestRecord` are named tuples, not frozen
+    dataclasses: one of each is built per request, and a tuple is built in a quarter of the time.
+    """
 
     netfn: int
     cmd: int
@@ -23,8 +27,7 @@ class IpmiRequest:
     lun: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class IpmiResponse:
+class IpmiResponse(NamedTuple):
     """A completion code and response data (without the completion code)."""
 
     completion_code: int
@@ -50,8 +53,7 @@ class RequestContext:
     in_band: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
+class RequestRecord(NamedTuple):
     """What the session layer reports for each request it handled or refused.
 
     ``outcome`` is ``"ok"`` for a dispatched request (see ``completion_code``)

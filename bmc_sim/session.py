@@ -4,7 +4,8 @@
 datagram (RMCP, ASF presence ping, IPMI 1.5 or RMCP+), runs the session
 handshakes, checks integrity, confidentiality and sequence numbers, answers
 the session-management commands itself and hands every other in-session
-request to the :class:`Device`.  It has no sockets and takes time only from
+request to the :class:`Device` (both through :mod:`bmc_sim.session_requests`,
+which also holds the fast path of a signed and encrypted RMCP+ request).  It has no sockets and takes time only from
 the injected clock, so it runs unchanged under ``twisted.internet.task.Clock``.
 
 Every handled request produces one :class:`~bmc_sim.message.RequestRecord`
@@ -27,26 +28,12 @@ from bmc_sim import lanplus
 from bmc_sim.crypto import IVS, IvPool
 from bmc_sim.device_roles import Clock, Device, NoSerialPort, SerialPort, is_restartable, is_serial_port, sends_alerts
 from bmc_sim.endpoint_records import EndpointStats, RequestReporter
-from bmc_sim.errors import completion_code_for
 from bmc_sim.handshake import RmcpPlusHandshake, StepResult
 from bmc_sim.lan15 import Lan15
-from bmc_sim.message import IpmiRequest, IpmiResponse, RequestContext, RequestRecord
-from bmc_sim.request_detail import DECODERS, request_detail
-from bmc_sim.session_commands import (
-    ACTIVATE_SESSION,
-    APP,
-    CC_INSUFFICIENT_PRIVILEGE,
-    COMMAND_NAMES,
-    GET_CHANNEL_AUTH_CAPABILITIES,
-    GET_CHANNEL_CIPHER_SUITES,
-    GET_SESSION_CHALLENGE,
-    GET_SYSTEM_GUID,
-    channel_auth_capabilities,
-    channel_cipher_suites,
-    session_command,
-)
-from bmc_sim.session_table import Session, SessionState, SessionTable
-from bmc_sim.sol import COMMAND_NAMES as SOL_COMMAND_NAMES
+from bmc_sim.message import RequestRecord
+from bmc_sim.session_commands import ACTIVATE_SESSION, APP
+from bmc_sim.session_requests import AUTH_FAILURES, SEALED_PREFIX, SessionRequests
+from bmc_sim.session_table import SessionState, SessionTable
 from bmc_sim.sol import SolManager
 from bmc_sim.wire import (
     ASF_IANA,
@@ -54,7 +41,6 @@ from bmc_sim.wire import (
     AUTH_TYPE_RMCPPLUS,
     RMCP_HEADER_LENGTH,
     RMCP_VERSION_1,
-    LanMessage,
     MalformedPacket,
     PayloadType,
     RmcpClass,
@@ -66,12 +52,10 @@ from bmc_sim.wire import (
     decode_rmcpplus,
     decode_session15,
     encode_lan_message,
-    encode_response,
     encode_rmcp,
     encode_rmcpplus,
     encode_session15,
     presence_pong,
-    response_to,
 )
 
 log = logging.getLogger(__name__)
@@ -81,7 +65,6 @@ HANDSHAKE_NAMES = {
     PayloadType.RAKP1: "rmcpplus.rakp1",
     PayloadType.RAKP3: "rmcpplus.rakp3",
 }
-AUTH_FAILURES = frozenset({"unknown-user", "bad-password", "user-disabled"})
 ABANDONED_DETAIL = (
     "the client sent no RAKP 3 after RAKP 2 (lanplus clients check the BMC's RAKP 2 HMAC with their password "
     "and stop there: most likely a wrong password)"
@@ -123,6 +106,10 @@ class BmcEndpoint:
         self._sweep: object | None = None  # the pending handshake sweep timer, if any
         if is_restartable(device):  # a restarting BMC forgets its sessions
             device.add_reset_listener(self._device_reset)
+        self.requests = SessionRequests(
+            device, self.sessions, self.stats, self.records, self._handshake.suites, self._lan15, self.sol, self._iv
+        )
+        self._sealed = self.requests.sealed
 
     @property
     def name(self) -> str:
@@ -147,7 +134,10 @@ class BmcEndpoint:
             self.stats.dropped_unresponsive += 1
             return []
         try:
-            replies = self._route(bytes(data), peer, now)
+            data = bytes(data)  # the same object when it is already bytes
+            replies = self._sealed(data, peer, now) if data[:6] == SEALED_PREFIX else None
+            if replies is None:
+                replies = self._route(data, peer, now)
         except MalformedPacket as exc:
             self.stats.malformed += 1
             log.debug("%s: dropped malformed packet from %s:%s: %s", self.name, peer[0], peer[1], exc)
@@ -192,7 +182,7 @@ class BmcEndpoint:
         if packet.session_id == 0:
             if packet.encrypted or packet.authenticated:
                 raise MalformedPacket("session.payload_type", "a sessionless payload is neither signed nor encrypted")
-            reply = self._sessionless(decode_lan_message(packet.payload), peer, now)
+            reply = self.requests.sessionless(decode_lan_message(packet.payload), peer, now)
             return [encode_rmcp(RmcpClass.IPMI, encode_rmcpplus(PayloadType.IPMI, 0, 0, encode_lan_message(reply)))]
         session = self.sessions.get(packet.session_id)
         if session is None or session.state != SessionState.ACTIVE or session.interface != "lanplus":
@@ -200,9 +190,9 @@ class BmcEndpoint:
             return []
         payload = lanplus.open_packet(session, body, packet)
         if isinstance(payload, str):
-            self._drop(session, peer, now, payload)
+            self.requests.drop(session, peer, now, payload)
             return []
-        return self._in_session(session, decode_lan_message(payload), peer, now)
+        return self.requests.in_session(session, decode_lan_message(payload), peer, now)
 
     def _sol_packet(self, body: bytes, packet: RmcpPlusPacket, peer: tuple[str, int], now: float) -> list[bytes]:
         """An SOL packet: verified like any in-session packet, then handed to the SOL payload."""
@@ -213,7 +203,7 @@ class BmcEndpoint:
             return []
         payload = lanplus.open_packet(session, body, packet, encrypted=active.encrypted)
         if isinstance(payload, str):
-            self._drop(session, peer, now, payload)
+            self.requests.drop(session, peer, now, payload)
             return []
         ack = self.sol.packet_received(session, payload, now)
         return [] if ack is None else [ack]
@@ -223,7 +213,7 @@ class BmcEndpoint:
         if header.session_id == 0:
             if header.auth_type != 0:
                 raise MalformedPacket("session.auth_type", "sessionless messages use authentication type NONE")
-            reply = encode_lan_message(self._sessionless(decode_lan_message(raw_message), peer, now))
+            reply = encode_lan_message(self.requests.sessionless(decode_lan_message(raw_message), peer, now))
             return [encode_rmcp(RmcpClass.IPMI, encode_session15(Session15Header(0, 0, 0), reply))]
         if self.sessions.challenge(header.session_id) is not None:
             return self._activate(header, raw_message, peer, now)
@@ -234,16 +224,16 @@ class BmcEndpoint:
         if header.sequence == 0:
             again = self._lan15.reactivate(session, header, raw_message, decode_lan_message(raw_message))
             if again is None:
-                self._drop(session, peer, now, "replayed")
+                self.requests.drop(session, peer, now, "replayed")
                 return []
             return [again]
         if not self._lan15.verify(session, header, raw_message):
-            self._drop(session, peer, now, "bad-integrity")
+            self.requests.drop(session, peer, now, "bad-integrity")
             return []
         if not session.inbound.accept(header.sequence):
-            self._drop(session, peer, now, "replayed")
+            self.requests.drop(session, peer, now, "replayed")
             return []
-        return self._in_session(session, decode_lan_message(raw_message), peer, now)
+        return self.requests.in_session(session, decode_lan_message(raw_message), peer, now)
 
     # ------------------------------------------------------------------ session setup
 
@@ -290,100 +280,6 @@ class BmcEndpoint:
         )
         return [result.reply] if result.reply else []
 
-    # ------------------------------------------------------------------ requests
-
-    def _sessionless(self, request: LanMessage, peer: tuple[str, int], now: float) -> LanMessage:
-        """Answer a request outside any session (channel capabilities, cipher suites, challenge, GUID)."""
-        _check_request(request)
-        config, outcome, user_name = self.device.config, "ok", ""
-        if request.netfn == APP and request.cmd == GET_CHANNEL_AUTH_CAPABILITIES:
-            code, data = channel_auth_capabilities(config, self.device.users, request.data)
-        elif request.netfn == APP and request.cmd == GET_CHANNEL_CIPHER_SUITES:
-            code, data = channel_cipher_suites(config, self._handshake.suites, request.data)
-        elif request.netfn == APP and request.cmd == GET_SESSION_CHALLENGE:
-            challenge = self._lan15.challenge(request.data, peer, now)
-            code, data, outcome, user_name = (
-                challenge.completion_code,
-                challenge.data,
-                challenge.outcome,
-                challenge.user_name,
-            )
-            if outcome in AUTH_FAILURES:
-                self.stats.auth_failures += 1
-        elif request.netfn == APP and request.cmd == GET_SYSTEM_GUID:
-            ctx = RequestContext(peer=peer, channel=config.channel)
-            response = self._call_device(IpmiRequest(request.netfn, request.cmd, request.data, request.target_lun), ctx)
-            code, data = response.completion_code, response.data
-        else:
-            code, data, outcome = CC_INSUFFICIENT_PRIVILEGE, b"", "no-session"
-        self._report(
-            now,
-            peer,
-            user_name,
-            netfn=request.netfn,
-            cmd=request.cmd,
-            code=code,
-            outcome=outcome,
-            interface="sessionless",
-        )
-        return response_to(request, code, data)
-
-    def _in_session(self, session: Session, request: LanMessage, peer: tuple[str, int], now: float) -> list[bytes]:
-        """Dispatch an authenticated request and frame the reply in ``session``."""
-        _check_request(request)
-        session.last_activity = now
-        config, users = self.device.config, self.device.users
-        closing: Session | None = None
-        if request.netfn == APP and request.cmd in COMMAND_NAMES:
-            code, reply, closing = session_command(
-                session, self.sessions, config, users, self._handshake.suites, request
-            )
-        elif request.netfn == APP and request.cmd in SOL_COMMAND_NAMES and session.interface == "lanplus":
-            code, reply = self.sol.command(session, request.cmd, request.data)
-        else:
-            ctx = session.context
-            if ctx is None or ctx.peer != peer or ctx.privilege != session.privilege or ctx.channel != config.channel:
-                ctx = session.context = RequestContext(
-                    peer=peer,
-                    channel=config.channel,
-                    user_id=session.user_id,
-                    user_name=session.user_name,
-                    privilege=session.privilege,
-                    session_id=session.bmc_session_id,
-                )
-            response = self._call_device(IpmiRequest(request.netfn, request.cmd, request.data, request.target_lun), ctx)
-            code, reply = response.completion_code, response.data
-        self._report(
-            now,
-            peer,
-            session.user_name,
-            netfn=request.netfn,
-            cmd=request.cmd,
-            code=code,
-            session_id=session.bmc_session_id,
-            interface=session.interface,
-            detail=request_detail(request.netfn, request.cmd, request.data)
-            if (request.netfn, request.cmd) in DECODERS
-            else "",
-        )
-        if session.interface == "lan":
-            datagram = self._lan15.frame(session, response_to(request, code, reply))
-        else:
-            datagram = lanplus.frame(session, encode_response(request, code, reply), self._iv())
-        if closing is not None:
-            self.sol.session_gone(closing)
-            self.sessions.remove(closing)
-            self.stats.sessions_closed += 1
-        return [datagram]
-
-    def _call_device(self, request: IpmiRequest, ctx: RequestContext) -> IpmiResponse:
-        try:
-            return self.device.handle(request, ctx)
-        except Exception as exc:  # the device promises never to raise; map whatever escapes anyway
-            self.stats.errors += 1
-            log.debug("%s: device raised on %#04x/%#04x", self.name, request.netfn, request.cmd, exc_info=True)
-            return IpmiResponse(completion_code_for(exc))
-
     # ------------------------------------------------------------------ bookkeeping
 
     def _expire(self, now: float) -> None:
@@ -417,24 +313,3 @@ class BmcEndpoint:
         self._expire(self._clock.seconds())
         if any(s.state == SessionState.AWAIT_RAKP3 for s in self.sessions):
             self._sweep_later()
-
-    def _drop(self, session: Session, peer: tuple[str, int], now: float, outcome: str) -> None:
-        """Count and report an in-session packet dropped for ``outcome``."""
-        if outcome == "replayed":
-            self.stats.replayed += 1
-        else:
-            self.stats.integrity_failures += 1
-        self._report(
-            now,
-            peer,
-            session.user_name,
-            outcome=outcome,
-            session_id=session.bmc_session_id,
-            interface=session.interface,
-            command="",
-        )
-
-
-def _check_request(request: LanMessage) -> None:
-    if request.netfn & 0x01:
-        raise MalformedPacket("message.netfn", f"{request.netfn:#04x} is a response network function")

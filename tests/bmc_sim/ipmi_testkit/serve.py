@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -42,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     installReactor(reactor)
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from bmc_sim.message import RequestRecord
     from bmc_sim.protocol import BindError, BmcService
     from bmc_sim.session import BmcEndpoint
     from tests.bmc_sim.ipmi_testkit.double import DeviceDouble, make_config
@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         session_timeout=args.session_timeout,
     )
 
-    def report(record: object) -> None:
-        if getattr(record, "outcome", "ok") != "ok":
-            print("RECORD " + json.dumps(dataclasses.asdict(record)), flush=True)  # type: ignore[call-overload]
+    def report(record: RequestRecord) -> None:
+        if record.outcome != "ok":
+            print("RECORD " + json.dumps(record._asdict()), flush=True)
 
     endpoint = BmcEndpoint(DeviceDouble(config), reactor, observer=report)
     service = BmcService(endpoint, args.address, args.port, reactor=reactor)
