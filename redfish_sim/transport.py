@@ -156,22 +156,26 @@ class RedfishResource(resource.Resource):
 
 @implementer(IOpenSSLContextFactory)
 class _LazyTls:
-    """A server context factory that builds its OpenSSL context (TLS 1.2 or newer) on first use."""
+    """A server context factory that builds its OpenSSL context (TLS 1.2 or newer) on first use, with the
+    certificate for the address ``address()`` names then; a new one when the address has changed since."""
 
-    def __init__(self, credential: Callable[[], Credential]) -> None:
+    def __init__(self, credential: Callable[[str], Credential], address: Callable[[], str]) -> None:
         self._credential = credential
+        self._address = address
         self._context: SSL.Context | None = None
+        self._for: str | None = None
 
     def getContext(self) -> SSL.Context:
-        if self._context is None:
-            cred = self._credential()
+        address = self._address()
+        if self._context is None or self._for != address:
+            cred = self._credential(address)
             context = SSL.Context(SSL.TLS_SERVER_METHOD)
             context.set_min_proto_version(SSL.TLS1_2_VERSION)
             context.set_options(SSL.OP_NO_COMPRESSION | SSL.OP_CIPHER_SERVER_PREFERENCE)
             context.use_certificate(x509.load_pem_x509_certificate(cred.certificate_pem))
             context.use_privatekey(load_pem_private_key(cred.key_pem, None))  # type: ignore[arg-type]
             context.check_privatekey()
-            self._context = context
+            self._context, self._for = context, address
         return self._context
 
 
@@ -217,7 +221,7 @@ class RedfishListener(service.Service):
         reactor: Any,
         https_port: int | None = 443,
         http_port: int | None = None,
-        credential: Callable[[], Credential] | None = None,
+        credential: Callable[[str], Credential] | None = None,
         name: str = "bmc",
     ) -> None:
         if https_port is not None and credential is None:
@@ -228,7 +232,7 @@ class RedfishListener(service.Service):
         self.http_port = http_port
         self.device_name = name
         self._reactor = reactor
-        self._tls = _LazyTls(credential) if credential is not None else None
+        self._tls = _LazyTls(credential, lambda: self.address) if credential is not None else None
         self.site = _Site(RedfishResource(redfish, reactor.callLater, self._https_base), reactor)
         redfish.events.send = event_sender(reactor, redfish)
         self._ports: list[Any] = []

@@ -157,13 +157,12 @@ def build_redfish(
         service.events.allow_destination = loopback_url
     authority = rack_authority(seed, rack)
     write_ca(state_path, authority)
-    address = str(plan.bmc_address)
     return RedfishListener(
         service,
-        address,
+        str(plan.bmc_address),
         reactor=reactor,
         https_port=plan.redfish_port,
         http_port=plan.redfish_http_port,
-        credential=lambda: authority.issue(address, name),
+        credential=lambda address: authority.issue(address, name),  # where it listens now (DHCP may move it)
         name=name,
     )
