@@ -105,7 +105,7 @@ class RedfishService:
         self.sessions = SessionStore(clock, session_limit, session_timeout)
         self.observer = observer
         self.ports: dict[str, int | None] = {}  # protocol -> port the BMC serves it on (NetworkProtocol)
-        self.events = EventHub()
+        self.events = EventHub(clock=clock)
         self.virtual_media: dict[str, Any] = {}  # the Manager's CD slot: Image, Inserted, WriteProtected
         self.media_watchers: list[Callable[[dict[str, Any]], None]] = []  # told of every change to the slot
         device.watch(self._device_changed)

@@ -77,13 +77,15 @@ class _DirectEndpoints:
 
 def event_sender(reactor: Any, redfish: RedfishService) -> Callable[[str, dict[str, Any]], Any]:
     """POST events with twisted.web's Agent; each delivery is reported to ``redfish.observer`` as ``event.push``
-    (path = the destination, status = the receiver's HTTP status, 0 when it could not be reached)."""
+    (path = the destination, status = the receiver's HTTP status, 0 when it could not be reached) and the
+    Deferred fires with that status (the EventHub retries what was not accepted)."""
     agent = client.Agent.usingEndpointFactory(reactor, _DirectEndpoints(reactor))
 
-    def report(url: str, code: int, outcome: str = "") -> None:
+    def report(url: str, code: int, outcome: str = "") -> int:
         if redfish.observer is not None:
             outcome = outcome or ("ok" if 200 <= code < 300 else "undelivered")
             redfish.observer(RequestRecord("POST", url, "", code, "", "event.push", outcome))
+        return code
 
     def send(url: str, body: dict[str, Any]) -> Any:
         if not redfish.events.allow_destination(url):

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from redfish_sim.errors import RedfishError, not_found
-from redfish_sim.events import EVENT_TYPES, MAX_SUBSCRIPTIONS, Subscription, destination_ok
+from redfish_sim.events import (
+    EVENT_TYPES,
+    MAX_RETRY_ATTEMPTS,
+    MAX_SUBSCRIPTIONS,
+    RETRY_INTERVAL_RANGE,
+    Subscription,
+    destination_ok,
+)
 from redfish_sim.resources import V1, check_keys, collection, ref, resource, status, string
 from redfish_sim.routing import Call, Reply, route
 
@@ -21,14 +28,37 @@ def event_service(call: Call) -> Reply:
         "Event Service",
         ident="EventService",
         ServiceEnabled=True,
-        DeliveryRetryAttempts=0,
-        DeliveryRetryIntervalSeconds=0,
+        DeliveryRetryAttempts=call.service.events.retry_attempts,
+        DeliveryRetryIntervalSeconds=call.service.events.retry_interval,
         EventTypesForSubscription=list(EVENT_TYPES),
         Status=status(),
         Subscriptions=ref(SUBSCRIPTIONS),
         Actions={f"#{TEST_EVENT}": {"target": f"{EVENT_SERVICE}/Actions/{TEST_EVENT}"}},
     )
     return Reply(body=body)
+
+
+def patch_event_service(call: Call) -> Reply:
+    """``DeliveryRetryAttempts`` (0 to 5) and ``DeliveryRetryIntervalSeconds`` (1 to 180), all or nothing."""
+    check_keys(
+        call.body, {"DeliveryRetryAttempts", "DeliveryRetryIntervalSeconds"}, set(event_service(call).body or {})
+    )
+    hub = call.service.events
+    bounds = {"DeliveryRetryAttempts": (0, MAX_RETRY_ATTEMPTS), "DeliveryRetryIntervalSeconds": RETRY_INTERVAL_RANGE}
+    check_keys(call.body, set(bounds), set(event_service(call).body or {}))
+    values = {}
+    for key, (low, high) in bounds.items():
+        if key not in call.body:
+            continue
+        value = call.body[key]
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RedfishError(400, "PropertyValueTypeError", value, key, note="An integer is expected.")
+        if not low <= value <= high:
+            raise RedfishError(400, "PropertyValueNotInList", value, key, note=f"Valid values: {low} to {high}.")
+        values[key] = value
+    hub.retry_attempts = values.get("DeliveryRetryAttempts", hub.retry_attempts)
+    hub.retry_interval = values.get("DeliveryRetryIntervalSeconds", hub.retry_interval)
+    return event_service(call)
 
 
 def _body(sub: Subscription) -> dict[str, Any]:
@@ -85,7 +115,7 @@ def subscription(call: Call) -> Reply:
 
 
 def unsubscribe(call: Call) -> Reply:
-    if call.service.events.subscriptions.pop(call.params["subscription"], None) is None:
+    if not call.service.events.unsubscribe(call.params["subscription"]):
         raise not_found(call.path)
     return Reply(204)
 
@@ -107,7 +137,12 @@ def test_event(call: Call) -> Reply:
 
 
 ROUTES = [
-    route(EVENT_SERVICE, "event-service", GET=(event_service, "Login")),
+    route(
+        EVENT_SERVICE,
+        "event-service",
+        GET=(event_service, "Login"),
+        PATCH=(patch_event_service, "ConfigureManager"),
+    ),
     route(f"{EVENT_SERVICE}/Actions/{TEST_EVENT}", "event.test", POST=(test_event, "ConfigureManager")),
     route(SUBSCRIPTIONS, "subscriptions", GET=(subscriptions, "Login"), POST=(subscribe, "ConfigureManager")),
     route(

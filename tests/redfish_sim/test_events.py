@@ -3,7 +3,10 @@ new SEL entry; filters, limits and destinations are checked."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from twisted.internet.defer import Deferred, succeed
 
 from bmc_sim.config import Privilege
 from bmc_sim.message import IpmiRequest, RequestContext
@@ -50,3 +53,58 @@ def test_filters_test_event_unsubscribe_and_bad_destinations(rf: Harness) -> Non
     assert rf.json("POST", SUBS, {"Destination": "http://127.0.0.1/", "EventTypes": ["Gossip"]})[0] == 400
     viewer = {"authorization": "Basic dmlld2VyOnZpZXdlcnB3"}  # viewer:viewerpw
     assert rf.call("POST", SUBS, {"Destination": "http://127.0.0.1/"}, headers=viewer).status == 403
+
+
+def test_a_refused_delivery_is_retried_on_the_clock_then_dropped(rf: Harness) -> None:
+    """EventService's DeliveryRetryAttempts / DeliveryRetryIntervalSeconds, on the BMC's clock: the receiver
+    answers 500, 0 (unreachable), then 204; a receiver that never accepts gets 1 + attempts tries."""
+    service = "/redfish/v1/EventService"
+    assert rf.json("GET", service)[1]["DeliveryRetryAttempts"] == 3  # bmcweb's defaults
+    assert rf.json("GET", service)[1]["DeliveryRetryIntervalSeconds"] == 30
+    status, body = rf.json("PATCH", service, {"DeliveryRetryAttempts": 2, "DeliveryRetryIntervalSeconds": 5})
+    assert status == 200 and (body["DeliveryRetryAttempts"], body["DeliveryRetryIntervalSeconds"]) == (2, 5)
+    answers = [500, 0, 204]
+    tries: list[tuple[float, str]] = []
+
+    def send(url: str, event: dict[str, Any]) -> Deferred[int]:
+        tries.append((rf.clock.seconds(), event["Id"]))
+        return succeed(answers.pop(0) if answers else 503)
+
+    rf.service.events.send = send
+    _, sub = rf.json("POST", SUBS, {"Destination": "http://127.0.0.1:9/events", "EventTypes": ["Alert"]})
+    start = rf.clock.seconds()
+    rf.call("POST", "/redfish/v1/EventService/Actions/EventService.SubmitTestEvent", {})
+    assert tries == [(start, "1")]
+    rf.clock.advance(4.9)
+    assert len(tries) == 1
+    rf.clock.advance(0.1)
+    rf.clock.advance(5)
+    assert tries == [(start, "1"), (start + 5, "1"), (start + 10, "1")]  # the same event, 5 s apart, then accepted
+    hub_sub = rf.service.events.subscriptions[sub["Id"]]
+    assert (hub_sub.delivered, hub_sub.failed) == (1, 0)
+    rf.call("POST", "/redfish/v1/EventService/Actions/EventService.SubmitTestEvent", {})
+    for _ in range(6):
+        rf.clock.advance(5)
+    assert [i for _, i in tries[3:]] == ["2", "2", "2"] and (hub_sub.delivered, hub_sub.failed) == (1, 1)
+
+
+def test_unsubscribing_stops_retries_and_bad_retry_settings_are_refused(rf: Harness) -> None:
+    tries: list[str] = []
+
+    def send(url: str, event: dict[str, Any]) -> Deferred[int]:
+        tries.append(event["Id"])
+        return succeed(500)
+
+    rf.service.events.send = send
+    _, sub = rf.json("POST", SUBS, {"Destination": "http://127.0.0.1:9/events"})
+    rf.call("POST", "/redfish/v1/EventService/Actions/EventService.SubmitTestEvent", {})
+    assert rf.call("DELETE", f"{SUBS}/{sub['Id']}").status == 204
+    for _ in range(10):
+        rf.clock.advance(30)
+    assert tries == ["1"] and not rf.clock.getDelayedCalls()
+    service = "/redfish/v1/EventService"
+    for bad in ({"DeliveryRetryAttempts": 9}, {"DeliveryRetryIntervalSeconds": 0}, {"DeliveryRetryAttempts": "2"}):
+        status, body = rf.json("PATCH", service, bad)
+        assert status == 400 and next(iter(bad)) in json.dumps(body), body
+    assert rf.json("PATCH", service, {"ServiceEnabled": False})[0] == 400
+    assert rf.json("GET", service)[1]["DeliveryRetryAttempts"] == 3
