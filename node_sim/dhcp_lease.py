@@ -94,6 +94,13 @@ class LeaseKeeper:
         if self.state == "stopped":
             self._acquire()
 
+    def adopt(self, lease: Lease) -> None:
+        """Keep ``lease``, which someone else on this NIC acquired (the firmware an OS booted from), as if it
+        had just been bound here: renewed at T1, rebound at T2, lost at its end (if not already running)."""
+        if self.state == "stopped":
+            self.emit("dhcp.adopted", mac=self.mac, address=lease.address, server=lease.server_id)
+            self._bound(lease)
+
     def stop(self) -> None:
         """Stop at once: nothing more is sent; the lease is forgotten (a BMC losing power, an OS going down)."""
         self.state = "stopped"

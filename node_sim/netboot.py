@@ -194,6 +194,7 @@ class NetbootNode:
             "gateway": lease.gateway if lease else None,
             "server": lease.server_id if lease else None,
             "lease_seconds": lease.lease_seconds if lease else None,
+            "lease": lease,
         }
         if result.kind == "kernel" and result.kernel is not None:
             initrds = tuple(i.url for i in result.initrds)

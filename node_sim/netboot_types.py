@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from node_sim.dhcp_outcome import Lease
 
 IPXE_BINARY_SUFFIXES = (".ipxe", ".kpxe", ".kkpxe", ".efi", ".pxe", ".lkrn", ".usb")
 RACKHD_EMBEDDED_SCRIPT = "#!ipxe\necho MonoRail iPXE\nset user-class MonoRail\nautoboot\n"
@@ -37,6 +39,7 @@ class BootOutcome:
     lease_seconds: int | None = None
     reason: str = ""
     kernel_size: int = 0
+    lease: Lease | None = field(default=None, compare=False, repr=False)  # the boot NIC's last lease (iPXE's)
 
     def as_dict(self) -> dict[str, Any]:
         """The outcome as the journal and the control API show it (JSON types)."""

@@ -1,11 +1,12 @@
-"""The booted OS's DHCP on a node's other NICs: each cabled NIC is brought up and leases from its own MAC.
+"""The booted OS's DHCP on a node's NICs: each cabled NIC is brought up and leases from its own MAC.
 
 A real host's OS (RackHD's microkernel, any installed Linux) runs a DHCP client on every interface with
-a carrier, not only on the one it booted from.  :class:`OsDhcp` does that for a simulated node once its
-kernel runs: one :class:`node_sim.dhcp_lease.LeaseKeeper` per NIC it is given, on that NIC's DHCP client
-port (``NicIO.open_udp`` port 68: an ``AF_PACKET`` socket bound to the NIC), the leased address put on
-the NIC (``configure_ip``) and renewed as the lease says.  :meth:`OsDhcp.stop` (power off, reboot) stops
-every client at once and takes the addresses off the NICs.  ``on_change`` is told after every lease or loss.
+a carrier, not only on the one it booted from, whose lease it takes over and renews.  :class:`OsDhcp`
+does that for a simulated node once its kernel runs: one :class:`node_sim.dhcp_lease.LeaseKeeper` per
+NIC it is given, on that NIC's DHCP client port (``NicIO.open_udp`` port 68: an ``AF_PACKET`` socket
+bound to the NIC), the leased address put on the NIC (``configure_ip``) and renewed as the lease says.
+:meth:`OsDhcp.stop` (power off, reboot) stops every client at once and takes the addresses off the NICs.
+``on_change`` is told after every lease or loss.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ class OsDhcp:
         self.on_change = on_change
         self.interfaces: list[_Interface] = []
 
-    def start(self, nics: list[tuple[str, NicConfig]]) -> None:
-        """Lease on each ``(OS interface name, NIC)``: open its DHCP port and start its client."""
+    def start(self, nics: list[tuple[str, NicConfig]], kept: dict[str, Lease] | None = None) -> None:
+        """Lease on each ``(OS interface name, NIC)``: open its DHCP port and start its client; a NIC whose MAC
+        ``kept`` names keeps that lease (the one it booted with) and renews it, as dhclient does with the
+        lease the kernel's ``ip=dhcp`` or the firmware left."""
+        kept = {mac.lower(): lease for mac, lease in (kept or {}).items()}
         for name, nic in nics:
             interface = _Interface(name, nic)
             keeper = LeaseKeeper(
@@ -63,7 +67,11 @@ class OsDhcp:
             interface.link = self.io.open_udp(nic.interface, "0.0.0.0", 68, keeper.datagram_received)
             self.interfaces.append(interface)
             self.emit("os.ifup", interface=name, mac=nic.mac)
-            keeper.start()
+            lease = kept.get(nic.mac.lower())
+            if lease is not None:
+                keeper.adopt(lease)
+            else:
+                keeper.start()
 
     def stop(self) -> None:
         """Every client stops, every DHCP port closes, every leased address leaves its NIC."""

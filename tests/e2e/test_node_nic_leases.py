@@ -1,7 +1,7 @@
 """netns mode: once a simulated node's kernel runs, its OS leases on every cabled NIC from that NIC's own MAC,
-not only on the one it booted from; an uncabled NIC stays down.  A real dnsmasq on the provisioning uplink
-answers the PXE boot (TFTP of an iPXE script that boots a kernel) and the OS's DHCP; checked with its lease
-file and the kernel's neighbour table in the system under test's namespace."""
+and keeps (to renew) the lease of the one it booted from; an uncabled NIC stays down.  A real dnsmasq on the
+provisioning uplink answers the PXE boot (TFTP of an iPXE script that boots a kernel) and the OS's DHCP;
+checked with its lease file and the kernel's neighbour table in the system under test's namespace."""
 
 from __future__ import annotations
 
@@ -100,9 +100,13 @@ def test_every_cabled_nic_of_a_booted_node_leases_from_its_own_mac(lab: tuple[Ra
     rack.api("POST", "/api/v1/devices/n1/power", {"action": "on"})
     wait_for(lambda: rack.api("GET", "/api/v1/devices/n1")["host"].get("last_boot", {}).get("kind") == "kernel", 30,
              "n1 to boot its kernel from nic0")  # fmt: skip
-    wait_for(lambda: [d.get("state") for d in os_dhcp(rack)] == ["bound"], 30, "the OS to lease on eth1")
-    (eth1,) = os_dhcp(rack)
+    wait_for(lambda: [d.get("state") for d in os_dhcp(rack)] == ["bound", "bound"], 30, "the OS to lease on eth1")
+    eth0, eth1 = os_dhcp(rack)
     assert (eth1["interface"], eth1["mac"], eth1["server"]) == ("eth1", macs[1], SERVER)
+    booted = rack.api("GET", "/api/v1/devices/n1")["host"]["last_boot"]
+    # the boot NIC's lease is the OS's now (iPXE's, kept): renewed at T1 (dnsmasq's 1 h lease: in 30 min)
+    assert (eth0["interface"], eth0["mac"], eth0["address"]) == ("eth0", macs[0], booted["ip"])
+    assert 1700 < eth0["renew_in"] <= 1800 and eth0["renewals"] == 0
     leased = wait_for(lambda: lease_macs(leases).get(macs[1]), 10, "dnsmasq's lease for nic1")
     assert leased == eth1["address"]
     assert macs[0] in lease_macs(leases)  # the boot NIC's lease, from the PXE ROM

@@ -124,3 +124,22 @@ def test_lease_timers_follow_the_options_or_the_rfc_defaults() -> None:
     k.start()
     lease_it(k, wire, 200, **{"58": seconds(300)})  # a T1 past the lease is ignored
     assert lease_timers(bound[1]) == (100.0, 175.0, 200.0)
+
+
+def test_an_adopted_lease_is_renewed_without_a_new_discovery() -> None:
+    """The OS takes over the lease its firmware got: no DISCOVER, a unicast renewal at T1, extended by the ACK."""
+    firmware_clock, firmware_wire = task.Clock(), Wire()
+    firmware, firmware_bound, _ = keeper(firmware_clock, firmware_wire)
+    firmware.start()
+    lease_it(firmware, firmware_wire, 100)
+    clock, wire = task.Clock(), Wire()
+    k, bound, _ = keeper(clock, wire)
+    k.adopt(firmware_bound[-1])
+    assert wire.sent == [] and k.state == "bound" and [b.address for b in bound] == [ADDRESS]
+    run(clock, 50)
+    renew, address = wire.sent[-1]
+    assert address == (SERVER, 67) and renew.message_type == dhcp.REQUEST and renew.ciaddr == ADDRESS
+    k.datagram_received(reply(renew, dhcp.ACK, yiaddr=ADDRESS, options={51: seconds(100)}), (SERVER, 67))
+    assert k.renewals == 1 and k.state == "bound" and all(p.message_type != dhcp.DISCOVER for p, _ in wire.sent)
+    k.adopt(firmware_bound[-1])  # running already: nothing changes
+    assert k.renewals == 1 and len(bound) == 2

@@ -268,20 +268,28 @@ class SimBackend(NodeBackend):
         self.microkernel.start(cloud_config, images=os_images(outcome.args))
 
     def _bring_up_nics(self, outcome: BootOutcome) -> None:
-        """The OS keeps the boot NIC's lease and leases on every other cabled NIC (one that hears LLDP)."""
-        self._refresh_addresses()
+        """The OS keeps (and renews) the boot NIC's lease and leases on every other cabled NIC (one that hears
+        LLDP)."""
         cabled = {heard.nic for heard in self.neighbor_source()}
         boot_mac = outcome.nic.mac.lower() if outcome.nic is not None else None
-        others = [
+        kept = {boot_mac: outcome.lease} if boot_mac is not None and outcome.lease is not None else {}
+        nics = [
             (f"eth{index}", nic.config)
             for index, nic in enumerate(self.netboot.nics)
-            if index in cabled and nic.config.mac.lower() != boot_mac
+            if index in cabled or nic.config.mac.lower() in kept
         ]
-        self.os_dhcp.start(others)
+        self.os_dhcp.start(nics, kept)
+        self._refresh_addresses()
 
     def _refresh_addresses(self) -> None:
         """The leases the OS holds: the boot NIC's and the other NICs', in ``ethN`` order."""
-        addresses = self._os_addresses(self.last_outcome) if self.last_outcome is not None else []
+        outcome = self.last_outcome
+        kept = (
+            outcome is not None
+            and outcome.lease is not None
+            and any(i.nic.mac.lower() == outcome.lease.mac.lower() for i in self.os_dhcp.interfaces)
+        )
+        addresses = self._os_addresses(outcome) if outcome is not None and not kept else []
         for name, _nic, lease in self.os_dhcp.leases():
             addresses.append(DhcpAddress(name, lease.address, lease.prefixlen, lease.lease_seconds))
         self.os_addresses[:] = sorted(addresses, key=lambda a: int(a.interface[3:]))
