@@ -14,10 +14,10 @@ means a hard reset of a host that stays powered.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from twisted.logger import Logger
 
+from bmc_sim.boot_options import BOOT_PARAM_LENGTHS, NO_TIMEOUT_BIT, BootOptions, BootSelection
 from bmc_sim.errors import (
     InvalidDataField,
     NotSupportedInPresentState,
@@ -40,22 +40,6 @@ DEFAULT_IDENTIFY = 15
 POLICY_CODES = {"always-off": 0, "previous": 1, "always-on": 2}
 POLICY_NAMES = {code: name for name, code in POLICY_CODES.items()}
 
-# boot device selector (boot flags byte 2, bits 5:2) <-> name
-BOOT_DEVICES = {
-    0x0: "none",
-    0x1: "pxe",
-    0x2: "disk",
-    0x3: "safe",
-    0x4: "diag",
-    0x5: "cdrom",
-    0x6: "bios",
-    0x7: "floppy-remote",
-    0x8: "cdrom-remote",
-    0x9: "remote-media",
-    0xB: "disk-remote",
-    0xF: "floppy",
-}
-
 # restart causes (Get System Restart Cause)
 CAUSE_UNKNOWN = 0x0
 CAUSE_CHASSIS_CONTROL = 0x1
@@ -73,63 +57,10 @@ OFFSET_POWER_OFF = 0x00
 OFFSET_POWER_CYCLE = 0x01
 OFFSET_AC_LOST = 0x04
 
-# boot option parameters: selector -> data length
-BOOT_PARAM_LENGTHS = {0: 1, 1: 1, 2: 1, 3: 1, 4: 2, 5: 5, 6: 9}
-BOOT_PARAM_VERSION = 0x01
-NO_TIMEOUT_BIT = 0x08  # param 3: don't clear valid bit after 60 s
-
 PowerListener = Callable[[bool, str], None]
 BootListener = Callable[[str, bool], None]
 
 _log = Logger()
-
-
-@dataclass(frozen=True, slots=True)
-class BootSelection:
-    """What the host boots from, decided when it (re)starts."""
-
-    device: str  # a BOOT_DEVICES name, or "default" when no valid override
-    persistent: bool = False
-    efi: bool = False
-
-
-class BootOptions:
-    """System boot option parameters 0..6 (IPMI 2.0 table 28-14)."""
-
-    def __init__(self) -> None:
-        self.params: dict[int, bytearray] = {p: bytearray(n) for p, n in BOOT_PARAM_LENGTHS.items()}
-
-    def get(self, param: int) -> bytes:
-        """Parameter data; 0x80 for parameters this BMC does not implement."""
-        if param not in self.params:
-            raise ParameterNotSupported(f"boot parameter {param}")
-        data = self.params[param]
-        if param == 4:
-            return bytes([0x00, data[1]])
-        return bytes(data)
-
-    @property
-    def flags(self) -> bytearray:
-        return self.params[5]
-
-    @property
-    def valid(self) -> bool:
-        return bool(self.flags[0] & 0x80)
-
-    @property
-    def persistent(self) -> bool:
-        return bool(self.flags[0] & 0x40)
-
-    @property
-    def efi(self) -> bool:
-        return bool(self.flags[0] & 0x20)
-
-    @property
-    def device(self) -> str:
-        return BOOT_DEVICES.get((self.flags[1] >> 2) & 0x0F, "none")
-
-    def clear_valid(self) -> None:
-        self.flags[0] &= 0x7F
 
 
 class Chassis:
@@ -154,6 +85,9 @@ class Chassis:
         self._boot_timer: DelayedCall | None = None
         self._poh_seconds = 0.0
         self._on_since: float | None = clock.seconds() if power_on else None
+        # Whether the host's OS takes an ACPI request ("shutdown" for soft off, "restart" for a graceful restart);
+        # a composer that models the host sets it.  The default is a host whose OS always does.
+        self.acpi_request: Callable[[str], bool] = lambda request: True
 
     # -- listeners ----------------------------------------------------------
     def add_power_listener(self, fn: PowerListener) -> None:
@@ -253,10 +187,31 @@ class Chassis:
         self._notify_power(True, "reset")
 
     def soft_off(self) -> None:
-        """ACPI soft shutdown: the OS powers off after :data:`SOFT_OFF_DELAY` seconds."""
+        """ACPI soft shutdown: the OS powers off after :data:`SOFT_OFF_DELAY` seconds.  With no OS to take the
+        request (:attr:`acpi_request` says no) nothing happens: the host stays on, as a real one in its firmware
+        or boot loader does."""
         if not self.power_on or self._pending_power is not None:
             return
+        if not self.acpi_request("shutdown"):
+            return
         self._pending_power = self._clock.callLater(SOFT_OFF_DELAY, self._soft_done)
+
+    def soft_restart(self, cause: str = "redfish") -> None:
+        """Graceful restart (Redfish ``GracefulRestart``): the OS shuts down and reboots after
+        :data:`SOFT_OFF_DELAY` seconds, a warm reset with power kept on (restart cause "soft reset"); ignored
+        with no OS to take it, as :meth:`soft_off`; 0xD5 while off."""
+        if not self.power_on:
+            raise NotSupportedInPresentState("graceful restart while off")
+        if self._pending_power is not None or not self.acpi_request("restart"):
+            return
+        self._pending_power = self._clock.callLater(SOFT_OFF_DELAY, self._soft_reboot, cause)
+
+    def _soft_reboot(self, cause: str) -> None:
+        self._pending_power = None
+        self.restart_cause = CAUSE_SOFT_RESET
+        self._sel.log(SelEvent(SENSOR_TYPE_SYSTEM_RESTART, SYSTEM_RESTART_SENSOR, 0x01))
+        self._start_boot()
+        self._notify_power(True, "reset")
 
     def _soft_done(self) -> None:
         self._pending_power = None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bmc_sim.chassis import BOOT_DEVICES, POLICY_NAMES
+from bmc_sim.boot_options import BOOT_DEVICES
+from bmc_sim.chassis import POLICY_NAMES
 
 CONTROL = {0x00: "power off", 0x01: "power on", 0x02: "power cycle", 0x03: "power reset", 0x04: "power diag",
            0x05: "power soft"}  # fmt: skip

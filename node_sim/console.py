@@ -180,6 +180,11 @@ class NodeConsole(SerialConsole):
         self._asking, self._line = "login", bytearray()
         self.write(f"\n{banner} {hostname} ttyS0\n\n{hostname} login: ")
 
+    def acpi(self, request: str) -> None:
+        """The running OS took an ACPI request (``shutdown``: the power button; ``restart``): it goes down."""
+        target = "Power-Off" if request == "shutdown" else "Reboot"
+        self.write(f"\n[  OK  ] Stopped target Multi-User System.\n[  OK  ] Reached target {target}.\n")
+
     # ---------------------------------------------------------------- firmware screens
 
     def _attempt_boot(self) -> None:

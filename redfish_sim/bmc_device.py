@@ -16,7 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from bmc_sim.chassis import DEFAULT_IDENTIFY, NO_TIMEOUT_BIT
+from bmc_sim.boot_options import NO_TIMEOUT_BIT
+from bmc_sim.chassis import DEFAULT_IDENTIFY
 from bmc_sim.commands import transport as lan
 from bmc_sim.config import BmcConfig, Privilege
 from bmc_sim.device import Bmc
@@ -41,7 +42,6 @@ RESET_CONTROL = {
     "ForceOn": 1,
     "PowerCycle": 2,
     "ForceRestart": 3,
-    "GracefulRestart": 3,
     "Nmi": 4,
     "GracefulShutdown": 5,
 }
@@ -165,11 +165,14 @@ class BmcBackedDevice:
         return self.bmc.chassis.power_on
 
     def reset(self, reset_type: str) -> None:
-        push = 5 if self.power_on() else 1  # the power button: ACPI shutdown when on, power on when off
-        action = push if reset_type == "PushPowerButton" else RESET_CONTROL[reset_type]
         if not self.bmc.responsive or self.bmc.answers_busy:
             raise DeviceConflict("the BMC is not answering (booting, resetting or busy)")
         try:
+            if reset_type == "GracefulRestart":  # no IPMI control: the OS reboots if it takes the ACPI request
+                self.bmc.chassis.soft_restart(cause="redfish")
+                return
+            push = 5 if self.power_on() else 1  # the power button: ACPI shutdown when on, power on when off
+            action = push if reset_type == "PushPowerButton" else RESET_CONTROL[reset_type]
             self.bmc.chassis.control(action, cause="redfish")  # Chassis Control itself, as ipmitool's, by Redfish
         except NotSupportedInPresentState:
             raise DeviceConflict(f"{reset_type} needs the host powered on; it is Off") from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from bmc_sim.chassis import BOOT_PARAM_VERSION, POLICY_CODES, POLICY_NAMES
+from bmc_sim.boot_options import BOOT_PARAM_VERSION
+from bmc_sim.chassis import POLICY_CODES, POLICY_NAMES
 from bmc_sim.commands.registry import command
 from bmc_sim.config import Privilege
 from bmc_sim.errors import InvalidDataField

@@ -57,6 +57,35 @@ def test_redfish_power_is_ipmi_power_both_ways(rf: Harness) -> None:
     assert rf.json("GET", SYSTEM)[1]["PowerState"] == "Off"
 
 
+def test_graceful_restart_reboots_an_os_that_takes_acpi_and_is_ignored_without_one(rf: Harness) -> None:
+    """GracefulRestart: the OS reboots SOFT_OFF_DELAY later, power kept on, restart cause soft reset (0x0A).  With
+    no OS to take ACPI requests (firmware, boot loader) GracefulRestart and GracefulShutdown change nothing."""
+    causes: list[tuple[bool, str]] = []
+    asked: list[str] = []
+    os_up = True
+
+    def acpi(request: str) -> bool:
+        asked.append(request)
+        return os_up
+
+    rf.bmc.chassis.acpi_request = acpi
+    rf.bmc.add_power_listener(lambda on, cause: causes.append((on, cause)))
+    assert rf.json("POST", RESET, {"ResetType": "GracefulRestart"})[0] == 409  # off: nothing to restart
+    rf.call("POST", RESET, {"ResetType": "On"})
+    assert rf.call("POST", RESET, {"ResetType": "GracefulRestart"}).status == 204
+    rf.clock.advance(2.9)
+    assert causes == [(True, "redfish")]
+    rf.clock.advance(0.1)
+    assert causes == [(True, "redfish"), (True, "reset")] and rf.bmc.chassis.power_on
+    assert ipmi(rf, 0x00, 0x07)[0] == 0x0A  # Get System Restart Cause: soft reset
+    os_up = False
+    assert rf.call("POST", RESET, {"ResetType": "GracefulRestart"}).status == 204
+    assert rf.call("POST", RESET, {"ResetType": "GracefulShutdown"}).status == 204
+    rf.clock.advance(10)
+    assert len(causes) == 2 and rf.json("GET", SYSTEM)[1]["PowerState"] == "On"
+    assert asked == ["restart", "restart", "shutdown"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "mid"),
     [

@@ -130,6 +130,7 @@ class ComputeDevice(
             )
         elif self.redfish is not None:  # a VM's own CD-ROM drive holds what the BMC's virtual CD slot holds
             self.redfish.redfish.media_watchers.append(lambda slot: self.backend.media_changed(_inserted(slot)))
+        self.bmc.chassis.acpi_request = self._acpi_request
 
     # ------------------------------------------------------------------ journal
 
@@ -151,6 +152,16 @@ class ComputeDevice(
             self.firmware.power_off(cause)
         for listener in list(self._host_listeners):
             listener(on, cause)
+
+    def _acpi_request(self, request: str) -> bool:
+        """IPMI soft off, Redfish GracefulShutdown / GracefulRestart: taken only by a running OS (journal ``host
+        acpi`` with ``handled``); firmware and boot loaders ignore it and the host stays on."""
+        cd = self.firmware.virtual_cd
+        handled = self.backend.os_running() or (cd is not None and cd.os_running)
+        self.journal.append(self.device_name, "host", "acpi", request=request, handled=handled)
+        if handled and isinstance(self.console, NodeConsole):
+            self.console.acpi(request)
+        return handled
 
     def _virtual_cd_image(self) -> str | None:
         """The image in the BMC's virtual CD slot while it is inserted (Redfish VirtualMedia), else None."""

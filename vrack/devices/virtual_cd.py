@@ -87,6 +87,7 @@ class VirtualCdBoot:
         self._agent = client.Agent.usingEndpointFactory(reactor, _FromBmcAddress(reactor, bmc_address))
         self._request: Deferred[Any] | None = None
         self.running = False
+        self.os_running = False  # the live CD's system is up (it takes ACPI requests)
 
     def boot(self, image: str, cause: str) -> None:
         """Read ``image`` and boot it (the host has just started with the virtual CD as boot device)."""
@@ -106,7 +107,7 @@ class VirtualCdBoot:
 
     def cancel(self) -> None:
         """Power off or reset: stop reading and forget the boot."""
-        self.running = False
+        self.running = self.os_running = False
         request, self._request = self._request, None
         if request is not None:
             request.cancel()
@@ -138,6 +139,7 @@ class VirtualCdBoot:
         name = urlsplit(image).path.rsplit("/", 1)[-1] or image
         self.journal.append(self.node, "host", "boot-outcome", kind=BOOT_DEVICE, image=image, status=status, bytes=size)
         self.journal.append(self.node, "host", "os-running", kernel=f"{name}:/isolinux/vmlinuz", microkernel=False)
+        self.os_running = True
         if self.console is not None:
             self.console.kernel(f"{name}:/isolinux/vmlinuz", f"initrd=initrd.img boot=live cdroot={name}")
             self.console.os_running(self.node, f"Linux (live CD {name})")

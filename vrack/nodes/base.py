@@ -53,6 +53,12 @@ class NodeBackend(ABC):
     def host_off(self, cause: str) -> None:
         """The host lost power: stop at once."""
 
+    def os_running(self) -> bool:
+        """Whether an operating system on the host takes ACPI requests now (soft off, graceful restart).  Hosts
+        whose boot is not modelled (loopback racks' hosts, which power on but never boot) and VMs say yes, so
+        a soft off ends in off as it always has there; the simulated node says what its boot reached."""
+        return True
+
     def media_changed(self, image: str | None) -> None:
         """The BMC's virtual CD slot now holds ``image`` (None: empty).  Backends with a CD drive of their own
         (VMs) follow it; the others boot the image through the firmware's virtual CD, or ignore it."""

@@ -186,6 +186,7 @@ class SimBackend(NodeBackend):
         self.os_addresses: list[DhcpAddress] = []  # what the OS holds; the catalogs read it live
         self.last_outcome: BootOutcome | None = None
         self._booted_at = 0.0
+        self._os_up = False  # a kernel (the microkernel or another OS) runs: it takes ACPI requests
 
     # journal adapters
     def _on_boot_event(self, event: Any) -> None:
@@ -224,6 +225,11 @@ class SimBackend(NodeBackend):
             self.microkernel = None
         self.os_dhcp.stop()
         self.os_addresses.clear()
+        self._os_up = False
+
+    def os_running(self) -> bool:
+        """Only once the boot reached a kernel: firmware, the PXE ROM and iPXE ignore ACPI requests."""
+        return self.running and self._os_up
 
     def _booted(self, outcome: BootOutcome) -> None:
         self.last_outcome = outcome
@@ -235,6 +241,7 @@ class SimBackend(NodeBackend):
             return
         if console is not None:
             console.kernel(outcome.kernel or "", outcome.args)
+        self._os_up = True
         self._bring_up_nics(outcome)
         southbound = southbound_from_args(outcome.args)
         if southbound is None or outcome.nic is None or outcome.ip is None:
