@@ -32,6 +32,7 @@ from bench.rmcpplus_client import Session
 from bmc_sim.session import BmcEndpoint
 from vrack.clock import RackClock
 from vrack.devices.compute import ComputeDevice
+from vrack.heap import keep_heap_top
 from vrack.journal import Journal
 from vrack.plan import build_plan
 from vrack.rack import Rack
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions of one run")
     args = parser.parse_args(argv)
+    keep_heap_top()  # as the rack process does (vrack.heap)
     if args.profile:
         profile = cProfile.Profile()
         with tempfile.TemporaryDirectory(prefix="vrack-ipmi-inprocess-") as tmp:

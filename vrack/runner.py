@@ -14,6 +14,7 @@ import logging
 import sys
 from typing import Any
 
+from vrack.heap import keep_heap_top
 from vrack.hostnet import HOST_LIMITS_FROM_NICS, LINKS_UP_TIMEOUT, build_network, links_not_up, wait_links_up
 from vrack.plan import RackPlan
 from vrack.statedir import RackDir
@@ -58,6 +59,7 @@ def run(
     from vrack import logsetup
 
     logsetup.configure(log_level if log_level is not None else logsetup.level_from(None))
+    keep_heap_top()  # the journal's batches would shrink and regrow the C heap on nearly every entry
     reactor = install_reactor()
 
     from vrack.runtime import RackRuntime, RackStartFailure

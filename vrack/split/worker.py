@@ -295,9 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(fileno=args.fd)
     from vrack import logsetup
+    from vrack.heap import keep_heap_top
     from vrack.runner import install_reactor
 
     logsetup.configure(logsetup.level_from(None))
+    keep_heap_top()  # as the coordinator does (vrack.heap)
     reactor = install_reactor()
     status = [0]
 
