@@ -39,6 +39,7 @@ DEFAULT_IDENTIFY = 15
 
 POLICY_CODES = {"always-off": 0, "previous": 1, "always-on": 2}
 POLICY_NAMES = {code: name for name, code in POLICY_CODES.items()}
+IDENTIFY_CODES = {"off": 0, "temporary": 1, "on": 2}  # Get Chassis Status byte 3, bits 5:4
 
 # restart causes (Get System Restart Cause)
 CAUSE_UNKNOWN = 0x0
@@ -298,7 +299,7 @@ class Chassis:
     def status(self) -> bytes:
         """Get Chassis Status response data (4 bytes)."""
         byte1 = (1 if self.power_on else 0) | (POLICY_CODES[self.restore_policy] << 5)
-        identify = {"off": 0, "temporary": 1, "on": 2}[self.identify]
+        identify = IDENTIFY_CODES[self.identify]
         byte3 = 0x40 | (identify << 4)
         return bytes([byte1, self.last_power_event, byte3, 0x00])
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from twisted.logger import Logger
 
 from bmc_sim.chassis import BootListener, Chassis, PowerListener
-from bmc_sim.commands import lookup
 from bmc_sim.commands import registry as _registry
 from bmc_sim.commands.channel import Channels
 from bmc_sim.commands.transport import LanParameters
@@ -62,6 +61,8 @@ ResetListener = Callable[[str], None]
 ReadyListener = Callable[[], None]
 
 _log = Logger()
+COMMANDS = _registry.COMMANDS
+_response = tuple.__new__  # IpmiResponse built from its fields without the keyword-handling constructor
 
 
 class Bmc(SerialPort, SendsAlerts, Restartable):
@@ -147,7 +148,7 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
         silent instead.
         """
         try:
-            return IpmiResponse(0x00, self._dispatch(request, ctx))
+            return _response(IpmiResponse, (0x00, self._dispatch(request, ctx)))
         except IpmiError as exc:
             return IpmiResponse(completion_code_for(exc), exc.data)
         except Exception:
@@ -155,18 +156,20 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
             return IpmiResponse(0xFF)
 
     def _dispatch(self, request: IpmiRequest, ctx: RequestContext) -> bytes:
-        if not self.responsive:
+        if not self.ac_on or self._busy_until is not None or self.hung:  # not self.responsive, once per request
             raise NodeBusy(self._busy_reason or "BMC is not powered")
         if self.answers_busy:
             raise NodeBusy("node busy (fault)")
-        spec = lookup(request.netfn, request.cmd)
+        netfn, cmd, data, _lun = request
+        spec = COMMANDS.get((netfn, cmd))
         if spec is None:
-            raise InvalidCommand(f"netfn {request.netfn:#04x} cmd {request.cmd:#04x}")
+            raise InvalidCommand(f"netfn {netfn:#04x} cmd {cmd:#04x}")
         if not ctx.in_band and ctx.privilege < spec.privilege:
             raise InsufficientPrivilege(f"{spec.name} needs {spec.privilege.name}")
-        if not spec.length_ok(len(request.data)):
-            raise RequestDataLengthInvalid(f"{spec.name}: {len(request.data)} bytes")
-        return spec.handler(self, request.data, ctx)
+        length = len(data)
+        if length < spec.min_len or (spec.max_len is not None and length > spec.max_len):  # spec.length_ok
+            raise RequestDataLengthInvalid(f"{spec.name}: {length} bytes")
+        return spec.handler(self, data, ctx)
 
     def command_name(self, netfn: int, cmd: int) -> str:
         """``"chassis.get_status"``; unknown commands ``"netfn0x2e.cmd0x01"``."""

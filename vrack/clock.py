@@ -32,6 +32,9 @@ class RackClock:
         self._iso_second: int | None = None
         self._iso_prefix = ""
         self._iso_offset = ""
+        # ... and the text of the last millisecond, with the elapsed seconds [low, high) certain to give it
+        self._ms_text = ""
+        self._ms_low = self._ms_high = 0.0
 
     def elapsed(self) -> float:
         """Seconds since the rack was created."""
@@ -49,17 +52,31 @@ class RackClock:
 
         The same text as ``now().isoformat(timespec="milliseconds")`` with
         ``+00:00`` written ``Z``; the date and time up to the second are
-        formatted once per rack second.
+        formatted once per rack second, and the whole text once per rack
+        millisecond: a loaded rack asks several times per millisecond (one
+        journal entry per request).  The text depends only on the whole
+        microseconds ``timedelta`` rounds ``elapsed`` to, so a later call
+        reuses it when ``elapsed`` is at least 1 us inside the same
+        millisecond, where no rounding can leave it.
         """
-        delta = timedelta(seconds=self.elapsed() if elapsed is None else elapsed)  # rounds like now()
-        micros = self.epoch.microsecond + delta.microseconds
+        if elapsed is None:
+            elapsed = self.elapsed()
+        if self._ms_low <= elapsed < self._ms_high:
+            return self._ms_text
+        delta = timedelta(seconds=elapsed)  # rounds like now()
+        epoch_micros = self.epoch.microsecond
+        micros = epoch_micros + delta.microseconds
         second = delta.days * 86_400 + delta.seconds + micros // 1_000_000
         if second != self._iso_second:
             text = (self._epoch_second + timedelta(seconds=second)).isoformat(timespec="seconds")
             self._iso_prefix = text[:ISO_SECONDS_LENGTH]
             self._iso_offset = text[ISO_SECONDS_LENGTH:].replace("+00:00", "Z")
             self._iso_second = second
-        return f"{self._iso_prefix}.{micros % 1_000_000 // 1000:03d}{self._iso_offset}"
+        text = f"{self._iso_prefix}.{micros % 1_000_000 // 1000:03d}{self._iso_offset}"
+        # the whole microseconds since the start that give this millisecond: [first, first + 999]
+        first = (second * 1_000_000 + micros % 1_000_000) // 1000 * 1000 - epoch_micros
+        self._ms_text, self._ms_low, self._ms_high = text, (first + 1) / 1e6, (first + 999) / 1e6
+        return text
 
     def call_later(self, delay: float, fn: Callable[[], object]) -> Any | None:
         """Run ``fn`` after ``delay`` seconds on the reactor; ``None`` (nothing scheduled) if it has no timers."""

@@ -83,6 +83,14 @@ def _sealed(client: LanplusClient, message: bytes, *, sequence: int | None = Non
     return wire.encode_rmcp(wire.RmcpClass.IPMI, body)
 
 
+def _opened(client: LanplusClient, datagram: bytes) -> wire.LanMessage:
+    """The LAN message a reply carries (its session, signature and encryption as LanplusClient.parse checks)."""
+    assert client.keys is not None
+    packet = wire.decode_rmcpplus(wire.decode_rmcp(datagram)[1])
+    assert packet.session_id == client.console_session_id and packet.encrypted and packet.authenticated
+    return wire.decode_lan_message(crypto.aes_decrypt_payload(client.keys.aes_key, packet.payload))
+
+
 def _damaged(datagram: bytes, at: int, value: int) -> bytes:
     return datagram[:at] + bytes([value]) + datagram[at + 1 :]
 
@@ -121,6 +129,14 @@ def test_the_fast_path_answers_drops_and_records_as_the_general_route(twins: tup
         assert send(datagram) == []
     resent = client.packet(0x00, 0x01)
     assert send(_damaged(resent, 2, 0x00)) != []  # another RMCP sequence byte: answered all the same
+    for target, target_lun, source, source_lun, sequence in [(0x20, 2, 0x83, 1, 17), (0x22, 3, 0x41, 3, 63)]:
+        message = wire.LanMessage(target, 0x00, target_lun, source, sequence, source_lun, 0x01)
+        (reply,) = send(_sealed(client, wire.encode_lan_message(message)))
+        answer = _opened(client, reply)  # addresses and LUNs swapped, netFn | 1, the same rqSeq and command
+        assert answer._replace(data=b"") == wire.LanMessage(
+            source, 0x01, source_lun, target, sequence, target_lun, 0x01
+        )
+        assert answer.data[0] == 0
     bad_checksum = bytearray(lan_request(0x00, 0x01, b"", 5))
     bad_checksum[2] ^= 0x01
     assert send(_sealed(client, bytes(bad_checksum))) == []
@@ -132,4 +148,4 @@ def test_the_fast_path_answers_drops_and_records_as_the_general_route(twins: tup
     assert fast.endpoint.stats == general.endpoint.stats
     stats = fast.endpoint.stats
     assert (stats.replayed, stats.integrity_failures, stats.malformed, stats.unknown_session) == (2, 2, 8, 2)
-    assert fast.sealed_answers == 9 and general.sealed_answers == 0
+    assert fast.sealed_answers == 11 and general.sealed_answers == 0
