@@ -115,7 +115,10 @@ class RedfishResource(resource.Resource):
     isLeaf = True
 
     def __init__(
-        self, service: RedfishService, call_later: Callable[..., Any], https_redirect: Callable[[], str | None]
+        self,
+        service: Callable[[], RedfishService],
+        call_later: Callable[..., Any],
+        https_redirect: Callable[[], str | None],
     ) -> None:
         super().__init__()
         self._service = service
@@ -134,7 +137,7 @@ class RedfishResource(resource.Resource):
         }
         peer = request.getClientAddress()
         content = request.content.read() if request.content is not None else b""
-        answer = self._service.handle(
+        answer = self._service().handle(
             HttpRequest(
                 method=request.method.decode("latin-1"),
                 uri=request.uri.decode("latin-1"),
@@ -213,11 +216,14 @@ class RedfishListener(service.Service):
     With both on, plain HTTP answers every request with a 308 redirect to HTTPS (credentials never cross in clear).
 
     Port 0 binds an ephemeral port; :attr:`https_port` and :attr:`http_port` are the bound ports afterwards.
+    ``redfish`` is the service, or a function that builds it: then it is built on first use (the first request,
+    or the first caller of :attr:`redfish`), so a rack of 100,000 BMCs pays for the Redfish inventories clients
+    look at, not for all of them at start.
     """
 
     def __init__(
         self,
-        redfish: RedfishService,
+        redfish: RedfishService | Callable[[], RedfishService],
         address: str,
         *,
         reactor: Any,
@@ -228,16 +234,32 @@ class RedfishListener(service.Service):
     ) -> None:
         if https_port is not None and credential is None:
             raise ValueError("HTTPS needs a credential (redfish_sim.tls.CertificateAuthority.issue)")
-        self.redfish = redfish
+        self._redfish: RedfishService | None = redfish if isinstance(redfish, RedfishService) else None
+        self._build = redfish if not isinstance(redfish, RedfishService) else None
         self.address = address
         self.https_port = https_port
         self.http_port = http_port
         self.device_name = name
         self._reactor = reactor
         self._tls = _LazyTls(credential, lambda: self.address) if credential is not None else None
-        self.site = _Site(RedfishResource(redfish, reactor.callLater, self._https_base), reactor)
-        redfish.events.send = event_sender(reactor, redfish)
+        self.site = _Site(RedfishResource(lambda: self.redfish, reactor.callLater, self._https_base), reactor)
+        if self._redfish is not None:
+            self._redfish.events.send = event_sender(reactor, self._redfish)
         self._ports: list[Any] = []
+
+    @property
+    def redfish(self) -> RedfishService:
+        """The service (built now if it was given as a function and nobody needed it yet)."""
+        if self._redfish is None:
+            assert self._build is not None
+            built = self._redfish = self._build()
+            built.events.send = event_sender(self._reactor, built)
+        return self._redfish
+
+    @property
+    def built(self) -> bool:
+        """Whether the service exists yet (a lazily built one before its first use does not)."""
+        return self._redfish is not None
 
     def _tls_factory(self) -> Any:
         assert self._tls is not None  # the constructor insists on a credential for HTTPS

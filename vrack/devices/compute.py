@@ -26,7 +26,7 @@ from vrack.devices.compute_bmc import BmcRequestJournal, bmc_config
 from vrack.devices.host_firmware import HostFirmware, post_seconds
 from vrack.devices.initial_sel import initial_sel
 from vrack.devices.node_checks import check_disk, sensor_levels, threshold_sensor
-from vrack.devices.redfish_bmc import CA_FILE, build_redfish, loopback_url
+from vrack.devices.redfish_bmc import CA_FILE, build_redfish, default_uefi, loopback_url
 from vrack.devices.virtual_cd import BOOT_DEVICE, VirtualCdBoot
 from vrack.errors import DeviceStateConflict
 from vrack.link import GatedLink, LinkGate
@@ -139,10 +139,14 @@ class ComputeDevice(
         if on:
             selection = self.bmc.chassis.current_boot
             device = selection.device if selection else "default"
-            bios = self.redfish.redfish.device.bios if self.redfish is not None else None
+            # Redfish is built at its first use: before that no BIOS setting can be pending or changed
+            bios = self.redfish.redfish.device.bios if self.redfish is not None and self.redfish.built else None
             applied = bios.apply() if bios is not None else {}  # pending BIOS settings take effect now
             # an override's own mode for this boot (IPMI's EFI bit, Redfish's BootSourceOverrideMode), else the BIOS's
-            uefi = selection.efi if selection and device != "default" else (bios is None or bios.uefi())
+            firmware_uefi = (
+                bios.uefi() if bios is not None else self.redfish is None or default_uefi(self.plan.spec.model)
+            )
+            uefi = selection.efi if selection and device != "default" else firmware_uefi
             mode = "uefi" if uefi else "legacy"
             boot, image = effective_boot(device), self._virtual_cd_image()
             if boot == "cdrom" and image is not None:  # the BMC's virtual CD rather than a drive of the host
@@ -165,7 +169,7 @@ class ComputeDevice(
 
     def _virtual_cd_image(self) -> str | None:
         """The image in the BMC's virtual CD slot while it is inserted (Redfish VirtualMedia), else None."""
-        if self.redfish is None or self.firmware.virtual_cd is None:
+        if self.redfish is None or not self.redfish.built or self.firmware.virtual_cd is None:
             return None
         return _inserted(self.redfish.redfish.virtual_media)
 
@@ -352,7 +356,7 @@ class ComputeDevice(
             "https_port": listener.https_port,
             "http_port": listener.http_port,
             "ca_file": str(state / CA_FILE) if state is not None else None,
-            "sessions": len(listener.redfish.sessions),
+            "sessions": len(listener.redfish.sessions) if listener.built else 0,
         }
 
     def sensor_summary(self) -> list[dict[str, Any]]:

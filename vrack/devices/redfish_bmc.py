@@ -23,7 +23,7 @@ from bmc_sim.models import load_model
 from node_sim.hardware import HardwareError, load_hardware
 from node_sim.hardware_identity import expand
 from redfish_sim import RedfishService, RequestRecord, all_routes
-from redfish_sim.bios import registry_from
+from redfish_sim.bios import BiosAttribute, BiosSettings, registry_from
 from redfish_sim.bmc_device import BmcBackedDevice, identity_from_config
 from redfish_sim.device import Dimm, Drive, HostNic, Identity, Inventory, Processor
 from redfish_sim.tls import CertificateAuthority
@@ -90,7 +90,7 @@ def inventory_for(plan: NodePlan) -> tuple[Inventory, dict[str, str]]:
         )
         for i, d in enumerate(hw.disks)
     )
-    bios = registry_from(hw.bios_settings, f"node_sim/hardware/{hw.name}.yaml: bios_settings")
+    bios = bios_registry(hw.name)
     inventory = Inventory(cpus, dimms, nics, drives, bios)
     return inventory, {"bios_version": hw.bios.version, "sku": hw.system.sku}
 
@@ -122,9 +122,38 @@ def build_redfish(
     power_draw: Callable[[], float],
     loopback_only: bool = True,
 ) -> RedfishListener | None:
-    """The node's Redfish listener (not started), or None when the spec turns Redfish off."""
+    """The node's Redfish listener (not started), or None when the spec turns Redfish off.  The service behind it
+    (inventory, BIOS, sessions) is built on first use: nothing of it can differ before a client's first request."""
     if plan.redfish_port is None and plan.redfish_http_port is None:
         return None
+    name = plan.name
+    authority = rack_authority(seed, rack)
+    write_ca(state_path, authority)
+
+    def service() -> RedfishService:
+        return _service(plan, bmc, config, reactor, journal, power_draw, loopback_only)
+
+    return RedfishListener(
+        service,
+        str(plan.bmc_address),
+        reactor=reactor,
+        https_port=plan.redfish_port,
+        http_port=plan.redfish_http_port,
+        credential=lambda address: authority.issue(address, name),  # where it listens now (DHCP may move it)
+        name=name,
+    )
+
+
+def _service(
+    plan: NodePlan,
+    bmc: Bmc,
+    config: BmcConfig,
+    reactor: Any,
+    journal: Journal,
+    power_draw: Callable[[], float],
+    loopback_only: bool,
+) -> RedfishService:
+    """The node's Redfish service: its BMC's state, its hardware's inventory, requests journalled."""
     inventory, extra = inventory_for(plan)
     device = BmcBackedDevice(bmc, identity_for(plan, config, extra), inventory, power_draw=power_draw)
     name = plan.name
@@ -155,14 +184,22 @@ def build_redfish(
     service.ports = {"https": plan.redfish_port, "http": plan.redfish_http_port, "ipmi": plan.bmc_port}
     if loopback_only:  # events go only where the rack may send traffic
         service.events.allow_destination = loopback_url
-    authority = rack_authority(seed, rack)
-    write_ca(state_path, authority)
-    return RedfishListener(
-        service,
-        str(plan.bmc_address),
-        reactor=reactor,
-        https_port=plan.redfish_port,
-        http_port=plan.redfish_http_port,
-        credential=lambda address: authority.issue(address, name),  # where it listens now (DHCP may move it)
-        name=name,
-    )
+    return service
+
+
+@functools.cache
+def default_uefi(model: str) -> bool:
+    """Whether a host of ``model`` boots in UEFI mode while nobody changed its BIOS settings (its registry's
+    default ``BootMode``; UEFI without one)."""
+    try:
+        hw = load_hardware(model)
+    except HardwareError:
+        return True
+    return BiosSettings(bios_registry(hw.name)).uefi()
+
+
+@functools.cache
+def bios_registry(model: str) -> tuple[BiosAttribute, ...]:
+    """The BIOS attribute registry of hardware ``model`` (one per model: hosts share it, each keeps its values)."""
+    hw = load_hardware(model)
+    return registry_from(hw.bios_settings, f"node_sim/hardware/{hw.name}.yaml: bios_settings")
