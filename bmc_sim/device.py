@@ -81,7 +81,8 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
             clock, self.sel, restore_policy=config.power_restore_policy, power_on=config.initial_power_on
         )
         self.sensors: SensorSet = build_sensors(config.sensors, lambda: self.chassis.power_on)
-        self.sdr = SdrRepository(records_for(self.sensors), self.sel.now())
+        self._sdr: SdrRepository | None = None
+        self._sdr_added = self.sel.now()  # the repository's addition time: when the BMC came up
         self.fru = FruDevice(fru_image(config.fru))
         self.lan = LanParameters(config)
         self.sol_config = SolConfig(config.channel)
@@ -110,6 +111,14 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
         self.power_statistics = PowerStatistics(clock, self.power_limit.reading)
         self.dcmi_identity = DcmiIdentity(config.fru.product_asset_tag, config.name)
         self.chassis.add_power_listener(self._host_power_changed)
+
+    @property
+    def sdr(self) -> SdrRepository:
+        """The sensor data records, encoded at their first use (a rack of 100,000 BMCs encodes those clients
+        read); they follow from the configuration alone, so the bytes do not depend on when."""
+        if self._sdr is None:
+            self._sdr = SdrRepository(records_for(self.sensors), self._sdr_added)
+        return self._sdr
 
     # -- what the session layer calls ---------------------------------------
     @property

@@ -58,7 +58,7 @@ def full_sensor_record(sensor: Sensor) -> bytes:
     assertion, deassertion, reading = _event_masks(sensor)
     m = lin.m & 0x3FF
     b = lin.b & 0x3FF
-    nominal = sensor.read(True).raw
+    nominal = sensor.nominal_raw()
     body = bytes(
         [
             BMC_ADDRESS,

@@ -233,6 +233,13 @@ class Sensor:
             return 0
         return self.linear.to_raw(value)
 
+    def nominal_raw(self) -> int:
+        """The raw reading of a running host with nothing forced: the SDR's nominal reading, whenever it is asked."""
+        value = self._value(True)
+        if value is None or self.linear is None:
+            return 0
+        return self.linear.level(value) & 0xFF
+
     def read(self, host_on: bool) -> Reading:
         """The current reading for the given host power state (the override while the host runs)."""
         value = self.override if host_on and self.override is not None else self._value(host_on)

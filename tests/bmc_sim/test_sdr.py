@@ -254,3 +254,16 @@ def test_reserved_sensor_numbers_are_refused() -> None:
     bad = SensorConfig(number=0xE0, name="x", kind=SensorKind.FAN, nominal=1)
     with pytest.raises(ValueError, match="reserved"):
         build_sensors((bad,), lambda: True)
+
+
+def test_records_do_not_depend_on_when_they_are_first_read() -> None:
+    """The repository is encoded at its first use: after time passed, the host powered on and a sensor was
+    forced, the bytes (nominal readings, repository time) are those of a BMC read at once."""
+    early, _ = make_bmc()
+    first = all_records(early), ok(early, STORAGE, 0x20)
+    late, clock = make_bmc()
+    clock.advance(3600)
+    ok(late, 0x00, 0x02, bytes([0x01]))  # chassis power on
+    threshold = next(s for s in late.sensors if s.is_threshold)
+    late.set_sensor_reading(threshold.name, 99.0)
+    assert (all_records(late), ok(late, STORAGE, 0x20)) == first
