@@ -86,7 +86,7 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
         self.fru = FruDevice(fru_image(config.fru))
         self.lan = LanParameters(config)
         self.sol_config = SolConfig(config.channel)
-        self.pef = PefConfiguration()
+        self._pef: PefConfiguration | None = None
         self.alerts = PefAlerts(self)  # PET traps for logged events; the transport gives it a socket
         self.sel.listeners.append(self.alerts.event_logged)
         # What the BMC's power meter reads (watts); the rack's power model replaces this default.
@@ -111,6 +111,14 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
         self.power_statistics = PowerStatistics(clock, self.power_limit.reading)
         self.dcmi_identity = DcmiIdentity(config.fru.product_asset_tag, config.name)
         self.chassis.add_power_listener(self._host_power_changed)
+
+    @property
+    def pef(self) -> PefConfiguration:
+        """The PEF configuration, made with its defaults at its first use (most BMCs of a big rack never log
+        an event that PEF would look at)."""
+        if self._pef is None:
+            self._pef = PefConfiguration()
+        return self._pef
 
     @property
     def sdr(self) -> SdrRepository:

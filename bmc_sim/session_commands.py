@@ -82,7 +82,7 @@ def channel_auth_capabilities(config: BmcConfig, users: UserStore, data: bytes) 
             auth_types |= 1 << auth_type
     if extended:
         auth_types |= 0x80
-    enabled = [user for user in users if user.enabled]
+    enabled = users.enabled_users()
     status = 0
     if any(user.name for user in enabled):
         status |= 0x04

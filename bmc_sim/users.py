@@ -54,11 +54,17 @@ class User:
 
 
 class UserStore:
-    """User slots 1..``max_users``; slot 1 is the null (anonymous) user."""
+    """User slots 1..``max_users``; slot 1 is the null (anonymous) user.
+
+    A slot nobody configured or touched is empty and disabled, and exists only once something asks for it
+    (:meth:`get`, iteration): a BMC keeps the users it has, not 15 empty ones (issue 17, racks of 100,000).
+    Lookups that only care for named or enabled users (:meth:`find_by_name`, :meth:`enabled_users`) never
+    create one.
+    """
 
     def __init__(self, max_users: int = 15) -> None:
         self.max_users = max_users
-        self._users = {uid: User(uid) for uid in range(1, max_users + 1)}
+        self._users: dict[int, User] = {}
 
     @classmethod
     def from_config(cls, users: tuple[UserConfig, ...], channel: int, max_users: int = 15) -> UserStore:
@@ -77,10 +83,20 @@ class UserStore:
 
     def get(self, user_id: int) -> User:
         """Return slot ``user_id``; raises ``KeyError`` outside 1..max_users."""
-        return self._users[user_id]
+        user = self._users.get(user_id)
+        if user is None:
+            if not 1 <= user_id <= self.max_users:
+                raise KeyError(user_id)
+            user = self._users[user_id] = User(user_id)
+        return user
 
     def __iter__(self) -> Iterator[User]:
-        return iter(self._users.values())
+        """Every slot in order (callers may change what they get)."""
+        return (self.get(uid) for uid in range(1, self.max_users + 1))
+
+    def enabled_users(self) -> list[User]:
+        """The enabled slots, in order (an untouched slot is never enabled)."""
+        return [self._users[uid] for uid in sorted(self._users) if self._users[uid].enabled]
 
     def find_by_name(self, name: bytes) -> User | None:
         """Return the enabled-or-not slot whose name is exactly ``name``.
@@ -88,7 +104,8 @@ class UserStore:
         An empty ``name`` selects the null user (slot 1) only if that slot has
         an empty name and a password set, which only the spec can arrange.
         """
-        for user in self._users.values():
+        for uid in sorted(self._users):  # an untouched slot has no name and no password
+            user = self._users[uid]
             if user.name == name and (name or user.password):
                 return user
         return None
