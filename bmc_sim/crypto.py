@@ -318,16 +318,17 @@ class SessionCrypto:
     ``C[-1]`` the IV), which is CBC exactly.  Keys never appear in ``repr``.
     """
 
-    __slots__ = ("_decrypt_blocks", "_encrypt_blocks", "_mac_states", "auth_code_length", "encrypted")
+    __slots__ = ("_decrypt_blocks", "_encrypt_blocks", "_inner", "_outer", "auth_code_length", "encrypted")
 
     def __init__(self, suite: CipherSuite, keys: SessionKeys) -> None:
         self.auth_code_length = integrity_code_length(suite.integrity)
         self.encrypted = suite.confidentiality != ConfidentialityAlgorithm.NONE
-        self._mac_states: tuple[_Hash, _Hash] | None = None
+        self._inner: _Hash | None = None
+        self._outer: _Hash | None = None
         if suite.integrity != IntegrityAlgorithm.NONE:
             if suite.integrity not in _INTEGRITY:
                 raise ValueError(f"integrity algorithm {suite.integrity!r} is not implemented")
-            self._mac_states = _hmac_states(_INTEGRITY[suite.integrity][0], keys.k1)
+            self._inner, self._outer = _hmac_states(_INTEGRITY[suite.integrity][0], keys.k1)
         self._encrypt_blocks: Callable[[bytes], bytes] | None = None
         self._decrypt_blocks: Callable[[bytes], bytes] | None = None
         if self.encrypted:
@@ -342,17 +343,23 @@ class SessionCrypto:
 
     def auth_code(self, signed: bytes) -> bytes:
         """The integrity AuthCode over ``signed`` (empty when the suite has no integrity algorithm)."""
-        if self._mac_states is None:
+        inner, outer = self._inner, self._outer
+        if inner is None or outer is None:
             return b""
-        inner, outer = self._mac_states[0].copy(), self._mac_states[1].copy()
+        inner = inner.copy()
         inner.update(signed)
+        outer = outer.copy()
         outer.update(inner.digest())
         return outer.digest()[: self.auth_code_length]
 
     def encrypt(self, plaintext: bytes, iv: bytes) -> bytes:
         """Confidentiality header ``iv`` plus the AES-CBC-128 ciphertext of the padded ``plaintext``."""
-        assert self._encrypt_blocks is not None, "the suite has no confidentiality algorithm"
-        encrypt_block, padded = self._encrypt_blocks, _aes_pad(plaintext)
+        encrypt_block = self._encrypt_blocks
+        assert encrypt_block is not None, "the suite has no confidentiality algorithm"
+        padded = plaintext + _AES_TRAILERS[(AES_BLOCK - (len(plaintext) + 1) % AES_BLOCK) % AES_BLOCK]
+        if len(padded) == AES_BLOCK:  # most replies: one block, no chaining beyond the IV
+            block = (int.from_bytes(padded, "big") ^ int.from_bytes(iv, "big")).to_bytes(AES_BLOCK, "big")
+            return iv + encrypt_block(block)
         out = [iv]
         chained = int.from_bytes(iv, "big")
         for offset in range(0, len(padded), AES_BLOCK):
@@ -365,12 +372,19 @@ class SessionCrypto:
 
     def decrypt(self, payload: bytes) -> bytes:
         """The plaintext of a confidentiality header plus ciphertext, checking the length and the trailer."""
-        assert self._decrypt_blocks is not None, "the suite has no confidentiality algorithm"
-        _check_aes_length(payload)
+        decrypt_blocks = self._decrypt_blocks
+        assert decrypt_blocks is not None, "the suite has no confidentiality algorithm"
         length = len(payload) - AES_BLOCK
-        decrypted = self._decrypt_blocks(payload[AES_BLOCK:])
+        if length < AES_BLOCK or length % AES_BLOCK:
+            _check_aes_length(payload)  # raises, naming the field
+        decrypted = decrypt_blocks(payload[AES_BLOCK:])
         chained = int.from_bytes(payload[:length], "big")  # IV then every ciphertext block but the last
-        return _aes_unpad((int.from_bytes(decrypted, "big") ^ chained).to_bytes(length, "big"))
+        padded = (int.from_bytes(decrypted, "big") ^ chained).to_bytes(length, "big")
+        pad_length = padded[-1]
+        end = length - 1 - pad_length
+        if pad_length >= AES_BLOCK or padded[end:] != _AES_TRAILERS[pad_length]:
+            return _aes_unpad(padded)  # raises, naming the field
+        return padded[:end]
 
 
 # --------------------------------------------------------------------------- IPMI 1.5

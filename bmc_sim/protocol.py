@@ -94,7 +94,8 @@ class BmcProtocol(protocol.DatagramProtocol):
             transport.write(datagram, peer)
 
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
-        peer = (str(addr[0]), int(addr[1]))
+        # an IPv4 socket's recvfrom gives (str, int) already: only other forms are copied
+        peer = addr if type(addr) is tuple and len(addr) == 2 else (str(addr[0]), int(addr[1]))
         gate = self.gate
         if gate is not None:
             gate(datagram, peer, self.handle)

@@ -129,7 +129,8 @@ class BmcEndpoint:
         """Handle one datagram from ``peer``; malformed packets are counted and dropped."""
         now = self._clock.seconds()
         self.stats.received += 1
-        self._expire(now)
+        if now >= self.sessions.check_after:  # else nothing can be due yet (SessionTable.check_after)
+            self._expire(now)
         if not self.device.responsive:
             self.stats.dropped_unresponsive += 1
             return []

@@ -21,6 +21,7 @@ from bmc_sim.message import RequestContext
 REPLAY_WINDOW_20 = 16  # IPMI 2.0 section 6.12.13
 REPLAY_WINDOW_15 = 8  # IPMI 1.5 section 6.12.12
 _U32 = 1 << 32
+EARLY = 0.001  # SessionTable.check_after is this much before the first time something can be due
 
 
 class ReplayWindow:
@@ -188,6 +189,8 @@ class SessionTable:
     :meth:`expire` call or later (the session layer calls ``expire(now)`` first
     for every datagram): the table keeps a lower bound of the times when
     something can be due so that :meth:`expire` looks at the sessions only then.
+    :attr:`check_after` is that time less a millisecond: before it a caller
+    may skip :meth:`expire` altogether (the session layer does, per datagram).
     """
 
     def __init__(
@@ -215,6 +218,12 @@ class SessionTable:
         # lower bounds of the last_activity of active sessions, and of pending handshakes' and challenges' times
         self._oldest_active = math.inf
         self._oldest_handshake = math.inf
+        self.check_after = math.inf
+
+    def _bounds_changed(self) -> None:
+        """Recompute :attr:`check_after` (a millisecond early: expire() itself compares exactly as it always did)."""
+        self.check_after = min(self._oldest_active + self.timeout, self._oldest_handshake + self.handshake_timeout)
+        self.check_after -= EARLY
 
     # ------------------------------------------------------------------ ids
 
@@ -243,6 +252,7 @@ class SessionTable:
             del self._sessions[oldest.bmc_session_id]
         self._sessions[session.bmc_session_id] = session
         self._oldest_handshake = min(self._oldest_handshake, session.last_activity)
+        self._bounds_changed()
 
     def activate(self, session: Session) -> None:
         """Mark ``session`` active (it must already be in the table or is added) and give it a handle."""
@@ -250,6 +260,7 @@ class SessionTable:
         session.handle = self._new_handle()
         self._sessions[session.bmc_session_id] = session
         self._oldest_active = min(self._oldest_active, session.last_activity)
+        self._bounds_changed()
 
     def get(self, session_id: int) -> Session | None:
         return self._sessions.get(session_id)
@@ -299,6 +310,7 @@ class SessionTable:
             del self._challenges[oldest.session_id]
         self._challenges[challenge.session_id] = challenge
         self._oldest_handshake = min(self._oldest_handshake, challenge.created)
+        self._bounds_changed()
 
     def challenge(self, session_id: int) -> Challenge | None:
         return self._challenges.get(session_id)
@@ -321,6 +333,7 @@ class SessionTable:
             # times set until the next call are at least ``now``
             self._oldest_active = min(self._oldest_active, now)
             self._oldest_handshake = min(self._oldest_handshake, now)
+            self._bounds_changed()
             return [], 0
         expired = [
             s
@@ -338,5 +351,6 @@ class SessionTable:
         handshake_times += [c.created for c in self._challenges.values()]
         self._oldest_active = min(now, min(active_times, default=now))
         self._oldest_handshake = min(now, min(handshake_times, default=now))
+        self._bounds_changed()
         active = [s for s in expired if s.state == SessionState.ACTIVE]
         return active, len(expired) - len(active)
