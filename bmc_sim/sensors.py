@@ -15,6 +15,7 @@ node does not look like a failing one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -137,7 +138,26 @@ def threshold_event_mask(readable: int) -> int:
 
 
 class Sensor:
-    """One sensor as the SDR and the sensor commands see it."""
+    """One sensor as the SDR and the sensor commands see it.
+
+    Only :attr:`override` changes; what a sensor is and how it reads come from its configuration and are
+    shared by every BMC of a model (:func:`_configured`), so a rack of 100,000 BMCs keeps one copy of them.
+    """
+
+    __slots__ = (
+        "_value",
+        "entity_id",
+        "entity_instance",
+        "linear",
+        "name",
+        "number",
+        "override",
+        "reading_type",
+        "sensor_type",
+        "state_mask",
+        "thresholds",
+        "unit",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -174,44 +194,19 @@ class Sensor:
     @classmethod
     def from_config(cls, cfg: SensorConfig) -> Sensor:
         """Build a sensor from its configuration."""
-        sensor_type, unit = KIND_CODES[cfg.kind]
-        if cfg.kind is SensorKind.DRIVE:
-
-            def drive_value(host_on: bool) -> float | None:
-                return cfg.nominal if host_on else cfg.off_value
-
-            return cls(
-                cfg.number,
-                cfg.name,
-                sensor_type,
-                SENSOR_SPECIFIC,
-                entity_id=cfg.entity_id,
-                entity_instance=cfg.entity_instance,
-                state_mask=0x0007,  # present, fault, predictive failure
-                value=drive_value,
-            )
-        th = cfg.thresholds
-        candidates = [cfg.nominal, cfg.off_value] + [
-            v for v in (getattr(th, n) for n in THRESHOLD_ORDER) if v is not None
-        ]
-        off_ok = _within(cfg.off_value, th)
-
-        def analog_value(host_on: bool) -> float | None:
-            if host_on:
-                return cfg.nominal
-            return cfg.off_value if off_ok else None
-
+        sensor_type, reading_type, unit, linear, state_mask, value = _configured(cfg)
         return cls(
             cfg.number,
             cfg.name,
             sensor_type,
-            THRESHOLD_READING,
+            reading_type,
             unit=unit,
             entity_id=cfg.entity_id,
             entity_instance=cfg.entity_instance,
-            linear=linearisation_for(candidates),
-            thresholds=th,
-            value=analog_value,
+            linear=linear,
+            thresholds=cfg.thresholds,
+            state_mask=state_mask,
+            value=value,
         )
 
     def event_mask(self) -> int:
@@ -327,6 +322,29 @@ class SensorSet:
 
     def get(self, number: int) -> Sensor | None:
         return self._by_number.get(number)
+
+
+@functools.cache
+def _configured(cfg: SensorConfig) -> tuple[int, int, int, Linear | None, int, Callable[[bool], float | None]]:
+    """What a sensor of configuration ``cfg`` is and how it reads: (sensor type, reading type, unit, linearisation,
+    state mask, value function), made once per configuration."""
+    sensor_type, unit = KIND_CODES[cfg.kind]
+    if cfg.kind is SensorKind.DRIVE:
+
+        def drive_value(host_on: bool) -> float | None:
+            return cfg.nominal if host_on else cfg.off_value
+
+        return sensor_type, SENSOR_SPECIFIC, 0, None, 0x0007, drive_value  # present, fault, predictive failure
+    th = cfg.thresholds
+    candidates = [cfg.nominal, cfg.off_value] + [v for v in (getattr(th, n) for n in THRESHOLD_ORDER) if v is not None]
+    off_ok = _within(cfg.off_value, th)
+
+    def analog_value(host_on: bool) -> float | None:
+        if host_on:
+            return cfg.nominal
+        return cfg.off_value if off_ok else None
+
+    return sensor_type, THRESHOLD_READING, unit, linearisation_for(candidates), 0, analog_value
 
 
 def build_sensors(configs: tuple[SensorConfig, ...], power_on: Callable[[], bool]) -> SensorSet:
