@@ -60,6 +60,8 @@ _TRAILERS = tuple(pad + bytes((len(pad), 0x07)) for pad in _FF_PADS)  # integrit
 _OWN_COMMANDS = frozenset(COMMAND_NAMES) | frozenset(SOL_COMMAND_NAMES)  # APP commands the session layer answers
 _DECODED = frozenset(netfn << 8 | cmd for netfn, cmd in DECODERS)  # requests whose data the record describes
 _ACTIVE = SessionState.ACTIVE
+_REPLY_HEAD = struct.Struct("7B")  # a response's rqAddr, netFn/rqLUN, checksum, rsAddr, rqSeq/rsLUN, command, code
+_BYTES = tuple(bytes((value,)) for value in range(256))
 _new = tuple.__new__  # a named tuple built from its fields without the keyword-handling constructor
 
 
@@ -144,9 +146,13 @@ class SessionRequests:
             DECODERS[netfn, cmd](request_data) if netfn << 8 | cmd in _DECODED else "",
         )
         # encode_response from the request's bytes: addresses and LUNs swapped, netFn | 1, same rqSeq and command
-        head = bytes((message[3], message[1] & 0xFC | 0x04 | message[4] & 0x03))
-        body = bytes((message[0], message[4] & 0xFC | message[1] & 0x03, cmd, code & 0xFF)) + reply
-        payload = crypto.encrypt(head + bytes((-sum(head) & 0xFF,)) + body + bytes((-sum(body) & 0xFF,)), self._iv())
+        source, target = message[3], message[0]
+        netfn_lun = message[1] & 0xFC | 0x04 | message[4] & 0x03
+        sequence_lun = message[4] & 0xFC | message[1] & 0x03
+        code &= 0xFF
+        answer = _REPLY_HEAD.pack(source, netfn_lun, -(source + netfn_lun) & 0xFF, target, sequence_lun, cmd, code)
+        answer += reply + _BYTES[-(target + sequence_lun + cmd + code + sum(reply)) & 0xFF]
+        payload = crypto.encrypt(answer, self._iv())
         sealed = _SEALED_HEADER.pack(
             SEALED_PREFIX, session.console_session_id, session.next_outbound_sequence(), len(payload)
         )

@@ -132,6 +132,7 @@ class Journal:
         self.path = path
         self.run_id = run_id
         self._writer = SegmentWriter(path, segment_size) if path is not None else None
+        self._writing = False  # the writer is open (asked once per append)
         self._window_size = window
         self._entries: deque[Entry] = deque()
         self._by_device: dict[str, deque[Entry]] = {}
@@ -149,12 +150,14 @@ class Journal:
         """Open the current segment for appending (called when the rack starts)."""
         if self._writer is not None:
             self._writer.open()
+            self._writing = self._writer.is_open
 
     def close(self) -> None:
         """Flush every waiting entry, close the file and end every follower (the rack stops)."""
         self.flush()
         if self._writer is not None:
             self._writer.close()
+            self._writing = False
         for group in list(self._followers.values()):
             for follower in list(group):
                 follower.end()
@@ -167,7 +170,8 @@ class Journal:
         batch, self._unwritten = self._unwritten, []
         if not batch:
             return
-        lines = [encode_entry(entry) for entry in batch]
+        dumps = orjson.dumps
+        lines = [dumps(entry, default=str) for entry in batch]  # encode_entry, without a call per entry
         if self._writer is not None and self._writer.is_open:
             lines.append(b"")
             self._writer.write(b"\n".join(lines))
@@ -240,7 +244,7 @@ class Journal:
         if own is None:
             own = self._by_device[device] = deque()
         own.append(entry)
-        if self._followers or (self._writer is not None and self._writer.is_open):
+        if self._followers or self._writing:
             self._unwritten.append(entry)
             if len(self._unwritten) >= self._flush_batch:
                 self.flush()

@@ -79,27 +79,27 @@ class BmcRequestJournal:
 
     def record(self, record: RequestRecord) -> None:
         """Journal one request the BMC handled or refused (the request path: one dict, no keyword packing)."""
-        peer = record.peer
+        _time, peer, user_name, netfn, cmd, command, code, outcome, _session_id, interface, detail = record
         last_peer, peer_text = self._last_peer
         if peer != last_peer:
             peer_text = f"{peer[0]}:{peer[1]}"
             self._last_peer = (peer, peer_text)
         fields: dict[str, Any] = {
             "peer": peer_text,
-            "user": record.user_name,
-            "netfn": record.netfn,
-            "cmd": record.cmd,
-            "completion_code": record.completion_code,
-            "interface": record.interface,
+            "user": user_name,
+            "netfn": netfn,
+            "cmd": cmd,
+            "completion_code": code,
+            "interface": interface,
         }
-        if record.outcome != "ok":
-            if not self._refusals.admit(peer[0], record.outcome):
+        if outcome != "ok":
+            if not self._refusals.admit(peer[0], outcome):
                 return
-            fields["outcome"] = record.outcome
-            fields["user"] = shown_name(record.user_name)
-        if record.detail:
-            fields["request"] = record.detail
-        self.journal.append_fields(self.device_name, "ipmi", record.command, fields)
+            fields["outcome"] = outcome
+            fields["user"] = shown_name(user_name)
+        if detail:
+            fields["request"] = detail
+        self.journal.append_fields(self.device_name, "ipmi", command, fields)
 
     def flush(self) -> None:
         """Write the pending refusal summaries (the rack is stopping)."""
