@@ -30,7 +30,10 @@ class FdLimitTooLow(Exception):
 
 def fds_needed(plan: RackPlan) -> int:
     """Descriptors the rack holds once every device is bound (see the module docstring)."""
-    per_node = sum(1 + (node.redfish_port is not None) + (node.redfish_http_port is not None) for node in plan.nodes)
+    if plan.spec.ports.shared:  # one socket per port for all BMCs (vrack.shared_listeners)
+        per_node = 3 if plan.nodes else 0
+    else:
+        per_node = sum(1 + (n.redfish_port is not None) + (n.redfish_http_port is not None) for n in plan.nodes)
     return BASE_FDS + per_node + len(plan.pdus) + len(plan.switches)
 
 

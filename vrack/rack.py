@@ -42,6 +42,7 @@ from vrack.roles import (
     then,
 )
 from vrack.scenario import ScenarioBoard
+from vrack.shared_listeners import SharedListeners
 
 T = TypeVar("T")
 
@@ -91,7 +92,9 @@ class Rack(MultiService):
         self.nodes: dict[str, ComputeNode] = {}
         self.pdus: dict[str, PowerDistributionUnit] = {}
         self.switches: dict[str, NetworkSwitch] = {}
-        context = RackContext(reactor, journal, clock, network, state_path)
+        # ports.shared: every BMC binds through one wildcard socket per port (vrack.shared_listeners)
+        self.listeners = SharedListeners(reactor) if plan.spec.ports.shared else None
+        context = RackContext(reactor, journal, clock, network, state_path, self.listeners)
         for built, device in enumerate(devices(plan, context), start=1):
             self._progress("built", built)
             self.devices[device.device_name] = device
@@ -225,7 +228,8 @@ class Rack(MultiService):
         }
 
     def info(self) -> dict[str, Any]:
-        """Rack name, seed, mode, rack time, device counts and the journal's last sequence number."""
+        """Rack name, seed, mode, rack time, device counts and the journal's last sequence number; with
+        ``ports.shared`` the shared sockets and what they dropped for addresses no BMC here has."""
         kinds: dict[str, int] = {}
         for device in self.devices.values():
             kinds[device.kind] = kinds.get(device.kind, 0) + 1
@@ -238,7 +242,7 @@ class Rack(MultiService):
             "devices": kinds,
             "journal_last_seq": self.journal.last_seq,
             "run": self.journal.run_id,
-        }
+        } | ({"listeners": self.listeners.stats()} if self.listeners is not None else {})
 
 
 def _choice(value: str, valid: tuple[T, ...], parameter: str) -> T:

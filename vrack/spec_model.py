@@ -301,6 +301,12 @@ class PortsSpec(_Model):
     redfish_http: int = Field(
         default=80, ge=1, le=65535, description="TCP port of Redfish plain HTTP (bmc.redfish.http)"
     )
+    shared: bool = Field(
+        default=False,
+        description="loopback racks: serve every BMC's IPMI and Redfish from one socket per port bound to "
+        "0.0.0.0, dispatched by destination address (2 descriptors per port instead of per BMC); takes the "
+        "port on every address of the host, so choose ports nobody else serves",
+    )
 
 
 class ControlSpec(_Model):
@@ -349,6 +355,12 @@ class RackSpec(_Model):
     devices: tuple[DeviceSpec, ...] = ()
     power: tuple[FeedSpec, ...] = ()
     cables: tuple[CableSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _shared_loopback_only(self) -> RackSpec:
+        if self.ports.shared and self.mode != "loopback":
+            raise ValueError("ports.shared serves loopback racks only (netns mode keeps a socket per address)")
+        return self
 
     @field_validator("epoch")
     @classmethod

@@ -141,3 +141,13 @@ def test_netns_mode_needs_private_networks_and_reserves_the_uplink() -> None:
     assert plan.spec.netns.uplink == "netns:rackhd"
     with pytest.raises(SpecError, match=r"overlaps networks\.management"):
         parse_spec(text.replace("172.31.128.0/22", "172.31.0.128/25"))
+
+
+def test_shared_ports_are_for_loopback_racks_and_cost_few_descriptors() -> None:
+    from vrack.fdlimit import fds_needed
+
+    text = "rack: r\nports: {shared: true}\ndevices:\n  - {name: 'n{n}', kind: compute, count: 500}\n"
+    shared, own = build_plan(parse_spec(text)), build_plan(parse_spec(text.replace("true", "false")))
+    assert fds_needed(own) - fds_needed(shared) >= 2 * 500 - 3
+    with pytest.raises(SpecError, match=r"ports\.shared serves loopback racks only"):
+        parse_spec(text.replace("rack: r\n", "rack: r\nmode: netns\n"))

@@ -22,13 +22,15 @@ from vrack.plan import RackPlan
 @dataclass(frozen=True)
 class RackContext:
     """What device factories get besides the plan: the reactor, journal, clock and, in netns mode,
-    the rack network (``vrack.netns.RackNetwork``); ``state_path`` holds per-device files (VM consoles)."""
+    the rack network (``vrack.netns.RackNetwork``); ``state_path`` holds per-device files (VM consoles);
+    ``listeners`` (``vrack.shared_listeners.SharedListeners``, ``ports.shared``) is what BMCs bind through."""
 
     reactor: Any
     journal: Journal
     clock: RackClock
     network: Any | None = None
     state_path: Path | None = None
+    listeners: Any | None = None
 
 
 Factory = Callable[[RackPlan, RackContext], Iterator[DeviceService]]

@@ -90,7 +90,8 @@ class ComputeDevice(
             self.bmc.sel.seed(event, timestamp)
         self.request_journal = BmcRequestJournal(plan.name, journal, reactor)
         self.endpoint = BmcEndpoint(self.bmc, reactor, observer=self.request_journal.record)
-        self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=reactor, name=plan.name)
+        listen = context.listeners or reactor  # ports.shared: one socket per port for every BMC
+        self.service = BmcService(self.endpoint, str(plan.bmc_address), plan.bmc_port, reactor=listen, name=plan.name)
         self.service.setServiceParent(self)
         self.bmc.add_power_listener(self._on_host_power)
         follow_bmc(context.network, plan.name, self.bmc)  # netns mode: a dark BMC answers no ARP
@@ -108,6 +109,7 @@ class ComputeDevice(
             state_path=context.state_path,
             power_draw=self.power_draw,
             loopback_only=rack.spec.mode == "loopback",
+            listen=listen,
         )
         if self.redfish is not None:
             self.redfish.setServiceParent(self)

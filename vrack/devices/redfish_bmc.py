@@ -121,9 +121,11 @@ def build_redfish(
     state_path: Path | None,
     power_draw: Callable[[], float],
     loopback_only: bool = True,
+    listen: Any = None,
 ) -> RedfishListener | None:
     """The node's Redfish listener (not started), or None when the spec turns Redfish off.  The service behind it
-    (inventory, BIOS, sessions) is built on first use: nothing of it can differ before a client's first request."""
+    (inventory, BIOS, sessions) is built on first use: nothing of it can differ before a client's first request.
+    ``listen`` is what it binds through (default ``reactor``; ``vrack.shared_listeners`` for ``ports.shared``)."""
     if plan.redfish_port is None and plan.redfish_http_port is None:
         return None
     name = plan.name
@@ -136,7 +138,7 @@ def build_redfish(
     return RedfishListener(
         service,
         str(plan.bmc_address),
-        reactor=reactor,
+        reactor=listen or reactor,
         https_port=plan.redfish_port,
         http_port=plan.redfish_http_port,
         credential=lambda address: authority.issue(address, name),  # where it listens now (DHCP may move it)

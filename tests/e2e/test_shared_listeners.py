@@ -1,0 +1,160 @@
+"""Shared listeners (``ports.shared``, issue 17): 60 BMCs on one UDP socket and one TCP listener, by real clients.
+
+Two racks from the same spec (same name and seed, so the same identities), each in its own ``vrack up``:
+``shared`` serves its BMCs from one wildcard socket per port (127.200.60.0/24), ``own`` from a socket per
+BMC (127.200.61.0/24).  ``ipmipower --stat``, ``ipmitool`` and sushy get the same answers from both; a
+datagram or connection for an address no BMC has is dropped and counted in ``GET /api/v1/rack``; each
+BMC's HTTPS presents its own certificate for its own address.  Ports are free ports of the wildcard
+address (a shared socket takes its port on every address).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sushy
+
+from tests.support.clients import ipmitool, run
+from tests.support.ports import free_port
+from tests.support.rack_process import RackProcess
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
+
+NETS = {"shared": "127.200.60", "own": "127.200.61"}
+COUNT = 60
+
+
+def spec_text(net: str, ipmi: int, redfish: int, shared: bool) -> str:
+    return (
+        f"rack: e2e-shared\nseed: e2e-shared-seed\nnetworks: {{management: {net}.0/24}}\n"
+        f"ports: {{ipmi: {ipmi}, redfish: {redfish}, shared: {str(shared).lower()}}}\n"
+        "devices:\n"
+        f'  - {{name: "node{{n:02d}}", kind: compute, model: generic, count: {COUNT}, '
+        "bmc: {boot_time: 0, users: [{name: admin, password: admin}]}}\n"
+        "  - {name: pdu1, kind: pdu, model: servertech-sentry3}\n"
+    )
+
+
+class Rack:
+    def __init__(self, process: RackProcess, net: str, ipmi: int, redfish: int) -> None:
+        self.process, self.net, self.ipmi, self.redfish = process, net, ipmi, redfish
+        self.ca = str(process.state_root / "e2e-shared" / "redfish-ca.pem")
+
+    def bmc(self, n: int) -> str:
+        return f"{self.net}.{n}"
+
+    def ipmitool(self, n: int, command: str, extra: str = "") -> str:
+        return str(ipmitool(self.bmc(n), command, extra=f"-p {self.ipmi} {extra}").ok().stdout)
+
+    def listeners(self) -> dict[str, Any]:
+        info: dict[str, Any] = self.process.api("GET", "/api/v1/rack")["listeners"]
+        return info
+
+    def fds(self) -> int:
+        return len(list(Path(f"/proc/{self.process.info['pid']}/fd").iterdir()))
+
+
+@pytest.fixture(scope="module")
+def racks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Rack]]:
+    started: dict[str, Rack] = {}
+    try:
+        for kind, net in NETS.items():
+            base = tmp_path_factory.mktemp(f"rack-{kind}")
+            ipmi, redfish = free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0")
+            spec = base / "rack.yaml"
+            spec.write_text(spec_text(net, ipmi, redfish, kind == "shared"))
+            process = RackProcess(spec, base / "state", "e2e-shared").start()
+            started[kind] = Rack(process, net, ipmi, redfish)
+        yield started
+    finally:
+        for rack in started.values():
+            assert rack.process.stop() == 0, rack.process.output()
+
+
+def sweep(rack: Rack) -> dict[int, str]:
+    """``ipmipower --stat`` over all BMCs (FreeIPMI's host:port form): node number -> answer."""
+    hosts = ",".join(f"{rack.bmc(n)}:{rack.ipmi}" for n in range(1, COUNT + 1))
+    out = run(["ipmipower", "-D", "LAN_2_0", "-u", "admin", "-p", "admin", "-h", hosts, "--stat"], 120).ok().stdout
+    answers: dict[int, str] = {}
+    for line in out.splitlines():
+        host, _, answer = line.partition(": ")
+        answers[int(host.split(":")[0].rsplit(".", 1)[1])] = answer.strip()
+    return answers
+
+
+def test_shared_rack_holds_a_few_descriptors_for_sixty_bmcs(racks: dict[str, Rack]) -> None:
+    assert racks["shared"].fds() < COUNT < 2 * COUNT <= racks["own"].fds()
+    sockets = {(s["kind"], s["port"], s["addresses"]) for s in racks["shared"].listeners()["sockets"]}
+    assert sockets == {("udp", racks["shared"].ipmi, COUNT), ("tcp", racks["shared"].redfish, COUNT)}
+
+
+def test_ipmipower_and_ipmitool_answer_as_from_a_socket_per_bmc(racks: dict[str, Rack]) -> None:
+    shared, own = racks["shared"], racks["own"]
+    assert sweep(shared) == sweep(own) == {n: "off" for n in range(1, COUNT + 1)}
+    for n in (1, 30, COUNT):
+        for command in ("mc info", "fru print 0", "chassis status", "sel list", "mc guid"):
+            assert shared.ipmitool(n, command) == own.ipmitool(n, command), (n, command)
+    shared.ipmitool(7, "chassis power on")
+    wait_for(lambda: "on" in shared.ipmitool(7, "chassis power status"), 20, "node07 to report power on")
+    assert shared.process.api("GET", "/api/v1/devices/node07")["power"] is True
+    assert sweep(shared)[7] == "on" and sweep(shared)[8] == "off"
+    shared.ipmitool(7, "chassis power off")
+
+
+def test_unknown_destination_is_dropped_and_counted(racks: dict[str, Rack]) -> None:
+    shared = racks["shared"]
+    before = {s["kind"]: s["dropped"] for s in shared.listeners()["sockets"]}
+    nobody = shared.bmc(200)  # no BMC has this address
+    probe = ipmitool(nobody, "mc info", extra=f"-p {shared.ipmi} -R 1 -N 1")
+    assert probe.returncode != 0  # not answered: the datagrams went nowhere
+    with socket.create_connection((nobody, shared.redfish), timeout=5) as conn:
+        conn.settimeout(5)
+        with contextlib.suppress(ConnectionResetError):  # the shared listener aborts what it cannot place
+            assert conn.recv(1) == b""
+    after = {s["kind"]: s["dropped"] for s in shared.listeners()["sockets"]}
+    assert after["udp"] > before["udp"] and after["tcp"] == before["tcp"] + 1
+    assert shared.listeners()["dropped"] == after["udp"] + after["tcp"]
+    assert "off" in shared.ipmitool(2, "chassis power status")  # the neighbours still answer
+
+
+def test_redfish_presents_each_bmcs_own_certificate(racks: dict[str, Rack]) -> None:
+    shared = racks["shared"]
+    context = ssl.create_default_context(cafile=shared.ca)
+    for n in (3, 44):
+        with (
+            socket.create_connection((shared.bmc(n), shared.redfish), timeout=10) as conn,
+            context.wrap_socket(conn, server_hostname=shared.bmc(n)) as tls,
+        ):
+            assert tls.version() is not None
+    with (
+        socket.create_connection((shared.bmc(3), shared.redfish), timeout=10) as conn,
+        pytest.raises(ssl.SSLCertVerificationError),  # node03's certificate is not node44's
+    ):
+        context.wrap_socket(conn, server_hostname=shared.bmc(44))
+    systems = []
+    for rack in (shared, racks["own"]):
+        root = sushy.Sushy(
+            f"https://{rack.bmc(44)}:{rack.redfish}/redfish/v1", username="admin", password="admin", verify=rack.ca
+        )
+        system = root.get_system("/redfish/v1/Systems/1")
+        systems.append((system.uuid, system.serial_number, system.model, system.power_state))
+    assert systems[0] == systems[1]
+    assert systems[0][0] == shared.process.api("GET", "/api/v1/devices/node44")["uuid"]
+
+
+def test_shared_ports_are_refused_with_workers(tmp_path: Path) -> None:
+    spec = tmp_path / "rack.yaml"
+    spec.write_text(spec_text("127.200.62", free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0"), True))
+    argv = [sys.executable, "-m", "vrack", "--state-dir", str(tmp_path / "state"), "up", "--workers", "2", str(spec)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0 and "ports.shared" in done.stdout + done.stderr, json.dumps(done.stdout)
