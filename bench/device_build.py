@@ -1,0 +1,72 @@
+"""What building one device costs: CPU and resident memory per BMC, per PDU and per switch (issue 17).
+
+Builds the devices of ``bench.rack_scale``'s spec (N generic nodes with Redfish, a ServerTech PDU per 40, an
+Arista switch per 48) in this process, as ``vrack up`` builds them but without binding ports (a fake reactor),
+and reports for each kind the process CPU and the growth of this process's RSS per device.  It measures the
+start-up work a rack does per device, apart from sockets and the journal; run it in a fresh process.
+
+    python -m bench.device_build --bmcs 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from twisted.internet.testing import MemoryReactorClock
+
+from bench.procinfo import rss_kib
+from bench.rack_scale import scale_spec
+from vrack.clock import RackClock
+from vrack.devices import RackContext
+from vrack.devices.compute import build_compute_devices
+from vrack.devices.pdu import build_pdu_devices
+from vrack.devices.switch import build_switch_devices
+from vrack.journal import Journal
+from vrack.plan import RackPlan, build_plan
+from vrack.spec import parse_spec
+
+Build = Callable[[RackPlan, RackContext], Iterator[Any]]
+KINDS: dict[str, Build] = {"bmc": build_compute_devices, "pdu": build_pdu_devices, "switch": build_switch_devices}
+
+
+def measure(bmcs: int) -> dict[str, dict[str, float]]:
+    """Per kind: how many were built, CPU milliseconds and KiB of RSS per device."""
+    plan = build_plan(parse_spec(scale_spec("build", "127.128.0.0/9", bmcs)))
+    reactor = MemoryReactorClock()
+    clock = RackClock(reactor, plan.spec.epoch)
+    context = RackContext(reactor, Journal(clock), clock, None, None)
+    kept: list[Any] = []
+    result: dict[str, dict[str, float]] = {}
+    for kind, build in KINDS.items():
+        gc.collect()
+        rss_before, cpu_before = rss_kib(os.getpid()) or 0, time.process_time()
+        built = list(build(plan, context))
+        cpu = time.process_time() - cpu_before
+        gc.collect()
+        rss = (rss_kib(os.getpid()) or 0) - rss_before
+        kept.extend(built)  # alive while the next kind is measured, as in a rack
+        count = max(len(built), 1)
+        result[kind] = {
+            "count": len(built),
+            "cpu_ms_each": round(cpu / count * 1000, 3),
+            "rss_kib_each": round(rss / count, 1),
+        }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bmcs", type=int, default=3000)
+    args = parser.parse_args(argv)
+    print(json.dumps(measure(args.bmcs)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
