@@ -17,12 +17,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.privileges import require_root, require_tools
-from tests.support.processes import stop_process
+from tests.support.pxe_lab import pxe_lab
 from tests.support.rack_process import RackProcess
 from tests.support.waiting import wait_for
-from vrack.netns import RackNetwork
 
 pytestmark = pytest.mark.e2e
 SUT, RACK = "vrt-acpi-sut", "acpi"
@@ -43,27 +41,13 @@ SYSTEM = "/redfish/v1/Systems/1"
 def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
     require_root("network namespaces and DHCP need root")
     require_tools("dnsmasq", "ipmitool", "curl")
-    add_namespace(SUT)
-    tftp = tmp_path / "tftp"
-    tftp.mkdir()
-    (tftp / "boot.ipxe").write_text(f"#!ipxe\nkernel tftp://{SERVER}/vmlinuz console=ttyS0\nboot\n")
-    (tftp / "vmlinuz").write_bytes(b"\x00kernel stand-in" * 64)
-    uplink = RackNetwork(RACK, MANAGEMENT, PROVISIONING).uplink_ifname("prov0")
-    argv = ["dnsmasq", "--keep-in-foreground", "--port=0", "--no-ping", f"--log-facility={tmp_path / 'log'}"]
-    argv += [f"--interface={uplink}", "--bind-dynamic", f"--dhcp-leasefile={tmp_path / 'leases'}", "--no-resolv"]
-    argv += [f"--pid-file={tmp_path / 'dnsmasq.pid'}", "--dhcp-range=10.245.1.100,10.245.1.150,255.255.255.0,1h"]
-    argv += ["--enable-tftp", f"--tftp-root={tftp}", "--dhcp-boot=boot.ipxe", "--user=root", "--conf-file=/dev/null"]
-    dnsmasq = subprocess.Popen(["ip", "netns", "exec", SUT, *argv])
-    spec = tmp_path / "rack.yaml"
-    spec.write_text(SPEC)
-    rack = RackProcess(spec, tmp_path / "state", RACK)
-    try:
-        rack.start()
-        yield rack, tmp_path / "state" / RACK / "redfish-ca.pem"
-    finally:
-        rack.stop()
-        stop_process(dnsmasq, timeout=5)
-        remove_namespace(SUT)
+    files = {
+        "boot.ipxe": f"#!ipxe\nkernel tftp://{SERVER}/vmlinuz console=ttyS0\nboot\n".encode(),
+        "vmlinuz": b"\x00kernel stand-in" * 64,
+    }
+    with pxe_lab(SUT, RACK, SPEC, (MANAGEMENT, PROVISIONING), tmp_path, dhcp_range=("10.245.1.100", "10.245.1.150"),
+                 boot=["--dhcp-boot=boot.ipxe"], files=files) as lab:  # fmt: skip
+        yield lab.rack, tmp_path / "state" / RACK / "redfish-ca.pem"
 
 
 def host_events(rack: RackProcess, after: int, operation: str) -> list[dict[str, Any]]:

@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.privileges import require_root, require_tools
-from tests.support.processes import stop_process
+from tests.support.pxe_lab import PxeLab, pxe_lab
 from tests.support.rack_process import RackProcess
 from tests.support.waiting import wait_for
 from vrack.netns import RackNetwork
@@ -52,40 +51,14 @@ def neighbour(device: str, address: str) -> str | None:
     return words[words.index("lladdr") + 1] if "lladdr" in words else None
 
 
-def lease_macs(path: Path) -> dict[str, str]:
-    """MAC -> leased address, from dnsmasq's lease file (``expiry mac ip hostname client-id`` per line)."""
-    if not path.exists():
-        return {}
-    return {words[1]: words[2] for words in (line.split() for line in path.read_text().splitlines())}
-
-
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
+def lab(tmp_path: Path) -> Iterator[PxeLab]:
     require_root("network namespaces and DHCP need root")
     require_tools("dnsmasq")
-    add_namespace(SUT)
-    tftp = tmp_path / "tftp"
-    tftp.mkdir()
-    (tftp / "boot.ipxe").write_text(BOOT_SCRIPT)
-    (tftp / "vmlinuz").write_bytes(b"\x00kernel stand-in" * 64)
-    leases = tmp_path / "dnsmasq.leases"
-    uplink = RackNetwork(RACK, MANAGEMENT, PROVISIONING).uplink_ifname("prov0")
-    argv = ["dnsmasq", "--keep-in-foreground", "--port=0", "--no-ping", "--log-dhcp", f"--log-facility={tmp_path}/log"]
-    argv += [f"--interface={uplink}", "--bind-dynamic", f"--dhcp-leasefile={leases}", "--no-resolv"]
-    argv += [f"--pid-file={tmp_path / 'dnsmasq.pid'}", "--dhcp-range=10.171.1.100,10.171.1.150,255.255.255.0,1h"]
-    argv += ["--enable-tftp", f"--tftp-root={tftp}", "--dhcp-boot=boot.ipxe", "--user=root"]  # the root-only tmp dir
-    dnsmasq = subprocess.Popen(["ip", "netns", "exec", SUT, *argv])  # before the rack: it binds when the uplink comes
-    spec = tmp_path / "rack.yaml"
-    spec.write_text(SPEC)
-    rack = RackProcess(spec, tmp_path / "state", RACK)
-    try:
-        rack.start()
-        assert dnsmasq.poll() is None, f"dnsmasq exited: {(tmp_path / 'log').read_text()}"
-        yield rack, leases
-    finally:
-        rack.stop()
-        stop_process(dnsmasq, timeout=5)
-        remove_namespace(SUT)
+    files = {"boot.ipxe": BOOT_SCRIPT.encode(), "vmlinuz": b"\x00kernel stand-in" * 64}
+    with pxe_lab(SUT, RACK, SPEC, (MANAGEMENT, PROVISIONING), tmp_path, dhcp_range=("10.171.1.100", "10.171.1.150"),
+                 boot=["--dhcp-boot=boot.ipxe"], files=files) as lab:  # fmt: skip
+        yield lab
 
 
 def os_dhcp(rack: RackProcess) -> list[dict[str, Any]]:
@@ -93,8 +66,8 @@ def os_dhcp(rack: RackProcess) -> list[dict[str, Any]]:
     return leases
 
 
-def test_every_cabled_nic_of_a_booted_node_leases_from_its_own_mac(lab: tuple[RackProcess, Path]) -> None:
-    rack, leases = lab
+def test_every_cabled_nic_of_a_booted_node_leases_from_its_own_mac(lab: PxeLab) -> None:
+    rack = lab.rack
     macs = [nic["mac"] for nic in rack.api("GET", "/api/v1/devices/n1")["nics"]]
     assert len(macs) == 4
     rack.api("POST", "/api/v1/devices/n1/power", {"action": "on"})
@@ -107,10 +80,10 @@ def test_every_cabled_nic_of_a_booted_node_leases_from_its_own_mac(lab: tuple[Ra
     # the boot NIC's lease is the OS's now (iPXE's, kept): renewed at T1 (dnsmasq's 1 h lease: in 30 min)
     assert (eth0["interface"], eth0["mac"], eth0["address"]) == ("eth0", macs[0], booted["ip"])
     assert 1700 < eth0["renew_in"] <= 1800 and eth0["renewals"] == 0
-    leased = wait_for(lambda: lease_macs(leases).get(macs[1]), 10, "dnsmasq's lease for nic1")
+    leased = wait_for(lambda: lab.lease_macs().get(macs[1]), 10, "dnsmasq's lease for nic1")
     assert leased == eth1["address"]
-    assert macs[0] in lease_macs(leases)  # the boot NIC's lease, from the PXE ROM
-    assert not {macs[2], macs[3]} & lease_macs(leases).keys()  # not cabled: no carrier, no DHCP
+    assert macs[0] in lab.lease_macs()  # the boot NIC's lease, from the PXE ROM
+    assert not {macs[2], macs[3]} & lab.lease_macs().keys()  # not cabled: no carrier, no DHCP
     uplink = RackNetwork(RACK, MANAGEMENT, PROVISIONING).uplink_ifname("prov0")
     in_sut(sys.executable, "-c", SEND_UDP, leased)  # the kernel resolves the address: nic1 answers ARP
     wait_for(lambda: neighbour(uplink, leased) == macs[1], 10, "the SUT to learn nic1's MAC for its lease")

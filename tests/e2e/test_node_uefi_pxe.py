@@ -20,12 +20,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.namespaces import add_namespace, remove_namespace
 from tests.support.privileges import require_root, require_tools
-from tests.support.processes import stop_process
+from tests.support.pxe_lab import PxeLab, pxe_lab
 from tests.support.rack_process import RackProcess
 from tests.support.waiting import wait_for
-from vrack.netns import RackNetwork
 
 pytestmark = pytest.mark.e2e
 SUT, RACK = "vrt-uefi-sut", "uefipxe"
@@ -46,36 +44,19 @@ SCRIPTS = {
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[RackProcess, Path]]:
+def lab(tmp_path: Path) -> Iterator[PxeLab]:
     require_root("network namespaces and DHCP need root")
     require_tools("dnsmasq", "ipmitool")
-    add_namespace(SUT)
-    tftp = tmp_path / "tftp"
-    tftp.mkdir()
-    for name, script in SCRIPTS.items():
-        (tftp / name).write_text(script)
-    for kernel in ("vmlinuz-uefi", "vmlinuz-bios"):
-        (tftp / kernel).write_bytes(b"\x00kernel stand-in" * 64)
-    log = tmp_path / "dnsmasq.log"
-    uplink = RackNetwork(RACK, MANAGEMENT, PROVISIONING).uplink_ifname("prov0")
-    argv = ["dnsmasq", "--keep-in-foreground", "--port=0", "--no-ping", "--log-dhcp", f"--log-facility={log}"]
-    argv += [f"--interface={uplink}", "--bind-dynamic", f"--dhcp-leasefile={tmp_path / 'leases'}", "--no-resolv"]
-    argv += [f"--pid-file={tmp_path / 'dnsmasq.pid'}", "--dhcp-range=10.244.1.100,10.244.1.150,255.255.255.0,1h"]
-    argv += ["--enable-tftp", f"--tftp-root={tftp}", "--user=root", "--conf-file=/dev/null"]
-    argv += ["--dhcp-match=set:efi64,option:client-arch,7", "--dhcp-boot=tag:efi64,uefi.ipxe"]
-    argv += ["--dhcp-boot=tag:!efi64,bios.ipxe"]
-    dnsmasq = subprocess.Popen(["ip", "netns", "exec", SUT, *argv])
-    spec = tmp_path / "rack.yaml"
-    spec.write_text(SPEC)
-    rack = RackProcess(spec, tmp_path / "state", RACK)
-    try:
-        rack.start()
-        assert dnsmasq.poll() is None, f"dnsmasq exited: {log.read_text()}"
-        yield rack, log
-    finally:
-        rack.stop()
-        stop_process(dnsmasq, timeout=5)
-        remove_namespace(SUT)
+    files = {name: script.encode() for name, script in SCRIPTS.items()}
+    files |= {kernel: b"\x00kernel stand-in" * 64 for kernel in ("vmlinuz-uefi", "vmlinuz-bios")}
+    boot = [
+        "--dhcp-match=set:efi64,option:client-arch,7",
+        "--dhcp-boot=tag:efi64,uefi.ipxe",
+        "--dhcp-boot=tag:!efi64,bios.ipxe",
+    ]
+    with pxe_lab(SUT, RACK, SPEC, (MANAGEMENT, PROVISIONING), tmp_path, dhcp_range=("10.244.1.100", "10.244.1.150"),
+                 boot=boot, files=files) as lab:  # fmt: skip
+        yield lab
 
 
 def last_kernel_boot(rack: RackProcess, after: int) -> dict[str, Any] | None:
@@ -83,8 +64,8 @@ def last_kernel_boot(rack: RackProcess, after: int) -> dict[str, Any] | None:
     return outcomes[-1] if outcomes and outcomes[-1].get("kind") == "kernel" else None
 
 
-def test_boot_mode_decides_the_pxe_architecture_and_so_the_boot_file(lab: tuple[RackProcess, Path]) -> None:
-    rack, log = lab
+def test_boot_mode_decides_the_pxe_architecture_and_so_the_boot_file(lab: PxeLab) -> None:
+    rack, log = lab.rack, lab.log
     bmc = rack.api("GET", "/api/v1/devices/n1")["bmc"]["address"]
     ipmi = ["ip", "netns", "exec", SUT, "ipmitool", "-I", "lanplus", "-H", bmc, "-U", "admin", "-P", "admin"]
 
