@@ -5,6 +5,10 @@ For each server in turn: start it in its own process group (ipmi_sim on
 admin/admin), wait until it answers, run :mod:`bench.ipmi_load` in a separate
 process once per client count, read the server's RSS, stop it.  Servers run
 one after another, never at the same time, so they never compete for the CPU.
+With ``--rounds R`` all servers are up at once (idle but for the one loaded) and
+the load alternates between them R times, D/R seconds each: on a machine that
+other work shares, that work then falls on every server alike, where one long
+window per server can catch a quiet minute for one and a busy one for another.
 
     python -m bench.load_bench [--clients 8 32] [--duration 10] [--processes 2]
 """
@@ -15,12 +19,13 @@ import argparse
 import asyncio
 import ipaddress
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +65,7 @@ class LoadPlan:
     processes: int = 2
     servers: tuple[str, ...] = SERVERS
     network: str = NETWORK
+    rounds: int = 1
 
     def address(self, server: str) -> str:
         """The server's address: host 1, 2 or 3 of ``network`` (ipmi_sim, pyghmi, vrack)."""
@@ -122,8 +128,75 @@ def measure_server(
     return rows
 
 
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row from the rounds of one server and client count: requests, errors, time and CPU summed (so the
+    CPU per request is total CPU over total requests); p50/p90/p99 are the median of the rounds' own."""
+    row = dict(rounds[-1])
+    duration = sum(r["duration_s"] for r in rounds)
+    ok = sum(r["requests_ok"] for r in rounds)
+    for key in ("errors", "timeouts", "strays", "malformed"):
+        row[key] = sum(r[key] for r in rounds)
+    for key in ("p50_us", "p90_us", "p99_us"):
+        row[key] = statistics.median(r[key] for r in rounds)
+    server = [r["server_cpu_s"] for r in rounds]
+    server_cpu = None if None in server else sum(server)
+    row.update(
+        duration_s=round(duration, 3),
+        requests_ok=ok,
+        rps=round(ok / duration, 1),
+        max_us=max(r["max_us"] for r in rounds),
+        mean_us=round(sum(r["mean_us"] * r["requests_ok"] for r in rounds) / ok, 1) if ok else 0.0,
+        client_cpu_util=round(sum(r["client_cpu_util"] * r["duration_s"] for r in rounds) / duration, 3),
+        other_cpu_util=round(sum(r["other_cpu_util"] * r["duration_s"] for r in rounds) / duration, 3),
+        server_cpu_s=None if server_cpu is None else round(server_cpu, 3),
+        server_cpu_util=None if server_cpu is None else round(server_cpu / duration, 3),
+        server_cpu_per_request_us=round(server_cpu / ok * 1e6, 1) if server_cpu is not None and ok else None,
+        rounds=len(rounds),
+        loadavg_before=rounds[0]["loadavg_before"],
+    )
+    return row
+
+
+def run_interleaved(plan: LoadPlan, workdir: Path, report: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """Every server up at once; ``plan.rounds`` times, each client count against each server in turn for
+    ``duration / rounds`` seconds, so that other work on the machine falls on every server alike."""
+    procs = Processes()
+    started: dict[str, subprocess.Popen[bytes]] = {}
+    failed: list[dict[str, Any]] = []
+    rounds: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    share = replace(plan, duration=plan.duration / plan.rounds)
+    try:
+        for server in plan.servers:
+            try:
+                started[server] = _start(server, plan, procs, workdir / server)
+                if plan.address(server) not in asyncio.run(wait_answering([plan.address(server)], timeout=30)):
+                    raise PeerError(f"{server} on {plan.address(server)}:623 never answered")
+            except (PeerError, subprocess.TimeoutExpired) as exc:
+                report(f"  {server}: FAILED: {exc}")
+                failed.append({"server": server, "error": str(exc)})
+                started.pop(server, None)
+        for number in range(plan.rounds):
+            for clients in plan.clients:
+                for server, proc in started.items():
+                    load_before = load_average()
+                    result = run_load_process(plan.address(server), clients, share, proc.pid)
+                    result.update(server=server, rss_kib=rss_kib(proc.pid), loadavg_before=load_before)
+                    rounds.setdefault((server, clients), []).append(result)
+                    report(
+                        f"  round {number + 1} {server:<8} K={clients:<3} {result['rps']:>9.0f} req/s  "
+                        f"server {result['server_cpu_per_request_us']} us CPU/req  other CPU {result['other_cpu_util']}"
+                    )
+    finally:
+        procs.stop_all()
+    rows = [combine(rounds[server, clients]) for server in started for clients in plan.clients]
+    return rows + failed
+
+
 def run(plan: LoadPlan, workdir: Path, report: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """All servers, one after another; a server that fails to start is reported and skipped."""
+    """All servers, one after another; a server that fails to start is reported and skipped.  With
+    ``plan.rounds`` above 1: :func:`run_interleaved`."""
+    if plan.rounds > 1:
+        return run_interleaved(plan, workdir, report)
     rows: list[dict[str, Any]] = []
     for server in plan.servers:
         started = time.monotonic()
@@ -145,6 +218,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--network", default=NETWORK, help="loopback network; the servers take its hosts 1, 2, 3 (default %(default)s)"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="R > 1: all servers up at once, the load alternating between them R times (D/R seconds each), "
+        "so that other work on the machine falls on each alike",
+    )
 
 
 def plan_from(args: argparse.Namespace) -> LoadPlan:
@@ -155,6 +235,7 @@ def plan_from(args: argparse.Namespace) -> LoadPlan:
         processes=args.processes,
         servers=tuple(args.servers),
         network=args.network,
+        rounds=max(1, args.rounds),
     )
 
 
