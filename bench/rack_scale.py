@@ -16,7 +16,10 @@ It shows what K cores give the serving, as an upper bound, and that each process
 descriptor limit.  ``--workers K`` runs one rack with ``vrack up --workers K``: the coordinated split (one
 journal, one API and power model; the nodes served by K worker processes), counted over all its processes.
 
-    sudo python -m bench.rack_scale --bmcs 1000 10000 [--racks 1 2] [--workers 2] [--no-redfish]
+``--shared`` adds one rack in one process with shared listeners (``ports.shared``, at ``SHARED_PORTS``:
+one UDP socket and one TCP listener for all BMCs); ``--racks`` with no value skips the separate racks.
+
+    sudo python -m bench.rack_scale --bmcs 1000 10000 [--racks 1 2] [--workers 2] [--shared] [--no-redfish]
 """
 
 from __future__ import annotations
@@ -44,16 +47,21 @@ NETWORK = "127.128.0.0/9"
 NODES_PER_PDU = 40
 NODES_PER_SWITCH = 48
 SUCCESS = "off"
+SHARED_PORTS = (16230, 16443)  # IPMI, Redfish of --shared racks: the wildcard socket takes them on every address
 
 
 GROUP = 10_000  # a spec entry expands to at most this many devices
 
 
-def scale_spec(rack: str, network: str, count: int, redfish: bool = True) -> str:
+def scale_spec(rack: str, network: str, count: int, redfish: bool = True, shared: bool = False) -> str:
     """N generic nodes (admin/admin, no simulated boot time) with a PDU per 40 and a switch per 48; nodes in
-    entries of at most 10,000 (what one spec entry may expand to), numbered on with ``start``."""
+    entries of at most 10,000 (what one spec entry may expand to), numbered on with ``start``.  ``shared``:
+    the BMCs on shared listeners (``ports.shared``) at ``SHARED_PORTS``."""
     pdus, switches = -(-count // NODES_PER_PDU), -(-count // NODES_PER_SWITCH)
-    text = f"rack: {rack}\nseed: {rack}-seed\nnetworks:\n  management: {network}\ndevices:\n"
+    text = f"rack: {rack}\nseed: {rack}-seed\nnetworks:\n  management: {network}\n"
+    if shared:
+        text += f"ports: {{ipmi: {SHARED_PORTS[0]}, redfish: {SHARED_PORTS[1]}, shared: true}}\n"
+    text += "devices:\n"
     for first in range(0, count, GROUP):
         text += (
             f'  - name: "node{{n:06d}}"\n    kind: compute\n    model: generic\n'
@@ -87,7 +95,7 @@ def bmc_hosts(spec_path: Path) -> list[str]:
 
 
 def sweep(
-    hosts: list[str], per_client: int, parallel: int, workdir: Path, timeout: float
+    hosts: list[str], per_client: int, parallel: int, workdir: Path, timeout: float, port: int = 623
 ) -> tuple[Counter[str], float]:
     """Every host's power state by ``ipmipower --stat``, ``per_client`` hosts per process; (answers, seconds).
 
@@ -99,7 +107,8 @@ def sweep(
     lists = []
     for index in range(0, len(hosts), per_client):
         path = workdir / f"hosts{index // per_client}"
-        path.write_text(",".join(hosts[index : index + per_client]), encoding="ascii")
+        suffix = "" if port == 623 else f":{port}"  # FreeIPMI's host:port form
+        path.write_text(",".join(h + suffix for h in hosts[index : index + per_client]), encoding="ascii")
         lists.append(str(path))
     command = 'exec ipmipower -D LAN_2_0 -u admin -p admin -h "$(cat "$1")" --stat >"$1.out" 2>&1'
     started = time.monotonic()
@@ -135,11 +144,15 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path, workers: int = 0) -> dict[str, Any]:
+def measure(
+    count: int, racks: int, args: argparse.Namespace, workdir: Path, workers: int = 0, shared: bool = False
+) -> dict[str, Any]:
     """One row: N BMCs served by ``racks`` vrack processes (with ``workers``: one rack, its nodes served by
-    that many worker processes of ``vrack up --workers``)."""
+    that many worker processes of ``vrack up --workers``; ``shared``: one process with ``ports.shared``)."""
     procs = Processes()
     row: dict[str, Any] = {"bmcs": count, "racks": racks, "workers": workers, "redfish": args.redfish}
+    row["shared"] = shared
+    port = SHARED_PORTS[0] if shared else 623
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         shares = [count // racks + (i < count % racks) for i in range(racks)]
@@ -147,7 +160,7 @@ def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path, wor
         for i, (share, network) in enumerate(zip(shares, rack_networks(args.network, racks), strict=True)):
             name = f"scale{count}r{racks}x{i}"
             path = workdir / f"{name}.yaml"
-            path.write_text(scale_spec(name, network, share, args.redfish), encoding="utf-8")
+            path.write_text(scale_spec(name, network, share, args.redfish, shared), encoding="utf-8")
             specs.append((name, path.read_text(encoding="utf-8")))
             hosts += bmc_hosts(path)
         row["pdus"] = sum(-(-s // NODES_PER_PDU) for s in shares)
@@ -161,14 +174,16 @@ def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path, wor
         pids += [child for pid in pids for child in _children(pid)] if workers else []
         row["processes"] = len(pids)
         row["up_s"] = round(time.monotonic() - t0, 2)
-        answered = asyncio.run(wait_answering(hosts, timeout=args.timeout))
+        row["load_avg_up"] = round(load_average(), 2)
+        answered = asyncio.run(wait_answering(hosts, port=port, timeout=args.timeout))
         row["not_answering"] = len(hosts) - len(answered)
         row["all_answer_s"] = round(max(answered.values()) - t0, 2) if answered else None
         row["rss_mib"] = round(sum(rss_kib(p) or 0 for p in pids) / 1024, 1)
         row["pss_mib"] = round(sum(pss_kib(p) or 0 for p in pids) / 1024, 1)
         row["fds"] = sum(_fds(p) for p in pids)
         cpu0 = sum(cpu_seconds(p) or 0.0 for p in pids)
-        answers, seconds = sweep(hosts, args.per_client, args.parallel, workdir / "sweep", args.timeout)
+        answers, seconds = sweep(hosts, args.per_client, args.parallel, workdir / "sweep", args.timeout, port)
+        row["load_avg_sweep"] = round(load_average(), 2)
         row["sweep_cpu_s"] = round(sum(cpu_seconds(p) or 0.0 for p in pids) - cpu0, 2)
         row["sweep_s"] = round(seconds, 2)
         row["bmcs_per_s"] = round(len(hosts) / seconds, 1) if seconds else None
@@ -187,23 +202,25 @@ def measure(count: int, racks: int, args: argparse.Namespace, workdir: Path, wor
 def table(rows: list[dict[str, Any]]) -> list[str]:
     out = [
         "| BMCs | PDUs + switches | vrack processes | up s | all answer s | RSS MiB | KiB/BMC after sweep | fds "
-        "| sweep s | BMCs swept / s | ipmipower processes | errors | server CPU s in sweep |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sweep s | BMCs swept / s | ipmipower processes | errors | server CPU s in sweep | load avg up / sweep |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['bmcs']} | | {_processes(r)} | FAILED: {r['error'][:120]} | | | | | | | | | |")
+            out.append(f"| {r['bmcs']} | | {_processes(r)} | FAILED: {r['error'][:120]} | | | | | | | | | | |")
             continue
         out.append(
             f"| {r['bmcs']} | {r['pdus']} + {r['switches']} | {_processes(r)} | {r['up_s']} | {r['all_answer_s']} "
             f"| {r['rss_mib']} | {r['kib_per_bmc']} | {r['fds']} | {r['sweep_s']} | {r['bmcs_per_s']} "
             f"| {r['sweep_processes']} "
-            f"| {r['errors']} | {r['sweep_cpu_s']} |"
+            f"| {r['errors']} | {r['sweep_cpu_s']} | {r.get('load_avg_up')} / {r.get('load_avg_sweep')} |"
         )
     return out
 
 
 def _processes(row: dict[str, Any]) -> str:
+    if row.get("shared"):
+        return "1 (shared listeners)"
     if row.get("workers"):
         return f"1 + {row['workers']} workers"
     return f"{row['racks']} separate" if row["racks"] > 1 else "1"
@@ -212,13 +229,18 @@ def _processes(row: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bmcs", type=int, nargs="+", default=[1000, 10000], help="rack sizes N")
-    parser.add_argument("--racks", type=int, nargs="+", default=[1], help="vrack processes sharing the N BMCs")
+    parser.add_argument(
+        "--racks", type=int, nargs="*", default=[1], help="vrack processes sharing the N BMCs (none: skip)"
+    )
     parser.add_argument(
         "--workers",
         type=int,
         nargs="+",
         default=[],
         help="also one rack served by K worker processes (vrack up --workers K), for each K given",
+    )
+    parser.add_argument(
+        "--shared", action="store_true", help=f"also one rack in one process with ports.shared at {SHARED_PORTS}"
     )
     parser.add_argument("--network", default=NETWORK, help="addresses (inside 127.0.0.0/8)")
     parser.add_argument("--per-client", type=int, default=1000, help="hosts per ipmipower process (<= 1000)")
@@ -236,9 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="vrack-rack-scale-") as tmp:
         for count in args.bmcs:
-            runs = [(racks, 0) for racks in args.racks] + [(1, workers) for workers in args.workers]
-            for racks, workers in runs:
-                row = measure(count, racks, args, Path(tmp) / f"{count}-{racks}-{workers}", workers)
+            runs = [(racks, 0, False) for racks in args.racks] + [(1, workers, False) for workers in args.workers]
+            runs += [(1, 0, True)] if args.shared else []
+            for racks, workers, shared in runs:
+                where = Path(tmp) / f"{count}-{racks}-{workers}{'-shared' if shared else ''}"
+                row = measure(count, racks, args, where, workers, shared)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     print("\n".join(table(rows)))

@@ -1,6 +1,7 @@
 """Smoke test of the scale benchmark (``bench.rack_scale``): 60 BMCs with their PDUs and switches, swept by
-real ``ipmipower --stat`` processes: in one vrack process, split over two separate racks, and as one rack
-served by two worker processes (``vrack up --workers 2``); every answer must be "off" and every BMC counted.
+real ``ipmipower --stat`` processes: in one vrack process, split over two separate racks, as one rack
+served by two worker processes (``vrack up --workers 2``) and in one process on shared listeners
+(``ports.shared``); every answer must be "off" and every BMC counted.
 Addresses: 127.16.18.0/23 (one rack), a /24 of it each when split.  Numbers are printed, not judged.
 """
 
@@ -30,15 +31,23 @@ def test_sixty_bmcs_answer_off_to_ipmipower_in_one_and_in_two_processes(tmp_path
     out = tmp_path / "rows.json"
     argv = [
         sys.executable, "-m", "bench.rack_scale", "--bmcs", "60", "--racks", "1", "2", "--workers", "2",
-        "--network", "127.16.18.0/23",
+        "--network", "127.16.18.0/23", "--shared",
         "--per-client", "25", "--parallel", "3", "--timeout", "120", "--out", str(out),
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())
-    assert [(r["bmcs"], r["racks"], r["workers"]) for r in rows] == [(60, 1, 0), (60, 2, 0), (60, 1, 2)]
-    assert [r["processes"] for r in rows] == [1, 2, 3]  # with --workers 2: the coordinator and two workers
+    assert [(r["bmcs"], r["racks"], r["workers"], r["shared"]) for r in rows] == [
+        (60, 1, 0, False),
+        (60, 2, 0, False),
+        (60, 1, 2, False),
+        (60, 1, 0, True),
+    ]
+    assert [r["processes"] for r in rows] == [1, 2, 3, 1]  # with --workers 2: the coordinator and two workers
     for row in rows:
         assert row["answers"] == {"off": 60} and row["errors"] == 0 and row["not_answering"] == 0
         assert row["sweep_processes"] == 3 and row["pdus"] >= 2 and row["switches"] >= 2
-        assert row["fds"] >= 2 * 60  # IPMI and Redfish sockets of every BMC
+        if row["shared"]:  # one UDP socket and one TCP listener for all 60 BMCs
+            assert row["fds"] < 60
+        else:
+            assert row["fds"] >= 2 * 60  # IPMI and Redfish sockets of every BMC
