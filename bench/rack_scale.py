@@ -53,14 +53,21 @@ SHARED_PORTS = (16230, 16443)  # IPMI, Redfish of --shared racks: the wildcard s
 GROUP = 10_000  # a spec entry expands to at most this many devices
 
 
-def scale_spec(rack: str, network: str, count: int, redfish: bool = True, shared: bool = False) -> str:
+def scale_spec(
+    rack: str,
+    network: str,
+    count: int,
+    redfish: bool = True,
+    shared: bool = False,
+    shared_ports: tuple[int, int] = SHARED_PORTS,
+) -> str:
     """N generic nodes (admin/admin, no simulated boot time) with a PDU per 40 and a switch per 48; nodes in
     entries of at most 10,000 (what one spec entry may expand to), numbered on with ``start``.  ``shared``:
-    the BMCs on shared listeners (``ports.shared``) at ``SHARED_PORTS``."""
+    the BMCs on shared listeners (``ports.shared``) at ``shared_ports`` (IPMI, Redfish)."""
     pdus, switches = -(-count // NODES_PER_PDU), -(-count // NODES_PER_SWITCH)
     text = f"rack: {rack}\nseed: {rack}-seed\nnetworks:\n  management: {network}\n"
     if shared:
-        text += f"ports: {{ipmi: {SHARED_PORTS[0]}, redfish: {SHARED_PORTS[1]}, shared: true}}\n"
+        text += f"ports: {{ipmi: {shared_ports[0]}, redfish: {shared_ports[1]}, shared: true}}\n"
     text += "devices:\n"
     for first in range(0, count, GROUP):
         text += (
@@ -152,7 +159,7 @@ def measure(
     procs = Processes()
     row: dict[str, Any] = {"bmcs": count, "racks": racks, "workers": workers, "redfish": args.redfish}
     row["shared"] = shared
-    port = SHARED_PORTS[0] if shared else 623
+    port = args.shared_ports[0] if shared else 623
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         shares = [count // racks + (i < count % racks) for i in range(racks)]
@@ -160,7 +167,8 @@ def measure(
         for i, (share, network) in enumerate(zip(shares, rack_networks(args.network, racks), strict=True)):
             name = f"scale{count}r{racks}x{i}"
             path = workdir / f"{name}.yaml"
-            path.write_text(scale_spec(name, network, share, args.redfish, shared), encoding="utf-8")
+            text = scale_spec(name, network, share, args.redfish, shared, tuple(args.shared_ports))
+            path.write_text(text, encoding="utf-8")
             specs.append((name, path.read_text(encoding="utf-8")))
             hosts += bmc_hosts(path)
         row["pdus"] = sum(-(-s // NODES_PER_PDU) for s in shares)
@@ -239,8 +247,14 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="also one rack served by K worker processes (vrack up --workers K), for each K given",
     )
+    parser.add_argument("--shared", action="store_true", help="also one rack in one process with ports.shared")
     parser.add_argument(
-        "--shared", action="store_true", help=f"also one rack in one process with ports.shared at {SHARED_PORTS}"
+        "--shared-ports",
+        type=int,
+        nargs=2,
+        default=list(SHARED_PORTS),
+        metavar=("IPMI", "REDFISH"),
+        help="ports of the --shared rack (taken on every address while it runs)",
     )
     parser.add_argument("--network", default=NETWORK, help="addresses (inside 127.0.0.0/8)")
     parser.add_argument("--per-client", type=int, default=1000, help="hosts per ipmipower process (<= 1000)")

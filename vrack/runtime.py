@@ -145,11 +145,6 @@ class RackRuntime:
             raise RackStartFailure("worker processes rebuild the rack from its spec file: give the spec's path")
         if any(node.spec.backend != "sim" for node in self.plan.nodes):
             raise RackStartFailure("worker processes serve simulated nodes only (this rack has VM nodes)")
-        if self.plan.spec.ports.shared:
-            raise RackStartFailure(
-                "ports.shared: shared listeners serve the BMCs of one process; with --workers each worker would "
-                "bind the same wildcard port (not built yet): drop --workers or ports.shared"
-            )
 
     def _local_plan(self) -> RackPlan:
         """What this process itself serves: everything, or with workers everything but the compute nodes."""

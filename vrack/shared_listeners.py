@@ -68,13 +68,14 @@ class _UdpAttachment:
 class _SharedUdp:
     """One wildcard UDP socket on ``port``, dispatching datagrams by destination address."""
 
-    def __init__(self, reactor: Any, port: int) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    def __init__(self, reactor: Any, port: int, adopted: socket.socket | None = None) -> None:
+        sock = adopted or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-            sock.bind(("0.0.0.0", port))
+            if adopted is None:
+                sock.bind(("0.0.0.0", port))
         except OSError as exc:
             sock.close()
             raise error.CannotListenError("0.0.0.0", port, exc) from exc
@@ -169,10 +170,15 @@ class _SharedTcp(protocol.Factory):
 
     noisy = False
 
-    def __init__(self, reactor: Any, port: int) -> None:
+    def __init__(self, reactor: Any, port: int, adopted: socket.socket | None = None) -> None:
         self.factories: dict[str, protocol.Factory] = {}
         self.dropped = 0
-        self.listening = reactor.listenTCP(port, self, backlog=1024, interface="0.0.0.0")
+        if adopted is not None:  # bound and listening already (a worker's socket of a steered group)
+            adopted.setblocking(False)  # Twisted accepts in a loop until EAGAIN
+            self.listening = reactor.adoptStreamPort(adopted.fileno(), socket.AF_INET, self)
+            adopted.close()  # the reactor holds its own duplicate
+        else:
+            self.listening = reactor.listenTCP(port, self, backlog=1024, interface="0.0.0.0")
         self.port = int(self.listening.getHost().port)
 
     def buildProtocol(self, addr: Any) -> protocol.Protocol:
@@ -193,10 +199,14 @@ class _SharedTcp(protocol.Factory):
 
 class SharedListeners:
     """The reactor as the BMC services see it: ``listenUDP``/``listenTCP`` attach to one wildcard socket per
-    port (made at the first attach, closed with the last detach); every other attribute is the reactor's."""
+    port (made at the first attach, closed with the last detach); every other attribute is the reactor's.
 
-    def __init__(self, reactor: Any) -> None:
+    ``adopted``: sockets made elsewhere, by ("udp" | "tcp", port) (a worker's share of a steered
+    ``SO_REUSEPORT`` group, :mod:`vrack.split.steering`): used for that port instead of binding one."""
+
+    def __init__(self, reactor: Any, adopted: dict[tuple[str, int], socket.socket] | None = None) -> None:
         self._reactor = reactor
+        self._adopted = dict(adopted or {})
         self._udp: dict[int, _SharedUdp] = {}
         self._tcp: dict[int, _SharedTcp] = {}
 
@@ -209,14 +219,14 @@ class SharedListeners:
         """Attach ``protocol`` for datagrams to ``interface``:``port`` (``port`` 0: one ephemeral port shared)."""
         shared = self._udp.get(port)
         if shared is None or shared.socket.fileno() < 0:
-            shared = self._udp[port] = _SharedUdp(self._reactor, port)
+            shared = self._udp[port] = _SharedUdp(self._reactor, port, self._adopted.pop(("udp", port), None))
         return shared.attach(interface, protocol)
 
     def listenTCP(self, port: int, factory: protocol.Factory, backlog: int = 50, interface: str = "") -> _TcpAttachment:
         """Attach ``factory`` for connections to ``interface``:``port``."""
         shared = self._tcp.get(port)
         if shared is None or not shared.factories:
-            shared = self._tcp[port] = _SharedTcp(self._reactor, port)
+            shared = self._tcp[port] = _SharedTcp(self._reactor, port, self._adopted.pop(("tcp", port), None))
         return shared.attach(interface, factory)
 
     def stats(self) -> dict[str, Any]:

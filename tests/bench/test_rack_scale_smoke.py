@@ -8,6 +8,7 @@ Addresses: 127.16.18.0/23 (one rack), a /24 of it each when split.  Numbers are 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.rack_scale import rack_networks, scale_spec
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.e2e]
 
@@ -29,9 +31,10 @@ def test_networks_split_per_rack_and_spec_has_pdus_and_switches() -> None:
 
 def test_sixty_bmcs_answer_off_to_ipmipower_in_one_and_in_two_processes(tmp_path: Path) -> None:
     out = tmp_path / "rows.json"
+    shared_ports = (free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0"))  # taken on every address
     argv = [
         sys.executable, "-m", "bench.rack_scale", "--bmcs", "60", "--racks", "1", "2", "--workers", "2",
-        "--network", "127.16.18.0/23", "--shared",
+        "--network", "127.16.18.0/23", "--shared", "--shared-ports", *map(str, shared_ports),
         "--per-client", "25", "--parallel", "3", "--timeout", "120", "--out", str(out),
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)

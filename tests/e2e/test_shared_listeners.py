@@ -11,11 +11,9 @@ address (a shared socket takes its port on every address).
 from __future__ import annotations
 
 import contextlib
-import json
+import re
 import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -152,9 +150,40 @@ def test_redfish_presents_each_bmcs_own_certificate(racks: dict[str, Rack]) -> N
     assert systems[0][0] == shared.process.api("GET", "/api/v1/devices/node44")["uuid"]
 
 
-def test_shared_ports_are_refused_with_workers(tmp_path: Path) -> None:
+def socket_owners(kind: str, port: int) -> set[int]:
+    """The pids holding a socket bound to ``port`` (``ss``: -u for UDP, -t for TCP listeners)."""
+    flag = "-u" if kind == "udp" else "-t"
+    out = run(["ss", "-H", flag, "-l", "-n", "-p", "sport", "=", f":{port}"]).ok().stdout
+    return {int(pid) for pid in re.findall(r"pid=(\d+)", out)}
+
+
+def test_workers_share_each_port_steered_by_destination(tmp_path: Path) -> None:
+    """``--workers 2``: the two workers hold one socket each of every port's ``SO_REUSEPORT`` group, and the
+    steering program hands each datagram and connection to the worker that serves its address."""
+    net = "127.200.62"
+    ipmi, redfish = free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0")
     spec = tmp_path / "rack.yaml"
-    spec.write_text(spec_text("127.200.62", free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0"), True))
-    argv = [sys.executable, "-m", "vrack", "--state-dir", str(tmp_path / "state"), "up", "--workers", "2", str(spec)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode != 0 and "ports.shared" in done.stdout + done.stderr, json.dumps(done.stdout)
+    spec.write_text(spec_text(net, ipmi, redfish, True))
+    process = RackProcess(spec, tmp_path / "state", "e2e-shared", ("--workers", "2")).start()
+    try:
+        rack = Rack(process, net, ipmi, redfish)
+        for kind, port in (("udp", ipmi), ("tcp", redfish)):
+            owners = socket_owners(kind, port)
+            assert len(owners) == 2 and process.info["pid"] not in owners, (kind, owners)
+            for pid in owners:
+                assert b"vrack.split.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert sweep(rack) == {n: "off" for n in range(1, COUNT + 1)}  # a BMC on the wrong worker would not answer
+        rack.ipmitool(COUNT, "chassis power on")  # node60: the second worker's
+        wait_for(lambda: process.api("GET", f"/api/v1/devices/node{COUNT}")["power"] is True, 20, "node60 on")
+        assert sweep(rack)[COUNT] == "on" and sweep(rack)[1] == "off"
+        context = ssl.create_default_context(cafile=rack.ca)
+        for n in (2, COUNT - 1):  # one BMC of each worker presents its own certificate
+            with (
+                socket.create_connection((rack.bmc(n), redfish), timeout=10) as conn,
+                context.wrap_socket(conn, server_hostname=rack.bmc(n)) as tls,
+            ):
+                assert tls.version() is not None
+        assert ipmitool(rack.bmc(200), "mc info", extra=f"-p {ipmi} -R 1 -N 1").returncode != 0
+        assert "off" in rack.ipmitool(1, "chassis power status")
+    finally:
+        assert process.stop() == 0, process.output()

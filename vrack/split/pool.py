@@ -132,6 +132,7 @@ class WorkerPool:
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Spawn every worker and wait until all serve; :class:`WorkerStartError` (all stopped) otherwise."""
+        shared = self._shared_sockets()
         for index, names in enumerate(self.slices):
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             argv = [
@@ -140,10 +141,18 @@ class WorkerPool:
             ]  # fmt: skip
             if self.state_path is not None:
                 argv += ["--state-path", str(self.state_path)]
+            mine = shared[index] if shared else {}
+            for (kind, port), sock in mine.items():  # this worker's share of each steered port
+                argv += ["--shared", f"{kind}:{port}:{sock.fileno()}"]
             process = subprocess.Popen(
-                argv, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, start_new_session=True
+                argv,
+                pass_fds=[theirs.fileno(), *(sock.fileno() for sock in mine.values())],
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
             theirs.close()
+            for sock in mine.values():
+                sock.close()
             self.workers.append(_Worker(index, names, process, ours))
         try:
             self._wait_ready(timeout)
@@ -156,6 +165,17 @@ class WorkerPool:
             assert worker.ready is not None
             for name, state in worker.ready["nodes"].items():
                 self.nodes[name].update(state)
+
+    def _shared_sockets(self) -> list[dict[tuple[str, int], socket.socket]]:
+        """``ports.shared``: every worker's socket of each port's steered group (:mod:`vrack.split.steering`)."""
+        if not self.plan.spec.ports.shared:
+            return []
+        from vrack.split.steering import steered_sockets
+
+        try:
+            return steered_sockets(self.plan, self.slices)
+        except (OSError, ValueError) as exc:
+            raise WorkerStartError(f"ports.shared: cannot make the workers' shared sockets: {exc}") from exc
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -28,6 +28,7 @@ from typing import Any
 
 from vrack.clock import RackClock
 from vrack.journal import Entry, Journal
+from vrack.shared_listeners import SharedListeners
 from vrack.split.channel import Message, MessageProtocol, encode
 
 log = logging.getLogger("vrack.split.worker")
@@ -71,7 +72,15 @@ class Worker:
         self._flush_call: Any = None
         state_path = Path(args.state_path) if args.state_path else None
         self.network = attach_network(plan)  # netns mode: the coordinator made it; bind inside it
-        self.context = RackContext(reactor, self.journal, clock, self.network, state_path)
+        listeners = None
+        if plan.spec.ports.shared:  # the coordinator's steered sockets (vrack.split.steering), one per port
+            adopted = {}
+            for item in args.shared:
+                kind, port, fd = item.split(":")
+                adopted[(kind, int(port))] = socket.socket(fileno=int(fd))
+            listeners = SharedListeners(reactor, adopted)
+        self.listeners = listeners
+        self.context = RackContext(reactor, self.journal, clock, self.network, state_path, listeners)
         self.devices: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ start-up (blocking)
@@ -287,6 +296,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--count", type=int, required=True, help="how many workers share the nodes")
     parser.add_argument("--fd", type=int, required=True, help="the channel to the coordinator")
     parser.add_argument("--state-path", help="the rack's state directory (Redfish CA file)")
+    parser.add_argument(
+        "--shared", action="append", default=[], help="KIND:PORT:FD: this worker's socket of a steered shared port"
+    )
     return parser.parse_args(argv)
 
 
