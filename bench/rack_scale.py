@@ -16,8 +16,10 @@ It shows what K cores give the serving, as an upper bound, and that each process
 descriptor limit.  ``--workers K`` runs one rack with ``vrack up --workers K``: the coordinated split (one
 journal, one API and power model; the nodes served by K worker processes), counted over all its processes.
 
-``--shared`` adds one rack in one process with shared listeners (``ports.shared``, at ``SHARED_PORTS``:
-one UDP socket and one TCP listener for all BMCs); ``--racks`` with no value skips the separate racks.
+``--shared`` adds one rack in one process, and one per ``--workers K``, with shared listeners
+(``ports.shared`` at ``--shared-ports``: one UDP socket and one TCP listener per port for all BMCs, or one
+``SO_REUSEPORT`` group steered by destination over the workers); ``--racks`` with no value skips the
+separate racks.
 
     sudo python -m bench.rack_scale --bmcs 1000 10000 [--racks 1 2] [--workers 2] [--shared] [--no-redfish]
 """
@@ -228,7 +230,7 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
 
 def _processes(row: dict[str, Any]) -> str:
     if row.get("shared"):
-        return "1 (shared listeners)"
+        return f"1 + {row['workers']} workers, shared listeners" if row.get("workers") else "1, shared listeners"
     if row.get("workers"):
         return f"1 + {row['workers']} workers"
     return f"{row['racks']} separate" if row["racks"] > 1 else "1"
@@ -247,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="also one rack served by K worker processes (vrack up --workers K), for each K given",
     )
-    parser.add_argument("--shared", action="store_true", help="also one rack in one process with ports.shared")
+    parser.add_argument(
+        "--shared", action="store_true", help="also the one-process and --workers racks with ports.shared"
+    )
     parser.add_argument(
         "--shared-ports",
         type=int,
@@ -273,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vrack-rack-scale-") as tmp:
         for count in args.bmcs:
             runs = [(racks, 0, False) for racks in args.racks] + [(1, workers, False) for workers in args.workers]
-            runs += [(1, 0, True)] if args.shared else []
+            runs += [(1, 0, True), *((1, workers, True) for workers in args.workers)] if args.shared else []
             for racks, workers, shared in runs:
                 where = Path(tmp) / f"{count}-{racks}-{workers}{'-shared' if shared else ''}"
                 row = measure(count, racks, args, where, workers, shared)

@@ -1,7 +1,7 @@
 """Smoke test of the scale benchmark (``bench.rack_scale``): 60 BMCs with their PDUs and switches, swept by
 real ``ipmipower --stat`` processes: in one vrack process, split over two separate racks, as one rack
 served by two worker processes (``vrack up --workers 2``) and in one process on shared listeners
-(``ports.shared``); every answer must be "off" and every BMC counted.
+(``ports.shared``), alone and over two workers; every answer must be "off" and every BMC counted.
 Addresses: 127.16.18.0/23 (one rack), a /24 of it each when split.  Numbers are printed, not judged.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.rack_scale import rack_networks, scale_spec
-from tests.support.ports import free_port
+from tests.support.ports import wildcard_port
 
 pytestmark = [pytest.mark.e2e]
 
@@ -31,7 +31,7 @@ def test_networks_split_per_rack_and_spec_has_pdus_and_switches() -> None:
 
 def test_sixty_bmcs_answer_off_to_ipmipower_in_one_and_in_two_processes(tmp_path: Path) -> None:
     out = tmp_path / "rows.json"
-    shared_ports = (free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0"))  # taken on every address
+    shared_ports = (wildcard_port(socket.SOCK_DGRAM), wildcard_port())  # taken on every address
     argv = [
         sys.executable, "-m", "bench.rack_scale", "--bmcs", "60", "--racks", "1", "2", "--workers", "2",
         "--network", "127.16.18.0/23", "--shared", "--shared-ports", *map(str, shared_ports),
@@ -45,12 +45,13 @@ def test_sixty_bmcs_answer_off_to_ipmipower_in_one_and_in_two_processes(tmp_path
         (60, 2, 0, False),
         (60, 1, 2, False),
         (60, 1, 0, True),
+        (60, 1, 2, True),
     ]
-    assert [r["processes"] for r in rows] == [1, 2, 3, 1]  # with --workers 2: the coordinator and two workers
+    assert [r["processes"] for r in rows] == [1, 2, 3, 1, 3]  # with --workers 2: the coordinator and two workers
     for row in rows:
         assert row["answers"] == {"off": 60} and row["errors"] == 0 and row["not_answering"] == 0
         assert row["sweep_processes"] == 3 and row["pdus"] >= 2 and row["switches"] >= 2
-        if row["shared"]:  # one UDP socket and one TCP listener for all 60 BMCs
+        if row["shared"]:  # one UDP socket and one TCP listener (per worker) for all 60 BMCs
             assert row["fds"] < 60
         else:
             assert row["fds"] >= 2 * 60  # IPMI and Redfish sockets of every BMC

@@ -4,8 +4,8 @@ Two racks from the same spec (same name and seed, so the same identities), each 
 ``shared`` serves its BMCs from one wildcard socket per port (127.200.60.0/24), ``own`` from a socket per
 BMC (127.200.61.0/24).  ``ipmipower --stat``, ``ipmitool`` and sushy get the same answers from both; a
 datagram or connection for an address no BMC has is dropped and counted in ``GET /api/v1/rack``; each
-BMC's HTTPS presents its own certificate for its own address.  Ports are free ports of the wildcard
-address (a shared socket takes its port on every address).
+BMC's HTTPS presents its own certificate for its own address.  Ports are free on 0.0.0.0, below the
+ephemeral range (a shared socket takes its port on every address, later than it was chosen).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 import sushy
 
 from tests.support.clients import ipmitool, run
-from tests.support.ports import free_port
+from tests.support.ports import wildcard_port
 from tests.support.rack_process import RackProcess
 from tests.support.waiting import wait_for
 
@@ -68,7 +68,7 @@ def racks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Rack]]
     try:
         for kind, net in NETS.items():
             base = tmp_path_factory.mktemp(f"rack-{kind}")
-            ipmi, redfish = free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0")
+            ipmi, redfish = wildcard_port(socket.SOCK_DGRAM), wildcard_port()
             spec = base / "rack.yaml"
             spec.write_text(spec_text(net, ipmi, redfish, kind == "shared"))
             process = RackProcess(spec, base / "state", "e2e-shared").start()
@@ -161,7 +161,7 @@ def test_workers_share_each_port_steered_by_destination(tmp_path: Path) -> None:
     """``--workers 2``: the two workers hold one socket each of every port's ``SO_REUSEPORT`` group, and the
     steering program hands each datagram and connection to the worker that serves its address."""
     net = "127.200.62"
-    ipmi, redfish = free_port("0.0.0.0", socket.SOCK_DGRAM), free_port("0.0.0.0")
+    ipmi, redfish = wildcard_port(socket.SOCK_DGRAM), wildcard_port()
     spec = tmp_path / "rack.yaml"
     spec.write_text(spec_text(net, ipmi, redfish, True))
     process = RackProcess(spec, tmp_path / "state", "e2e-shared", ("--workers", "2")).start()
