@@ -20,7 +20,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-import os
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -213,36 +212,6 @@ def integrity_auth_code(algorithm: IntegrityAlgorithm, k1: bytes, signed: bytes)
 
 # The confidentiality trailer for each pad length: pad bytes 1, 2, 3, ... then the pad length.
 _AES_TRAILERS = tuple(bytes(range(1, n + 1)) + bytes([n]) for n in range(AES_BLOCK))
-
-
-class IvPool:
-    """Fresh random 16-byte IVs for AES-CBC-128 replies, drawn from ``random_bytes`` 256 at a time.
-
-    Every IV is still unpredictable (each comes from the operating system's random source, none is used
-    twice); what the pool saves is one ``getrandom`` system call per reply.  One pool serves every BMC of
-    a process (4 KiB in all, not per BMC).
-    """
-
-    __slots__ = ("_at", "_pool", "_random")
-
-    SIZE = 256 * AES_BLOCK
-
-    def __init__(self, random_bytes: Callable[[int], bytes] = os.urandom) -> None:
-        self._random = random_bytes
-        self._pool = b""
-        self._at = 0
-
-    def take(self) -> bytes:
-        """The next unused IV."""
-        at = self._at
-        if at >= len(self._pool):
-            self._pool, at = self._random(self.SIZE), 0
-        self._at = at + AES_BLOCK
-        return self._pool[at : at + AES_BLOCK]
-
-
-IVS = IvPool()
-"""The process's IV pool (for endpoints using the default random source, ``os.urandom``)."""
 
 
 def _aes_pad(plaintext: bytes) -> bytes:

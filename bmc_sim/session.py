@@ -25,10 +25,10 @@ import os
 from collections.abc import Callable
 
 from bmc_sim import lanplus
-from bmc_sim.crypto import IVS, IvPool
 from bmc_sim.device_roles import Clock, Device, NoSerialPort, SerialPort, is_restartable, is_serial_port, sends_alerts
 from bmc_sim.endpoint_records import EndpointStats, RequestReporter
 from bmc_sim.handshake import RmcpPlusHandshake, StepResult
+from bmc_sim.ivpool import IVS, IvPool
 from bmc_sim.lan15 import Lan15
 from bmc_sim.message import RequestRecord
 from bmc_sim.session_commands import ACTIVATE_SESSION, APP

@@ -223,7 +223,8 @@ def test_aes_decrypt_errors(payload: bytes, field: str) -> None:
 
 
 def test_iv_pool_hands_out_each_drawn_byte_once_and_draws_in_bulk() -> None:
-    from bmc_sim.crypto import AES_BLOCK, IvPool
+    from bmc_sim.crypto import AES_BLOCK
+    from bmc_sim.ivpool import IvPool
 
     draws: list[int] = []
     counter = iter(range(1_000_000))
