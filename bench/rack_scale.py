@@ -253,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         "--shared", action="store_true", help="also the one-process and --workers racks with ports.shared"
     )
     parser.add_argument(
+        "--only-shared", action="store_true", help="only the --shared racks (one process and each --workers K)"
+    )
+    parser.add_argument(
         "--shared-ports",
         type=int,
         nargs=2,
@@ -277,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vrack-rack-scale-") as tmp:
         for count in args.bmcs:
             runs = [(racks, 0, False) for racks in args.racks] + [(1, workers, False) for workers in args.workers]
-            runs += [(1, 0, True), *((1, workers, True) for workers in args.workers)] if args.shared else []
+            runs = [] if args.only_shared else runs
+            shared_runs = [(1, 0, True), *((1, workers, True) for workers in args.workers)]
+            runs += shared_runs if args.shared or args.only_shared else []
             for racks, workers, shared in runs:
                 where = Path(tmp) / f"{count}-{racks}-{workers}{'-shared' if shared else ''}"
                 row = measure(count, racks, args, where, workers, shared)
