@@ -94,6 +94,8 @@ class Rack(MultiService):
         self.switches: dict[str, NetworkSwitch] = {}
         # ports.shared: every BMC binds through one wildcard socket per port (vrack.shared_listeners)
         self.listeners = SharedListeners(reactor) if plan.spec.ports.shared else None
+        # with workers: their shared sockets' counters as last reported (vrack.split.pool.WorkerPool)
+        self.remote_listeners: Callable[[], list[dict[str, Any]]] | None = None
         context = RackContext(reactor, journal, clock, network, state_path, self.listeners)
         for built, device in enumerate(devices(plan, context), start=1):
             self._progress("built", built)
@@ -243,7 +245,12 @@ class Rack(MultiService):
             "devices": kinds,
             "journal_last_seq": self.journal.last_seq,
             "run": self.journal.run_id,
-        } | ({"listeners": self.listeners.stats()} if self.listeners is not None else {})
+        } | ({"listeners": self._listener_info()} if self.listeners is not None else {})
+
+    def _listener_info(self) -> dict[str, Any]:
+        assert self.listeners is not None
+        sockets = self.listeners.stats()["sockets"] + (self.remote_listeners() if self.remote_listeners else [])
+        return {"sockets": sockets, "dropped": sum(int(sock["dropped"]) for sock in sockets)}
 
 
 _ROLES: dict[type, type | None] = {}

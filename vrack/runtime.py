@@ -116,6 +116,8 @@ class RackRuntime:
             self.rack = Rack(
                 self.plan, self.reactor, self.journal, clock, self.network, self.rack_dir.path, self._progress, devices
             )
+            if self.pool is not None:
+                self.rack.remote_listeners = self.pool.listener_sockets
             try:
                 self.rack.startService()
             except RackStartError as exc:

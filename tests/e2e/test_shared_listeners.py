@@ -185,5 +185,16 @@ def test_workers_share_each_port_steered_by_destination(tmp_path: Path) -> None:
                 assert tls.version() is not None
         assert ipmitool(rack.bmc(200), "mc info", extra=f"-p {ipmi} -R 1 -N 1").returncode != 0
         assert "off" in rack.ipmitool(1, "chassis power status")
+
+        def worker_drops() -> dict[str, Any] | None:  # each worker reports its counters when they change
+            info = rack.listeners()
+            sockets = info["sockets"]
+            udp = [sock for sock in sockets if sock["kind"] == "udp" and sock["port"] == ipmi]
+            if sorted(sock.get("worker") for sock in udp) != [0, 1] or info["dropped"] == 0:
+                return None
+            return info
+
+        info = wait_for(worker_drops, 10, "the workers to report the dropped datagrams")
+        assert sum(sock["addresses"] for sock in info["sockets"] if sock["kind"] == "udp") == COUNT
     finally:
         assert process.stop() == 0, process.output()

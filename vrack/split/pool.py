@@ -90,6 +90,7 @@ class WorkerPool:
             for name in slice_names:
                 self.nodes[name] = RemoteNode(plans[name], index, self._sender(index), self._caller(index), plan)
         self._calls: dict[int, tuple[int, Deferred[Any]]] = {}  # call id: (worker, its answer)
+        self.listener_stats: dict[int, dict[str, Any]] = {}  # ports.shared: each worker's latest counters
         self._next_call = 1
 
     def _sender(self, index: int) -> Callable[[Message], None]:
@@ -177,6 +178,14 @@ class WorkerPool:
         except (OSError, ValueError) as exc:
             raise WorkerStartError(f"ports.shared: cannot make the workers' shared sockets: {exc}") from exc
 
+    def listener_sockets(self) -> list[dict[str, Any]]:
+        """The workers' shared sockets as they last reported them, each with its ``worker``."""
+        return [
+            {**sock, "worker": index}
+            for index, stats in sorted(self.listener_stats.items())
+            for sock in stats.get("sockets", [])
+        ]
+
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         selector = selectors.DefaultSelector()
@@ -256,6 +265,8 @@ class WorkerPool:
                 node.update(message["state"])
         elif kind == "reply":
             self._reply(message)
+        elif kind == "listeners":
+            self.listener_stats[worker.index] = message["stats"]
         else:
             log.warning("worker %d sent an unknown message kind %r", worker.index, kind)
 

@@ -34,6 +34,7 @@ from vrack.split.channel import Message, MessageProtocol, encode
 log = logging.getLogger("vrack.split.worker")
 
 BATCH_INTERVAL = 0.02
+LISTENER_REPORT_INTERVAL = 1.0  # seconds between reports of the shared sockets' counters (when they change)
 BATCH_SIZE = 256
 PROGRESS_EVERY = 500
 COMMANDS = frozenset(
@@ -140,6 +141,16 @@ class Worker:
         self.reactor.adoptStreamConnection(self._sock.fileno(), socket.AF_UNIX, factory)
         self._sock.close()  # the reactor holds its own copy of the descriptor
         self._flush()
+        if self.listeners is not None:  # what the shared sockets dropped, for the coordinator's GET /rack
+            self._report_listeners()
+
+    def _report_listeners(self, last: Any = None) -> None:
+        """Send the shared sockets' counters when they changed; again in a second."""
+        assert self.listeners is not None
+        stats = self.listeners.stats()
+        if stats != last:
+            self._send({"t": "listeners", "stats": stats})
+        self.reactor.callLater(LISTENER_REPORT_INTERVAL, self._report_listeners, stats)
 
     # ------------------------------------------------------------------ worker to coordinator
 
