@@ -26,17 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from twisted.internet.testing import MemoryReactorClock
-
+from bench.journal_append import one_node_rack
 from bench.rmcpplus_client import Session
 from bmc_sim.session import BmcEndpoint
-from vrack.clock import RackClock
-from vrack.devices.compute import ComputeDevice
 from vrack.heap import keep_heap_top
-from vrack.journal import Journal
-from vrack.plan import build_plan
-from vrack.rack import Rack
-from vrack.spec import parse_spec
 
 ONE_NODE = """\
 rack: bench-inprocess
@@ -69,15 +62,8 @@ def login(endpoint: BmcEndpoint, peer: tuple[str, int]) -> Session:
 
 def one_run(requests: int, sessions: int, directory: Path, profile: cProfile.Profile | None = None) -> float:
     """CPU seconds the endpoint spent answering ``requests`` in-session requests (journal file included)."""
-    reactor = MemoryReactorClock()
-    plan = build_plan(parse_spec(ONE_NODE))
-    clock = RackClock(reactor, plan.spec.epoch)
-    journal = Journal(clock, directory / "events.jsonl")
-    journal.open()
-    rack = Rack(plan, reactor, journal, clock)
-    node = rack.device("node01")
-    assert isinstance(node, ComputeDevice)
-    endpoint = node.endpoint
+    rack = one_node_rack(ONE_NODE, directory)
+    reactor, journal, endpoint = rack.reactor, rack.journal, rack.node.endpoint
     peers = [(PEER_ADDRESS, 40000 + i) for i in range(sessions)]
     clients = [login(endpoint, peer) for peer in peers]
     datagrams = [clients[i % sessions].request(0x00, 0x01)[0] for i in range(requests)]

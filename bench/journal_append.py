@@ -19,6 +19,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from twisted.internet.testing import MemoryReactorClock
@@ -41,16 +42,31 @@ devices:
 """
 
 
-def one_run(requests: int, directory: Path) -> float:
-    """CPU seconds spent recording ``requests`` requests of one node (journal file included)."""
+@dataclass(frozen=True)
+class OneNode:
+    """A one-node rack in this process on a fake reactor, its journal writing ``events.jsonl``."""
+
+    reactor: MemoryReactorClock
+    journal: Journal
+    node: ComputeDevice
+
+
+def one_node_rack(spec: str, directory: Path) -> OneNode:
+    """The rack of ``spec`` (one compute node, ``node01``) as ``vrack up`` builds it, without sockets."""
     reactor = MemoryReactorClock()
-    plan = build_plan(parse_spec(ONE_NODE))
+    plan = build_plan(parse_spec(spec))
     clock = RackClock(reactor, plan.spec.epoch)
     journal = Journal(clock, directory / "events.jsonl")
     journal.open()
-    rack = Rack(plan, reactor, journal, clock)
-    node = rack.device("node01")
+    node = Rack(plan, reactor, journal, clock).device("node01")
     assert isinstance(node, ComputeDevice)
+    return OneNode(reactor, journal, node)
+
+
+def one_run(requests: int, directory: Path) -> float:
+    """CPU seconds spent recording ``requests`` requests of one node (journal file included)."""
+    rack = one_node_rack(ONE_NODE, directory)
+    reactor, journal, node = rack.reactor, rack.journal, rack.node
     peers = [("127.16.0.200", 40000 + i) for i in range(8)]
     records = [
         RequestRecord(0.0, peer, "admin", 0x00, 0x01, "chassis-status", 0, session_id=0x1000 + i)
