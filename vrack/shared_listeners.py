@@ -2,7 +2,7 @@
 
 A BMC normally binds its own UDP socket (IPMI) and TCP listener (Redfish) on its address: two descriptors
 per BMC, so a process limited to 20,000 descriptors holds at most about 9,500 BMCs.  With
-``shared_listeners: true`` in the spec, :class:`SharedListeners` stands in for the reactor's ``listenUDP``
+``ports: {shared: true}`` in the spec, :class:`SharedListeners` stands in for the reactor's ``listenUDP``
 and ``listenTCP``: per port it binds one socket to the wildcard address 0.0.0.0 and dispatches by the
 destination address of each datagram or connection to the BMC that has that address:
 
