@@ -20,6 +20,7 @@ from typing import Any
 
 from twisted.internet.testing import MemoryReactorClock
 
+from bench.args import positive_int
 from bench.procinfo import rss_kib
 from bench.rack_scale import scale_spec
 from vrack.clock import RackClock
@@ -62,7 +63,7 @@ def measure(bmcs: int) -> dict[str, dict[str, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bmcs", type=int, default=3000)
+    parser.add_argument("--bmcs", type=positive_int, default=3000)
     args = parser.parse_args(argv)
     print(json.dumps(measure(args.bmcs)))
     return 0

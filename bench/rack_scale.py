@@ -41,6 +41,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.args import positive_int
 from bench.peers import PeerError, Processes, spawn_vrack, wait_vrack_running
 from bench.probe import wait_answering
 from bench.procinfo import cpu_seconds, load_average, pss_kib, rss_kib
@@ -238,7 +239,7 @@ def _processes(row: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--bmcs", type=int, nargs="+", default=[1000, 10000], help="rack sizes N")
+    parser.add_argument("--bmcs", type=positive_int, nargs="+", default=[1000, 10000], help="rack sizes N")
     parser.add_argument(
         "--racks", type=int, nargs="*", default=[1], help="vrack processes sharing the N BMCs (none: skip)"
     )

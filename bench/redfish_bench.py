@@ -31,6 +31,7 @@ from pathlib import Path
 
 import requests
 
+from bench.args import positive_int
 from bench.peers import Processes, start_vrack
 from bench.procinfo import cpu_seconds, rss_kib
 from bench.redfish_peers import ensure_venv, start_sushy_tools, wait_tcp
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.redfish_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per server, operation and client count")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4], help="client process counts")
-    parser.add_argument("--bmcs", type=int, default=100, help="rack size for the memory measurement (max 250)")
+    parser.add_argument("--bmcs", type=positive_int, default=100, help="rack size for the memory measurement (max 250)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="redfish-bench-") as tmp:
         work = Path(tmp)

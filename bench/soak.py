@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.args import positive_int
 from bench.procinfo import rss_kib
 from vrack.testing import start_rack
 
@@ -155,7 +156,7 @@ def run(bmcs: int, clients: int, seconds: float, interval: float, warmup: float)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bmcs", type=int, default=200)
+    parser.add_argument("--bmcs", type=positive_int, default=200)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=3600.0)
     parser.add_argument("--interval", type=float, default=10.0)
