@@ -24,6 +24,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
 from vrack.plan import RackPlan
+from vrack.startup_gc import release_frozen
 from vrack.statedir import RackDir
 
 
@@ -89,6 +90,7 @@ class RackRuntime:
         from vrack.hostnet import build_network, start_libvirtd
         from vrack.journal import Journal
         from vrack.rack import Rack, RackStartError
+        from vrack.startup_gc import StartupCollector
 
         spec = self.plan.spec
         if self.workers:
@@ -113,15 +115,23 @@ class RackRuntime:
             except Exception as exc:
                 raise RackStartFailure(f"cannot start libvirtd for the VM nodes: {exc}") from exc
             devices = self._start_workers() if self.workers else build_devices
-            self.rack = Rack(
-                self.plan, self.reactor, self.journal, clock, self.network, self.rack_dir.path, self._progress, devices
-            )
-            if self.pool is not None:
-                self.rack.remote_listeners = self.pool.listener_sockets
-            try:
-                self.rack.startService()
-            except RackStartError as exc:
-                raise RackStartFailure(str(exc)) from exc
+            with StartupCollector() as collector:
+                progress = self._progress
+
+                def device_done(phase: str, done: int) -> None:
+                    collector.device_done()
+                    if progress is not None:
+                        progress(phase, done)
+
+                self.rack = Rack(
+                    self.plan, self.reactor, self.journal, clock, self.network, self.rack_dir.path, device_done, devices
+                )
+                if self.pool is not None:
+                    self.rack.remote_listeners = self.pool.listener_sockets
+                try:
+                    self.rack.startService()
+                except RackStartError as exc:
+                    raise RackStartFailure(str(exc)) from exc
             if self.pool is not None:
                 self.pool.replay_early_events()
             self._token = secrets.token_urlsafe(32) if spec.control.allow_remote else None
@@ -215,6 +225,7 @@ class RackRuntime:
         if self.journal is not None:
             self.journal.close()
         self._release_host()
+        release_frozen()
         if self.run_id is not None:
             self.rack_dir.runs.discard_if_empty(self.run_id)
 
@@ -250,6 +261,7 @@ class RackRuntime:
 
         def release(result: Any) -> Any:
             self._release_host()
+            release_frozen()  # what the start froze (vrack.startup_gc) may be garbage now
             return result
 
         stopped.addBoth(release)

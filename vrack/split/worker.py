@@ -90,32 +90,36 @@ class Worker:
         """Build and bind the slice, reporting progress; send ``ready`` or ``failed``.  True if ready."""
         from vrack.devices.compute import build_compute_devices
         from vrack.fdlimit import FdLimitTooLow, ensure_fd_limit, fds_needed
+        from vrack.startup_gc import StartupCollector
 
         try:
             ensure_fd_limit(fds_needed(self.plan))
         except FdLimitTooLow as exc:
             self._send_now({"t": "failed", "errors": [str(exc)]})
             return False
-        for built, device in enumerate(build_compute_devices(self.plan, self.context), start=1):
-            self.devices[device.device_name] = device
-            if built % PROGRESS_EVERY == 0:
-                self._send_now({"t": "progress", "phase": "built", "done": built})
-        failures: list[str] = []
-        started: list[Any] = []
-        for device in self.devices.values():
-            try:
-                if self.network is not None:
-                    with self.network.in_netns():
+        with StartupCollector() as collector:  # the collector's passes would grow with the slice
+            for built, device in enumerate(build_compute_devices(self.plan, self.context), start=1):
+                self.devices[device.device_name] = device
+                collector.device_done()
+                if built % PROGRESS_EVERY == 0:
+                    self._send_now({"t": "progress", "phase": "built", "done": built})
+            failures: list[str] = []
+            started: list[Any] = []
+            for device in self.devices.values():
+                try:
+                    if self.network is not None:
+                        with self.network.in_netns():
+                            device.startService()
+                    else:
                         device.startService()
+                except Exception as exc:  # every device reports its own bind error
+                    failures.append(f"{device.name}: {exc}")
                 else:
-                    device.startService()
-            except Exception as exc:  # every device reports its own bind error
-                failures.append(f"{device.name}: {exc}")
-            else:
-                started.append(device)
-            done = len(started) + len(failures)
-            if done % PROGRESS_EVERY == 0:
-                self._send_now({"t": "progress", "phase": "bound", "done": done})
+                    started.append(device)
+                done = len(started) + len(failures)
+                collector.device_done()
+                if done % PROGRESS_EVERY == 0:
+                    self._send_now({"t": "progress", "phase": "bound", "done": done})
         if failures:
             for device in reversed(started):
                 device.stopService()

@@ -1,0 +1,61 @@
+"""Python's cyclic garbage collector while a rack starts.
+
+Building a rack makes millions of objects that live as long as the rack.  Left alone, the collector's
+full passes rescan all of them each time the heap has grown by a quarter, so the passes grow with the
+rack: at 10,000 nodes they were half of start-up (9.9 s against 4.8 s with the collector off).
+
+While a rack builds and binds its devices, :class:`StartupCollector` turns automatic collection off.
+Every ``batch`` devices it collects the objects made since the last batch (the young generation only,
+so each object is looked at once: the cycles a batch left behind, such as pysnmp's exceptions, are freed)
+and freezes the survivors (:func:`gc.freeze`), so no later pass scans them again.  On exit automatic
+collection is back as it was.  :func:`release_frozen` (called when a rack stops) makes the frozen objects
+collectable again, so a process that starts and stops many racks (a test session) does not keep them.
+"""
+
+from __future__ import annotations
+
+import gc
+from types import TracebackType
+
+BATCH = 250  # devices (each counted when built and when bound) between collections
+
+
+class StartupCollector:
+    """Batch collections while a rack starts; use as a context manager and call :meth:`device_done`."""
+
+    def __init__(self, batch: int = BATCH) -> None:
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, not {batch}")
+        self.batch = batch
+        self.collections = 0
+        self._since = 0
+        self._was_enabled = True
+
+    def __enter__(self) -> StartupCollector:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def device_done(self) -> None:
+        """One device built or bound: every ``batch`` of them, collect the young objects and freeze."""
+        self._since += 1
+        if self._since >= self.batch:
+            self._settle()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._settle()
+        if self._was_enabled:
+            gc.enable()
+
+    def _settle(self) -> None:
+        gc.collect(0)
+        gc.freeze()
+        self.collections += 1
+        self._since = 0
+
+
+def release_frozen() -> None:
+    """Return every frozen object to the collector (a rack stopped: its objects may now be garbage)."""
+    gc.unfreeze()
