@@ -80,11 +80,11 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
         self.chassis = Chassis(
             clock, self.sel, restore_policy=config.power_restore_policy, power_on=config.initial_power_on
         )
-        self.sensors: SensorSet = build_sensors(config.sensors, lambda: self.chassis.power_on)
+        self._sensors: SensorSet | None = None
         self._sdr: SdrRepository | None = None
         self._sdr_added = self.sel.now()  # the repository's addition time: when the BMC came up
-        self.fru = FruDevice(fru_image(config.fru))
-        self.lan = LanParameters(config)
+        self._fru: FruDevice | None = None
+        self._lan: LanParameters | None = None
         self.sol_config = SolConfig(config.channel)
         self._pef: PefConfiguration | None = None
         self.alerts = PefAlerts(self)  # PET traps for logged events; the transport gives it a socket
@@ -111,6 +111,28 @@ class Bmc(SerialPort, SendsAlerts, Restartable):
         self.power_statistics = PowerStatistics(clock, self.power_limit.reading)
         self.dcmi_identity = DcmiIdentity(config.fru.product_asset_tag, config.name)
         self.chassis.add_power_listener(self._host_power_changed)
+
+    @property
+    def sensors(self) -> SensorSet:
+        """The sensors, made from the configuration at their first use (their readings follow from the
+        configuration, the power state and faults set on them, never from when they were made)."""
+        if self._sensors is None:
+            self._sensors = build_sensors(self.config.sensors, lambda: self.chassis.power_on)
+        return self._sensors
+
+    @property
+    def fru(self) -> FruDevice:
+        """FRU device 0, its image encoded from the configuration at its first read."""
+        if self._fru is None:
+            self._fru = FruDevice(fru_image(self.config.fru))
+        return self._fru
+
+    @property
+    def lan(self) -> LanParameters:
+        """The LAN configuration parameters, at their defaults from the configuration until first used."""
+        if self._lan is None:
+            self._lan = LanParameters(self.config)
+        return self._lan
 
     @property
     def pef(self) -> PefConfiguration:
