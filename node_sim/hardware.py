@@ -26,6 +26,8 @@ import yaml
 from bmc_sim.config import FruConfig
 from bmc_sim.models import load_model
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it: 10x faster
+
 DATA_DIR = "hardware"
 _T = TypeVar("_T")
 
@@ -242,7 +244,7 @@ def load_hardware(name: str) -> Hardware:
     if name not in names:
         raise HardwareError(f"unknown hardware {name!r} (valid: {', '.join(names)})")
     text = resources.files("node_sim").joinpath(DATA_DIR, f"{name}.yaml").read_text(encoding="utf-8")
-    return parse_hardware(yaml.safe_load(text), source=f"{name}.yaml")
+    return parse_hardware(yaml.load(text, Loader=SAFE_LOADER), source=f"{name}.yaml")
 
 
 def parse_hardware(raw: dict[str, Any], source: str = "<hardware>") -> Hardware:
