@@ -26,7 +26,7 @@ from vrack.devices.compute_bmc import BmcRequestJournal, bmc_config
 from vrack.devices.host_firmware import HostFirmware, post_seconds
 from vrack.devices.initial_sel import initial_sel
 from vrack.devices.node_checks import check_disk, sensor_levels, threshold_sensor
-from vrack.devices.redfish_bmc import CA_FILE, build_redfish, default_uefi, loopback_url
+from vrack.devices.redfish_bmc import CA_FILE, build_redfish, default_uefi, loopback_url, rack_authority, write_ca
 from vrack.devices.virtual_cd import BOOT_DEVICE, VirtualCdBoot
 from vrack.errors import DeviceStateConflict
 from vrack.link import GatedLink, LinkGate
@@ -389,5 +389,8 @@ def _inserted(slot: dict[str, Any]) -> str | None:
 
 
 def build_compute_devices(plan: RackPlan, context: RackContext) -> Iterator[DeviceService]:
+    """The plan's nodes, in order; first the rack's Redfish CA file, once, when a node has Redfish."""
+    if any(node.redfish_port is not None or node.redfish_http_port is not None for node in plan.nodes):
+        write_ca(context.state_path, rack_authority(plan.spec.identity_seed, plan.spec.rack))
     for node in plan.nodes:
         yield ComputeDevice(node, plan, context)

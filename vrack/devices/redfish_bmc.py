@@ -40,20 +40,14 @@ def rack_authority(seed: str, rack: str) -> CertificateAuthority:
     return CertificateAuthority(seed, rack)
 
 
-_written: dict[Path, bytes] = {}  # what this process wrote where: every BMC of a rack asks for the same file
-
-
 def write_ca(state_path: Path | None, authority: CertificateAuthority) -> Path | None:
     """Write the CA certificate beside the rack's journal (unless it is there already); returns its path."""
     if state_path is None:
         return None
     path = state_path / CA_FILE
-    if _written.get(path) == authority.pem and path.exists():
-        return path
     if not path.exists() or path.read_bytes() != authority.pem:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(authority.pem)
-    _written[path] = authority.pem
     return path
 
 
@@ -135,8 +129,7 @@ def build_redfish(
     if plan.redfish_port is None and plan.redfish_http_port is None:
         return None
     name = plan.name
-    authority = rack_authority(seed, rack)
-    write_ca(state_path, authority)
+    authority = rack_authority(seed, rack)  # its file is written once per rack (build_compute_devices)
 
     def service() -> RedfishService:
         return _service(plan, bmc, config, reactor, journal, power_draw, loopback_only)
