@@ -67,6 +67,10 @@ def check_references(spec: RackSpec) -> list[tuple[PathKey, str]]:
                     f"unknown {device.kind} model {device.model!r} (valid: {', '.join(valid)})",
                 )
             )
+    if spec.ports.shared and spec.mode != "loopback":
+        issues.append(
+            (("ports", "shared"), "serves loopback racks only (netns mode keeps a socket per address); valid: false")
+        )
     mgmt = spec.networks.management
     if spec.mode == "loopback" and not mgmt.subnet_of(LOOPBACK):
         issues.append(

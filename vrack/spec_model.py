@@ -356,12 +356,6 @@ class RackSpec(_Model):
     power: tuple[FeedSpec, ...] = ()
     cables: tuple[CableSpec, ...] = ()
 
-    @model_validator(mode="after")
-    def _shared_loopback_only(self) -> RackSpec:
-        if self.ports.shared and self.mode != "loopback":
-            raise ValueError("ports.shared serves loopback racks only (netns mode keeps a socket per address)")
-        return self
-
     @field_validator("epoch")
     @classmethod
     def _aware_epoch(cls, value: datetime) -> datetime:
