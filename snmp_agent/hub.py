@@ -6,10 +6,15 @@ engine and gives each attached agent:
 
 * its own transport domain (``snmpUDPDomain + (agent_id,)``), so a request is
   routed to a device by the endpoint it arrived on;
-* its own communities: the community of every incoming v1/v2c message is
-  rewritten to ``b"<agent_id>:" + community`` before pysnmp looks it up
-  (observer point ``rfc2576.processIncomingMsg:writable``), so a community
-  known to one device is unknown (dropped, no answer) on another;
+* its own communities: pysnmp's community table holds one entry per distinct
+  community *name* in the hub (refcounted over the agents that use it, so
+  attaching an agent with known names writes nothing to pysnmp's MIB, ~3 ms a
+  write); before pysnmp looks a v1/v2c community up (observer point
+  ``rfc2576.processIncomingMsg:writable``), a community the receiving agent
+  does not have is replaced by the empty name, which is never registered, so
+  a community known to one device is unknown (counted in
+  snmpInBadCommunityNames, dropped, no answer) on another.  The access a
+  community grants is the receiving agent's own;
 * its v3 users: the USM table is engine-wide, so a hub only hosts agents whose
   users of the same name have identical credentials (the :class:`HubPool`
   opens another hub otherwise); the per-device user list and access level are
@@ -111,7 +116,12 @@ class EngineHub:
             _make_responder(base, self)(self.engine, snmp_context)
         self._next_id = 1
         self._agents: dict[tuple[int, ...], tuple[int, AgentBinding]] = {}
-        self._communities: dict[bytes, tuple[int, CommunityConfig]] = {}
+        # per agent id: its communities by name (bytes, as they arrive)
+        self._agent_communities: dict[int, dict[bytes, CommunityConfig]] = {}
+        # pysnmp community table: name -> (securityName index, number of agents using it)
+        self._registered: dict[bytes, tuple[str, int]] = {}
+        self._security_names: dict[bytes, bytes] = {}  # securityName index -> community name
+        self._next_community = 1
         self._users: dict[str, tuple[tuple[str, str, str, str], int]] = {}
 
     def __len__(self) -> int:
@@ -147,10 +157,10 @@ class EngineHub:
         transport = AgentEndpoint(binding.stats, self.loop, self.parse_error_count, fast)
         pconfig.add_transport(self.engine, domain, transport.serve(sock))
         self._agents[domain] = (agent_id, binding)
-        for n, community in enumerate(binding.communities):
-            index = f"a{agent_id}c{n}"
-            pconfig.add_v1_system(self.engine, index, _prefixed(agent_id, community.name.encode()), securityName=index)
-            self._communities[index.encode()] = (agent_id, community)
+        own = {community.name.encode(): community for community in binding.communities}
+        self._agent_communities[agent_id] = own
+        for name in own:
+            self._add_community(name)
         for user in binding.users:
             self._add_user(user)
         return domain
@@ -172,12 +182,30 @@ class EngineHub:
         pconfig.delete_transport(self.engine, domain)
         if isinstance(transport, AgentEndpoint):
             transport.shutdown()
-        for n in range(len(binding.communities)):
-            index = f"a{agent_id}c{n}"
-            pconfig.delete_v1_system(self.engine, index)
-            self._communities.pop(index.encode(), None)
+        for name in self._agent_communities.pop(agent_id, {}):
+            self._remove_community(name)
         for user in binding.users:
             self._remove_user(user)
+
+    def _add_community(self, name: bytes) -> None:
+        known = self._registered.get(name)
+        if known is not None:
+            self._registered[name] = (known[0], known[1] + 1)
+            return
+        index = f"c{self._next_community}"
+        self._next_community += 1
+        pconfig.add_v1_system(self.engine, index, univ.OctetString(name), securityName=index)
+        self._registered[name] = (index, 1)
+        self._security_names[index.encode()] = name
+
+    def _remove_community(self, name: bytes) -> None:
+        index, users = self._registered[name]
+        if users > 1:
+            self._registered[name] = (index, users - 1)
+            return
+        del self._registered[name]
+        del self._security_names[index.encode()]
+        pconfig.delete_v1_system(self.engine, index)
 
     def _add_user(self, user: UsmUserConfig) -> None:
         known = self._users.get(user.name)
@@ -208,10 +236,9 @@ class EngineHub:
     def _rewrite_community(self, engine: Any, execpoint: str, variables: dict[str, Any], ctx: Any) -> None:
         domain = tuple(variables["transportInformation"][0])
         entry = self._agents.get(domain)
-        agent_id = entry[0] if entry is not None else 0
-        variables["communityName"] = univ.OctetString(
-            _prefixed(agent_id, univ.OctetString(variables["communityName"]).asOctets())
-        )
+        own = self._agent_communities.get(entry[0], {}) if entry is not None else {}
+        if univ.OctetString(variables["communityName"]).asOctets() not in own:
+            variables["communityName"] = _UNKNOWN_COMMUNITY
 
     def route(self) -> tuple[AgentBinding, Principal, str] | None:
         """The agent, principal and peer of the request being processed, or None to drop it."""
@@ -233,14 +260,15 @@ class EngineHub:
                 name = security_name.decode(errors="replace")
                 return binding, Principal(name, "ro", version, authorized=False), peer
             return binding, Principal(user.name, user.access, version), peer
-        owner = self._communities.get(security_name)
-        if owner is None or owner[0] != agent_id:
+        name = self._security_names.get(security_name)
+        community = self._agent_communities.get(agent_id, {}).get(name) if name is not None else None
+        if community is None:
             return None
-        return binding, Principal(owner[1].name, owner[1].access, version), peer
+        return binding, Principal(community.name, community.access, version), peer
 
 
-def _prefixed(agent_id: int, community: bytes) -> bytes:
-    return b"%d:" % agent_id + community
+#: What an agent's unknown community becomes before pysnmp looks it up: empty names are never registered.
+_UNKNOWN_COMMUNITY = univ.OctetString(b"")
 
 
 def _make_responder(base: type, hub: EngineHub) -> Callable[..., Any]:
