@@ -67,6 +67,8 @@ _log = Logger()
 class Chassis:
     """Host power and chassis state of one node, driven by a clock."""
 
+    _boot: BootOptions | None = None  # the boot options until first used (:attr:`boot`)
+
     def __init__(self, clock: Clock, sel: Sel, *, restore_policy: str, power_on: bool) -> None:
         if restore_policy not in POLICY_CODES:
             raise ValueError(f"restore policy {restore_policy!r}: use one of {sorted(POLICY_CODES)}")
@@ -77,7 +79,6 @@ class Chassis:
         self.last_power_event = 0
         self.restart_cause = CAUSE_UNKNOWN
         self.identify = "off"  # off | temporary | on
-        self.boot = BootOptions()
         self.current_boot: BootSelection | None = None
         self._power_listeners: list[PowerListener] = []
         self._boot_listeners: list[BootListener] = []
@@ -89,6 +90,13 @@ class Chassis:
         # Whether the host's OS takes an ACPI request ("shutdown" for soft off, "restart" for a graceful restart);
         # a composer that models the host sets it.  The default is a host whose OS always does.
         self.acpi_request: Callable[[str], bool] = lambda request: True
+
+    @property
+    def boot(self) -> BootOptions:
+        """The boot option parameters, made (all zero, as at power-up) at their first use."""
+        if self._boot is None:
+            self._boot = BootOptions()
+        return self._boot
 
     # -- listeners ----------------------------------------------------------
     def add_power_listener(self, fn: PowerListener) -> None:
