@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from OpenSSL import SSL
 from twisted.application import service
-from twisted.internet import defer, endpoints, error, ssl
+from twisted.internet import defer, endpoints, error, protocol, ssl
 from twisted.internet.interfaces import IOpenSSLContextFactory
 from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.web import client, resource, server
@@ -210,6 +210,35 @@ class _Site(server.Site):
         return channel
 
 
+class _FirstUseFactory(protocol.Factory):
+    """Listens for a factory made at the first connection (a BMC's site and TLS wrapper cost about 1.3 KiB, and
+    most BMCs of a big rack never see a Redfish client); every connection then goes to that one factory."""
+
+    noisy = False
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._built: Any = None  # a protocol.Factory (Twisted's stubs do not see a Site as one)
+        self._listening = False
+
+    def doStart(self) -> None:
+        self._listening = True
+        if self._built is not None:
+            self._built.doStart()
+
+    def doStop(self) -> None:
+        self._listening = False
+        if self._built is not None:
+            self._built.doStop()
+
+    def buildProtocol(self, addr: Any) -> Any:
+        if self._built is None:
+            self._built = self._build()
+            if self._listening:
+                self._built.doStart()
+        return self._built.buildProtocol(addr)
+
+
 class RedfishListener(service.Service):
     """Serves ``redfish`` on ``address``: HTTPS on ``https_port`` (None: off), HTTP on ``http_port`` (None: off).
 
@@ -241,8 +270,9 @@ class RedfishListener(service.Service):
         self.http_port = http_port
         self.device_name = name
         self._reactor = reactor
-        self._tls = _LazyTls(credential, lambda: self.address) if credential is not None else None
-        self.site = _Site(RedfishResource(lambda: self.redfish, reactor.callLater, self._https_base), reactor)
+        self._credential = credential
+        self._tls: _LazyTls | None = None
+        self._site: _Site | None = None
         if self._redfish is not None:
             self._redfish.events.send = event_sender(reactor, self._redfish)
         self._ports: list[Any] = []
@@ -261,9 +291,23 @@ class RedfishListener(service.Service):
         """Whether the service exists yet (a lazily built one before its first use does not)."""
         return self._redfish is not None
 
+    @property
+    def site(self) -> _Site:
+        """The HTTP site (both ports share it), made at the first connection or first look."""
+        if self._site is None:
+            root = RedfishResource(lambda: self.redfish, self._reactor.callLater, self._https_base)
+            self._site = _Site(root, self._reactor)
+        return self._site
+
     def _tls_factory(self) -> Any:
-        assert self._tls is not None  # the constructor insists on a credential for HTTPS
+        assert self._credential is not None  # the constructor insists on a credential for HTTPS
+        if self._tls is None:
+            self._tls = _LazyTls(self._credential, lambda: self.address)
         return self._tls
+
+    def _https_factory(self) -> Any:
+        site: Any = self.site
+        return TLSMemoryBIOFactory(self._tls_factory(), False, site, clock=self._reactor)
 
     def _https_base(self) -> str | None:
         if self.https_port is None:
@@ -287,12 +331,9 @@ class RedfishListener(service.Service):
 
     def _listen(self, port: int, tls: bool) -> Any:
         try:
-            if tls:  # TLS wrapped here so its write aggregation runs on this reactor (listenSSL uses the global one)
-                site: Any = self.site
-                factory = TLSMemoryBIOFactory(self._tls_factory(), False, site, clock=self._reactor)
-                listening = self._reactor.listenTCP(port, factory, interface=self.address)
-            else:
-                listening = self._reactor.listenTCP(port, self.site, interface=self.address)
+            # TLS wrapped here so its write aggregation runs on this reactor (listenSSL uses the global one)
+            factory = _FirstUseFactory(self._https_factory if tls else lambda: self.site)
+            listening = self._reactor.listenTCP(port, factory, interface=self.address)
         except error.CannotListenError as exc:
             code = getattr(exc.socketError, "errno", None)
             if code == errno.EACCES:
@@ -308,7 +349,7 @@ class RedfishListener(service.Service):
     def stopService(self) -> defer.Deferred[Any]:
         super().stopService()
         ports, self._ports = self._ports, []
-        for channel in list(self.site.connections):
+        for channel in list(self._site.connections if self._site is not None else ()):
             if channel.transport is not None:
                 channel.transport.abortConnection()
         return defer.DeferredList([defer.maybeDeferred(p.stopListening) for p in ports], consumeErrors=True)
