@@ -3,7 +3,9 @@
 Builds the devices of ``bench.rack_scale``'s spec (N generic nodes with Redfish, a ServerTech PDU per 40, an
 Arista switch per 48) in this process, as ``vrack up`` builds them but without binding ports (a fake reactor),
 and reports for each kind the process CPU and the growth of this process's RSS per device.  It measures the
-start-up work a rack does per device, apart from sockets and the journal; run it in a fresh process.
+start-up work a rack does per device, apart from sockets and the journal; run it in a fresh process.  A PDU's
+or switch's MIB is built at the first request its agent gets, so ``pdu_mib`` and ``switch_mib`` report what
+building the MIBs of all of them adds (a rack whose every PDU and switch was polled).
 
     python -m bench.device_build --bmcs 3000
 """
@@ -23,6 +25,7 @@ from twisted.internet.testing import MemoryReactorClock
 from bench.args import positive_int
 from bench.procinfo import rss_kib
 from bench.rack_scale import scale_spec
+from snmp_agent.source import LazySource
 from vrack.clock import RackClock
 from vrack.devices import RackContext
 from vrack.devices.compute import build_compute_devices
@@ -43,6 +46,7 @@ def measure(bmcs: int) -> dict[str, dict[str, float]]:
     clock = RackClock(reactor, plan.spec.epoch)
     context = RackContext(reactor, Journal(clock), clock, None, None)
     kept: list[Any] = []
+    mibs: list[Any] = []
     result: dict[str, dict[str, float]] = {}
     for kind, build in KINDS.items():
         gc.collect()
@@ -52,13 +56,23 @@ def measure(bmcs: int) -> dict[str, dict[str, float]]:
         gc.collect()
         rss = (rss_kib(os.getpid()) or 0) - rss_before
         kept.extend(built)  # alive while the next kind is measured, as in a rack
-        count = max(len(built), 1)
-        result[kind] = {
-            "count": len(built),
-            "cpu_ms_each": round(cpu / count * 1000, 3),
-            "rss_kib_each": round(rss / count, 1),
-        }
+        result[kind] = _row(len(built), cpu, rss)
+    for kind in ("pdu", "switch"):
+        sources = [device.agent.source for device in kept if getattr(device, "kind", "") == kind]
+        gc.collect()
+        rss_before, cpu_before = rss_kib(os.getpid()) or 0, time.process_time()
+        built_mibs = [source.source if isinstance(source, LazySource) else source for source in sources]
+        cpu = time.process_time() - cpu_before
+        gc.collect()
+        rss = (rss_kib(os.getpid()) or 0) - rss_before
+        mibs.extend(built_mibs)
+        result[f"{kind}_mib"] = _row(len(built_mibs), cpu, rss)
     return result
+
+
+def _row(count: int, cpu: float, rss: int) -> dict[str, float]:
+    each = max(count, 1)
+    return {"count": count, "cpu_ms_each": round(cpu / each * 1000, 3), "rss_kib_each": round(rss / each, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

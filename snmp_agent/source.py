@@ -245,3 +245,59 @@ class MibTable:
         entry = self._entries[oid]
         assert entry.setter is not None
         entry.setter(value)
+
+
+class LazySource:
+    """A :class:`MibSource` (with :class:`MibSourceHints`) made by ``factory`` at its first use.
+
+    A rack of 100,000 BMCs has 4,500 PDUs and switches whose MIBs nobody may ever read; their agents serve
+    a ``LazySource`` so that a device builds its MIB at the first request that reaches it, not at start.
+    Answers are those of the built source: the factory must build the same MIB whenever it is called (its
+    values computed from device state at read time, not captured when it is built).  Without an
+    ``is_live``/``is_secret`` on the built source, every object counts as live and none as secret, as the
+    agent assumes for any source.
+    """
+
+    __slots__ = ("_factory", "_source")
+
+    def __init__(self, factory: Callable[[], MibSource]) -> None:
+        self._factory: Callable[[], MibSource] | None = factory
+        self._source: MibSource | None = None
+
+    @property
+    def built(self) -> bool:
+        """True once the source was made (the first request or :attr:`source` made it)."""
+        return self._source is not None
+
+    @property
+    def source(self) -> MibSource:
+        """The built source (made now if nothing asked for it yet)."""
+        source = self._source
+        if source is None:
+            assert self._factory is not None
+            source = self._source = self._factory()
+            self._factory = None
+        return source
+
+    def get(self, oid: Oid) -> Value | None:
+        return self.source.get(oid)
+
+    def has_object(self, oid: Oid) -> bool:
+        return self.source.has_object(oid)
+
+    def get_next(self, oid: Oid) -> tuple[Oid, Value] | None:
+        return self.source.get_next(oid)
+
+    def test_set(self, oid: Oid, value: Value) -> None:
+        self.source.test_set(oid, value)
+
+    def set(self, oid: Oid, value: Value) -> None:
+        self.source.set(oid, value)
+
+    def is_live(self, oid: Oid) -> bool:
+        hint = getattr(self.source, "is_live", None)
+        return bool(hint(oid)) if callable(hint) else True
+
+    def is_secret(self, oid: Oid) -> bool:
+        hint = getattr(self.source, "is_secret", None)
+        return bool(hint(oid)) if callable(hint) else False

@@ -25,10 +25,10 @@ from typing import Protocol
 
 from switch_sim.addr import MAC_MAX, format_mac, ipv4_bytes, parse_mac
 from switch_sim.fdb import DEFAULT_AGING_TIME, Fdb
-from switch_sim.mibs import build_tree
+from switch_sim.mibs import build_tree, check_vendor_mibs
 from switch_sim.mibtree import MibTree
 from switch_sim.personality import SwitchModel, load_model
-from switch_sim.ports import LinkPeer, Port, derive_rates
+from switch_sim.ports import LinkPeer, Port
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,7 @@ class Switch:
         fdb_aging_time: float = DEFAULT_AGING_TIME,
     ) -> None:
         self.model: SwitchModel = load_model(model)
+        check_vendor_mibs(self.model)  # the MIB itself may be built much later, at its first use
         if not 1 <= ports <= self.model.max_ports:
             raise ValueError(f"{model} has 1..{self.model.max_ports} ports, not {ports}")
         self.name = name
@@ -114,7 +115,7 @@ class Switch:
                 speed_mbps=style.speed_mbps,
                 mtu=style.mtu,
                 mgmt=False,
-                rates=derive_rates(seed, style.if_index(n), style.speed_mbps),
+                seed=seed,
                 now=now,
             )
             for n in range(1, ports + 1)
@@ -129,7 +130,7 @@ class Switch:
             speed_mbps=m.speed_mbps,
             mtu=m.mtu,
             mgmt=True,
-            rates=derive_rates(seed, m.if_index, m.speed_mbps),
+            seed=seed,
             now=now,
         )
         self.mgmt.apply(now, link_up=True)

@@ -78,6 +78,8 @@ class Port:
     """
 
     __slots__ = (
+        "_rates",
+        "_seed",
         "_up_since",
         "_up_total",
         "admin_up",
@@ -92,7 +94,6 @@ class Port:
         "name",
         "number",
         "peer",
-        "rates",
         "speed_mbps",
     )
 
@@ -107,7 +108,8 @@ class Port:
         speed_mbps: int,
         mtu: int,
         mgmt: bool,
-        rates: tuple[float, ...],
+        rates: tuple[float, ...] | None = None,
+        seed: int = 0,
         now: float,
     ) -> None:
         self.number = number
@@ -118,7 +120,8 @@ class Port:
         self.speed_mbps = speed_mbps
         self.mtu = mtu
         self.mgmt = mgmt
-        self.rates = rates
+        self._rates = rates
+        self._seed = seed
         self.admin_up = True
         self.link_up = False
         self.peer: LinkPeer | None = None
@@ -126,6 +129,15 @@ class Port:
         self.last_change = now
         self._up_total = 0.0
         self._up_since: float | None = None
+
+    @property
+    def rates(self) -> tuple[float, ...]:
+        """The counter rates given, else :func:`derive_rates` of ``seed`` (made at first use: most ports of a
+        big rack are never polled, and each port's rates cost 13 floats and ~20 hashes)."""
+        rates = self._rates
+        if rates is None:
+            rates = self._rates = derive_rates(self._seed, self.if_index, self.speed_mbps)
+        return rates
 
     @property
     def oper_up(self) -> bool:

@@ -21,6 +21,7 @@ from switch_sim.mibtree import MibTree
 
 if TYPE_CHECKING:
     from switch_sim.device import Switch
+    from switch_sim.personality import SwitchModel
 
 Builder = Callable[[MibTree, "Switch"], None]
 
@@ -28,11 +29,16 @@ STANDARD: tuple[Builder, ...] = (add_system, add_ifmib, add_host_resources, add_
 VENDOR_MIBS: dict[str, Builder] = {"cisco": add_cisco}
 
 
+def check_vendor_mibs(model: SwitchModel) -> None:
+    """ValueError naming the model when it lists a vendor MIB no builder knows (checked when a switch is made)."""
+    unknown = [name for name in model.vendor_mibs if name not in VENDOR_MIBS]
+    if unknown:
+        raise ValueError(f"{model.name}: unknown vendor_mibs {unknown}; known: {sorted(VENDOR_MIBS)}")
+
+
 def build_tree(sw: Switch) -> MibTree:
     """The complete MIB view of ``sw``."""
-    unknown = [name for name in sw.model.vendor_mibs if name not in VENDOR_MIBS]
-    if unknown:
-        raise ValueError(f"{sw.model.name}: unknown vendor_mibs {unknown}; known: {sorted(VENDOR_MIBS)}")
+    check_vendor_mibs(sw.model)
     tree = MibTree()
     for build in STANDARD:
         build(tree, sw)

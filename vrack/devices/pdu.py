@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pdu_sim.device import LoadState, Pdu
+from snmp_agent.source import LazySource
 from vrack.devices import RackContext
 from vrack.devices.base import DeviceService
 from vrack.devices.snmp import SnmpDeviceService
@@ -32,7 +33,8 @@ class PduDevice(SnmpDeviceService, OutletBank, RelayFaults, InfeedLoad, LinkFaul
             initial_on=spec.outlets_on,
             capacity_amps=spec.capacity_amps,
         )
-        super().__init__(plan, self.pdu.source, reactor, journal)
+        pdu = self.pdu  # its MIB is built at the first request that reaches the agent (issue 17)
+        super().__init__(plan, LazySource(lambda: pdu.source), reactor, journal)
         self._listeners: list[OutletListener] = []
         self.pdu.add_outlet_listener(self._outlet_changed)
         self.pdu.add_load_listener(self._load_changed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from snmp_agent.source import LazySource
 from switch_sim.device import Switch
 from switch_sim.ports import LinkPeer
 from vrack import identity
@@ -35,7 +36,8 @@ class SwitchDevice(SnmpDeviceService, PortBank, LinkFaults):
             seed=identity.small_int(seed, plan.name, "switch", 2**31),
             management_ip=str(plan.address),
         )
-        super().__init__(plan, self.switch.source, reactor, journal)
+        switch = self.switch  # its MIB is built at the first request that reaches the agent (issue 17)
+        super().__init__(plan, LazySource(lambda: switch.source), reactor, journal)
 
     @property
     def port_count(self) -> int:
