@@ -24,8 +24,7 @@ def digest(seed: str, *parts: str) -> bytes:
 def mac_address(seed: str, device: str, role: str, oui: str | None = None) -> str:
     """A MAC with ``oui`` (a locally administered one when None) and 3 bytes derived from seed, device and role."""
     oui = oui or LOCAL_OUI
-    tail = digest(seed, device, "mac", role)[:3]
-    return oui + ":" + ":".join(f"{b:02x}" for b in tail)
+    return oui + ":" + digest(seed, device, "mac", role)[:3].hex(":")
 
 
 def serial_number(seed: str, device: str, role: str, prefix: str = "", length: int = 10) -> str:
