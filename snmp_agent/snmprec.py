@@ -105,6 +105,18 @@ def load_snmprec_lines(lines: Iterable[str], table: MibTable | None = None, name
     return table
 
 
+def read_snmprec(path: str | Path) -> list[tuple[Oid, Value]]:
+    """The records of a ``.snmprec`` file in file order (a later line for the same OID comes later)."""
+    path = Path(path)
+    records: list[tuple[Oid, Value]] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            parsed = parse_line(line, f"{path}:{number}")
+            if parsed is not None:
+                records.append(parsed)
+    return records
+
+
 def load_snmprec(path: str | Path, table: MibTable | None = None) -> MibTable:
     """Load a ``.snmprec`` file into ``table`` (a new one by default)."""
     path = Path(path)

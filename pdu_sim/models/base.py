@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pysnmp.proto import rfc1902
 
-from snmp_agent.snmprec import load_snmprec
-from snmp_agent.source import MibTable, Oid, Value, WrongLength, WrongType, WrongValue
+from snmp_agent.layout import Layout
+from snmp_agent.snmprec import load_snmprec, read_snmprec
+from snmp_agent.source import MibSource, MibTable, Oid, Value, WrongLength, WrongType, WrongValue
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -34,7 +35,7 @@ class PduModel(Protocol):
     description: str
     max_outlets: int
 
-    def build(self, pdu: Pdu) -> MibTable: ...
+    def build(self, pdu: Pdu) -> MibSource: ...
 
     def load_notification(self, pdu: Pdu) -> Notification | None:
         """The trap the device sends when its infeed's load state changes (``pdu.load_state()``), if it has one."""
@@ -48,6 +49,26 @@ Notification = tuple[tuple[int, ...], list[tuple[tuple[int, ...], object]]]
 def static_table(filename: str) -> MibTable:
     """A new table holding the records of ``pdu_sim/models/<filename>``."""
     return load_snmprec(DATA_DIR / filename)
+
+
+def static_layout(filename: str) -> Layout[Pdu]:
+    """A new layout holding the records of ``pdu_sim/models/<filename>``."""
+    layout: Layout[Pdu] = Layout()
+    for oid, value in read_snmprec(DATA_DIR / filename):
+        layout.add(oid, value)
+    return layout
+
+
+def add_system_layout(layout: Layout[Pdu], descr: str, object_id: str, *, contact: str = "") -> None:
+    """:func:`add_system_group` for a layout shared by PDUs: the same instances, values and liveness."""
+    layout.add((*SYSTEM, 1, 0), rfc1902.OctetString(descr))
+    layout.add((*SYSTEM, 2, 0), rfc1902.ObjectIdentifier(object_id))
+    layout.add((*SYSTEM, 3, 0), getter=lambda pdu: rfc1902.TimeTicks(int(pdu.uptime() * 100) % 2**32))
+    layout.add((*SYSTEM, 4, 0), rfc1902.OctetString(contact))
+    layout.add((*SYSTEM, 5, 0), getter=lambda pdu: rfc1902.OctetString(pdu.name), live=False)
+    location: Callable[[Pdu], Value] = lambda pdu: rfc1902.OctetString(str(pdu.options.get("location", "")))  # noqa: E731
+    layout.add((*SYSTEM, 6, 0), getter=location, live=False)
+    layout.add((*SYSTEM, 7, 0), rfc1902.Integer32(72))
 
 
 def add_system_group(table: MibTable, pdu: Pdu, descr: str, object_id: str, *, contact: str = "") -> None:

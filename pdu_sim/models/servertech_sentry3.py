@@ -17,16 +17,21 @@ Live objects, all under tower 1 / infeed 1 (``<column>.1.1.<outlet>``):
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pysnmp.proto import rfc1902
 
-from snmp_agent.source import MibTable, Value
+from snmp_agent.layout import Layout
+from snmp_agent.source import MibSource, Value
 
-from .base import Notification, add_system_group, column, integer, integer_checker, static_table, string_checker, text
+from .base import Notification, add_system_layout, column, integer_checker, static_layout, string_checker, text
 
 if TYPE_CHECKING:
     from ..device import Pdu
+
+Checker = Callable[[Value], None]
 
 SENTRY3 = (1, 3, 6, 1, 4, 1, 1718, 3)
 INFEED = (*SENTRY3, 2, 2, 1)
@@ -91,60 +96,9 @@ class Sentry3Model:
             ],
         )
 
-    def build(self, pdu: Pdu) -> MibTable:
-        table = static_table("servertech_sentry3.snmprec")
-        add_system_group(table, pdu, self.sys_descr, self.sys_object_id)
-        volts_tenths = round(pdu.voltage * 10)
-        table.add(column(INFEED, 9, 1, 1), rfc1902.Integer32(pdu.outlet_count))
-        table.add(column(INFEED, 11, 1, 1), rfc1902.Integer32(volts_tenths))
-        table.add(column(INFEED, 6, 1, 1), getter=integer(lambda: LOAD_STATUS[pdu.load_state()]))
-        table.add(column(INFEED, 7, 1, 1), getter=integer(lambda: pdu.total_current() * 100))
-        table.add(column(INFEED, 8, 1, 1), rfc1902.Integer32(round(pdu.load_high_amps)))
-        table.add(column(INFEED, 10, 1, 1), rfc1902.Integer32(round(pdu.capacity_amps)))
-        table.add(column(INFEED, 12, 1, 1), getter=integer(pdu.total_power))
-        table.add(column(INFEED, 13, 1, 1), getter=integer(lambda: pdu.total_power() / pdu.power_factor))
-        table.add(column(INFEED, 14, 1, 1), rfc1902.Integer32(round(pdu.power_factor * 100)))
-        table.add(column(INFEED, 16, 1, 1), getter=integer(lambda: pdu.total_energy() / 100))
-        for n in pdu.outlets:
-            self._add_outlet(table, pdu, n, volts_tenths)
-        return table
-
-    def _add_outlet(self, table: MibTable, pdu: Pdu, n: int, volts_tenths: int) -> None:
-        def row(col: int) -> tuple[int, ...]:
-            return column(OUTLET, col, 1, 1, n)
-
-        def set_name(value: Value) -> None:
-            pdu.set_outlet_name(n, text(value))
-
-        def act(value: Value) -> None:
-            self.apply_action(pdu, n, int(value))
-
-        table.add(row(2), rfc1902.OctetString(f"AA{n}"))
-        table.add(
-            row(3),
-            getter=lambda: rfc1902.OctetString(pdu.outlet(n).name),
-            setter=set_name,
-            checker=string_checker(24),
-            live=False,
-        )
-        table.add(row(5), getter=lambda: rfc1902.Integer32(1 if pdu.outlet_state(n) else 0))
-        table.add(row(6), rfc1902.Integer32(0))
-        table.add(row(7), getter=integer(lambda: pdu.outlet_current(n) * 100))
-        table.add(row(10), getter=lambda: rfc1902.Integer32(self.control_state(pdu, n)))
-        table.add(
-            row(11),
-            getter=lambda: rfc1902.Integer32(ACTION_NONE),
-            setter=act,
-            checker=integer_checker({ACTION_NONE, ACTION_ON, ACTION_OFF, ACTION_REBOOT}),
-        )
-        table.add(row(12), rfc1902.Integer32(10))
-        table.add(row(13), rfc1902.Integer32(volts_tenths))
-        table.add(row(14), getter=integer(lambda: pdu.outlet_power(n)))
-        table.add(row(15), getter=integer(lambda: pdu.outlet_power(n) / pdu.power_factor))
-        table.add(row(16), rfc1902.Integer32(round(pdu.power_factor * 100)))
-        table.add(row(18), getter=integer(lambda: pdu.outlet_energy(n)))
-        table.add(row(19), rfc1902.Integer32(1))
-        table.add(row(20), rfc1902.Integer32(0))
+    def build(self, pdu: Pdu) -> MibSource:
+        """The PDU's MIB: the layout every Sentry3 with its outlet count shares, bound to ``pdu``."""
+        return _layout(pdu.outlet_count).bind(pdu)
 
     @staticmethod
     def control_state(pdu: Pdu, n: int) -> int:
@@ -170,3 +124,75 @@ class Sentry3Model:
 
 
 MODEL = Sentry3Model()
+
+
+@functools.cache
+def _layout(outlets: int) -> Layout[Pdu]:
+    """Every instance of a Sentry3 with ``outlets`` outlets; values read from the bound PDU (see module doc)."""
+    layout = static_layout("servertech_sentry3.snmprec")
+    add_system_layout(layout, MODEL.sys_descr, MODEL.sys_object_id)
+    infeed = functools.partial(column, INFEED)
+    layout.add(infeed(9, 1, 1), rfc1902.Integer32(outlets))
+    layout.add(infeed(11, 1, 1), getter=_volts_tenths, live=False)
+    layout.add(infeed(6, 1, 1), getter=lambda pdu: rfc1902.Integer32(LOAD_STATUS[pdu.load_state()]))
+    layout.add(infeed(7, 1, 1), getter=lambda pdu: rfc1902.Integer32(round(pdu.total_current() * 100)))
+    layout.add(infeed(8, 1, 1), getter=lambda pdu: rfc1902.Integer32(round(pdu.load_high_amps)), live=False)
+    layout.add(infeed(10, 1, 1), getter=lambda pdu: rfc1902.Integer32(round(pdu.capacity_amps)), live=False)
+    layout.add(infeed(12, 1, 1), getter=lambda pdu: rfc1902.Integer32(round(pdu.total_power())))
+    layout.add(infeed(13, 1, 1), getter=lambda pdu: rfc1902.Integer32(round(pdu.total_power() / pdu.power_factor)))
+    layout.add(infeed(14, 1, 1), getter=_power_factor, live=False)
+    layout.add(infeed(16, 1, 1), getter=lambda pdu: rfc1902.Integer32(round(pdu.total_energy() / 100)))
+    check_name = string_checker(24)
+    check_action = integer_checker({ACTION_NONE, ACTION_ON, ACTION_OFF, ACTION_REBOOT})
+    for n in range(1, outlets + 1):
+        _add_outlet(layout, n, check_name, check_action)
+    return layout
+
+
+def _volts_tenths(pdu: Pdu) -> Value:
+    return rfc1902.Integer32(round(pdu.voltage * 10))
+
+
+def _power_factor(pdu: Pdu) -> Value:
+    return rfc1902.Integer32(round(pdu.power_factor * 100))
+
+
+def _add_outlet(layout: Layout[Pdu], n: int, check_name: Checker, check_action: Checker) -> None:
+    def row(col: int) -> tuple[int, ...]:
+        return column(OUTLET, col, 1, 1, n)
+
+    def set_name(pdu: Pdu, value: Value) -> None:
+        pdu.set_outlet_name(n, text(value))
+
+    def act(pdu: Pdu, value: Value) -> None:
+        MODEL.apply_action(pdu, n, int(value))
+
+    layout.add(row(2), rfc1902.OctetString(f"AA{n}"))
+    layout.add(
+        row(3),
+        getter=lambda pdu: rfc1902.OctetString(pdu.outlet(n).name),
+        setter=set_name,
+        checker=lambda _pdu, value: check_name(value),
+        live=False,
+    )
+    layout.add(row(5), getter=lambda pdu: rfc1902.Integer32(1 if pdu.outlet_state(n) else 0))
+    layout.add(row(6), _ZERO)
+    layout.add(row(7), getter=lambda pdu: rfc1902.Integer32(round(pdu.outlet_current(n) * 100)))
+    layout.add(row(10), getter=lambda pdu: rfc1902.Integer32(MODEL.control_state(pdu, n)))
+    layout.add(
+        row(11),
+        getter=lambda _pdu: _ZERO,
+        setter=act,
+        checker=lambda _pdu, value: check_action(value),
+    )
+    layout.add(row(12), rfc1902.Integer32(10))
+    layout.add(row(13), getter=_volts_tenths, live=False)
+    layout.add(row(14), getter=lambda pdu: rfc1902.Integer32(round(pdu.outlet_power(n))))
+    layout.add(row(15), getter=lambda pdu: rfc1902.Integer32(round(pdu.outlet_power(n) / pdu.power_factor)))
+    layout.add(row(16), getter=_power_factor, live=False)
+    layout.add(row(18), getter=lambda pdu: rfc1902.Integer32(round(pdu.outlet_energy(n))))
+    layout.add(row(19), rfc1902.Integer32(1))
+    layout.add(row(20), _ZERO)
+
+
+_ZERO = rfc1902.Integer32(0)  # ACTION_NONE, and the static zero columns
