@@ -26,7 +26,7 @@ from typing import Protocol
 from switch_sim.addr import MAC_MAX, format_mac, ipv4_bytes, parse_mac
 from switch_sim.fdb import DEFAULT_AGING_TIME, Fdb
 from switch_sim.mibs import build_tree, check_vendor_mibs
-from switch_sim.mibtree import MibTree
+from switch_sim.mibtree import BoundTree
 from switch_sim.personality import SwitchModel, load_model
 from switch_sim.ports import LinkPeer, Port
 
@@ -145,7 +145,8 @@ class Switch:
         self.lldp_deletes = 0
         self.lldp_last_change = 0  # ticks
         self._listeners: list[LinkListener] = []
-        self._tree: MibTree | None = None
+        self._tree: BoundTree[Switch] | None = None
+        self.mib_state: dict[object, object] = {}  # the MIB's caches of rows derived from this switch's state
 
     # time
     def now(self) -> float:
@@ -270,7 +271,7 @@ class Switch:
 
     # MIB
     @property
-    def source(self) -> MibTree:
+    def source(self) -> BoundTree[Switch]:
         """The switch's MIB view (a :class:`~snmp_agent.source.MibSource`), built once."""
         if self._tree is None:
             self._tree = build_tree(self)

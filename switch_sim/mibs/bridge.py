@@ -14,7 +14,7 @@ from pysnmp.proto.rfc1902 import Counter32, Integer32, ObjectIdentifier, OctetSt
 
 from switch_sim.addr import mac_bytes, mac_octets
 from switch_sim.mibs.common import port_list
-from switch_sim.mibtree import DynamicRows, MibTree, Row, StaticRows
+from switch_sim.mibtree import DeviceRows, Row, SharedTree, StaticRows
 from switch_sim.ports import COUNTER, MASK32, Port
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ DISABLED = 2
 
 
 class _FdbRows:
-    """FDB table rows, rebuilt only when the FDB's entry list changes."""
+    """FDB table rows of one switch, rebuilt only when the FDB's entry list changes."""
 
     def __init__(self, sw: Switch, prefix: Row) -> None:
         self._sw = sw
@@ -55,40 +55,52 @@ class _FdbRows:
         return self._rows
 
 
-def add_bridge(tree: MibTree, sw: Switch) -> None:
-    ports: dict[Row, Port] = {(p.number,): p for p in sw.ports}
-    prows = StaticRows(list(ports))
-    tree.scalar(f"{DOT1D}.1.1", lambda: OctetString(mac_bytes(sw.base_mac)))  # dot1dBaseBridgeAddress
-    tree.scalar(f"{DOT1D}.1.2", lambda: Integer32(sw.port_count))  # dot1dBaseNumPorts
-    tree.scalar(f"{DOT1D}.1.3", lambda: Integer32(TRANSPARENT_ONLY))  # dot1dBaseType
+def _fdb(sw: Switch, prefix: Row) -> _FdbRows:
+    """The switch's cache of FDB rows under ``prefix`` (made at the first read of an FDB table)."""
+    key = ("bridge-fdb", prefix)
+    rows = sw.mib_state.get(key)
+    if rows is None:
+        rows = sw.mib_state[key] = _FdbRows(sw, prefix)
+    assert isinstance(rows, _FdbRows)
+    return rows
+
+
+def _port(sw: Switch, row: Row) -> Port:
+    return sw.port(row[0])
+
+
+def add_bridge(tree: SharedTree[Switch], shape: Switch) -> None:
+    prows = StaticRows([(p.number,) for p in shape.ports])
+    tree.scalar(f"{DOT1D}.1.1", lambda sw: OctetString(mac_bytes(sw.base_mac)))  # dot1dBaseBridgeAddress
+    tree.scalar(f"{DOT1D}.1.2", lambda sw: Integer32(sw.port_count))  # dot1dBaseNumPorts
+    tree.scalar(f"{DOT1D}.1.3", lambda sw: Integer32(TRANSPARENT_ONLY))  # dot1dBaseType
     tree.table(
         BASE_PORT_ENTRY,
         prows,
         {
-            1: lambda row: Integer32(row[0]),
-            2: lambda row: Integer32(ports[row].if_index),
-            3: lambda row: ObjectIdentifier("0.0"),
-            4: lambda row: Counter32(0),
-            5: lambda row: Counter32(0),
+            1: lambda sw, row: Integer32(row[0]),
+            2: lambda sw, row: Integer32(_port(sw, row).if_index),
+            3: lambda sw, row: ObjectIdentifier("0.0"),
+            4: lambda sw, row: Counter32(0),
+            5: lambda sw, row: Counter32(0),
         },
     )
-    tree.scalar(f"{DOT1D}.4.1", lambda: Counter32(0))  # dot1dTpLearnedEntryDiscards
-    tree.scalar(f"{DOT1D}.4.2", lambda: Integer32(int(sw.fdb.aging_time)))  # dot1dTpAgingTime
+    tree.scalar(f"{DOT1D}.4.1", lambda sw: Counter32(0))  # dot1dTpLearnedEntryDiscards
+    tree.scalar(f"{DOT1D}.4.2", lambda sw: Integer32(int(sw.fdb.aging_time)))  # dot1dTpAgingTime
 
-    d_rows = _FdbRows(sw, ())
     tree.table(
         TP_FDB_ENTRY,
-        DynamicRows(d_rows.sorted_rows),
+        DeviceRows(lambda sw: _fdb(sw, ()).sorted_rows()),
         {
-            1: lambda row: OctetString(bytes(row)),
-            2: lambda row: Integer32(d_rows.port[row]),
-            3: lambda row: Integer32(LEARNED),
+            1: lambda sw, row: OctetString(bytes(row)),
+            2: lambda sw, row: Integer32(_fdb(sw, ()).port[row]),
+            3: lambda sw, row: Integer32(LEARNED),
         },
         live=True,
     )
 
-    def frames(row: Row, direction: str) -> Counter32:
-        p, now = ports[row], sw.now()
+    def frames(sw: Switch, row: Row, direction: str) -> Counter32:
+        p, now = _port(sw, row), sw.now()
         total = sum(p.counter(COUNTER[f"{direction}_{kind}"], now) for kind in ("ucast", "mcast", "bcast"))
         return Counter32(total & MASK32)
 
@@ -96,42 +108,41 @@ def add_bridge(tree: MibTree, sw: Switch) -> None:
         TP_PORT_ENTRY,
         prows,
         {
-            1: lambda row: Integer32(row[0]),
-            2: lambda row: Integer32(ports[row].mtu),  # dot1dTpPortMaxInfo
-            3: lambda row: frames(row, "in"),
-            4: lambda row: frames(row, "out"),
-            5: lambda row: Counter32(ports[row].counter(COUNTER["in_discards"], sw.now()) & MASK32),
+            1: lambda sw, row: Integer32(row[0]),
+            2: lambda sw, row: Integer32(_port(sw, row).mtu),  # dot1dTpPortMaxInfo
+            3: lambda sw, row: frames(sw, row, "in"),
+            4: lambda sw, row: frames(sw, row, "out"),
+            5: lambda sw, row: Counter32(_port(sw, row).counter(COUNTER["in_discards"], sw.now()) & MASK32),
         },
         live={3, 4, 5},
     )
 
-    tree.scalar(f"{Q_BASE}.1", lambda: Integer32(1))  # dot1qVlanVersionNumber
-    tree.scalar(f"{Q_BASE}.2", lambda: Integer32(4094))  # dot1qMaxVlanId
-    tree.scalar(f"{Q_BASE}.3", lambda: Unsigned32(4094))  # dot1qMaxSupportedVlans
-    tree.scalar(f"{Q_BASE}.4", lambda: Unsigned32(1))  # dot1qNumVlans
-    tree.scalar(f"{Q_BASE}.5", lambda: Integer32(DISABLED))  # dot1qGvrpStatus
-    tree.column((*Q_FDB_ENTRY, 2), StaticRows([(VLAN,)]), lambda row: Counter32(len(sw.fdb.entries())), live=True)
+    tree.scalar(f"{Q_BASE}.1", lambda sw: Integer32(1))  # dot1qVlanVersionNumber
+    tree.scalar(f"{Q_BASE}.2", lambda sw: Integer32(4094))  # dot1qMaxVlanId
+    tree.scalar(f"{Q_BASE}.3", lambda sw: Unsigned32(4094))  # dot1qMaxSupportedVlans
+    tree.scalar(f"{Q_BASE}.4", lambda sw: Unsigned32(1))  # dot1qNumVlans
+    tree.scalar(f"{Q_BASE}.5", lambda sw: Integer32(DISABLED))  # dot1qGvrpStatus
+    tree.column((*Q_FDB_ENTRY, 2), StaticRows([(VLAN,)]), lambda sw, row: Counter32(len(sw.fdb.entries())), live=True)
 
-    q_rows = _FdbRows(sw, (VLAN,))
     tree.table(
         Q_TP_FDB_ENTRY,
-        DynamicRows(q_rows.sorted_rows),
+        DeviceRows(lambda sw: _fdb(sw, (VLAN,)).sorted_rows()),
         {
-            2: lambda row: Integer32(q_rows.port[row]),
-            3: lambda row: Integer32(LEARNED),
+            2: lambda sw, row: Integer32(_fdb(sw, (VLAN,)).port[row]),
+            3: lambda sw, row: Integer32(LEARNED),
         },
         live=True,
     )
-    every_port = port_list(range(1, sw.port_count + 1), sw.port_count)
+    every_port = port_list(range(1, shape.port_count + 1), shape.port_count)
     tree.table(
         Q_VLAN_STATIC_ENTRY,
         StaticRows([(VLAN,)]),
         {
-            1: lambda row: OctetString("default"),
-            2: lambda row: OctetString(every_port),  # dot1qVlanStaticEgressPorts
-            3: lambda row: OctetString(bytes(len(every_port))),  # dot1qVlanForbiddenEgressPorts
-            4: lambda row: OctetString(every_port),  # dot1qVlanStaticUntaggedPorts
-            5: lambda row: Integer32(ACTIVE),
+            1: lambda sw, row: OctetString("default"),
+            2: lambda sw, row: OctetString(every_port),  # dot1qVlanStaticEgressPorts
+            3: lambda sw, row: OctetString(bytes(len(every_port))),  # dot1qVlanForbiddenEgressPorts
+            4: lambda sw, row: OctetString(every_port),  # dot1qVlanStaticUntaggedPorts
+            5: lambda sw, row: Integer32(ACTIVE),
         },
     )
-    tree.column((*Q_PORT_VLAN_ENTRY, 1), prows, lambda row: Unsigned32(VLAN))  # dot1qPvid
+    tree.column((*Q_PORT_VLAN_ENTRY, 1), prows, lambda sw, row: Unsigned32(VLAN))  # dot1qPvid

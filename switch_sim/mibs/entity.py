@@ -19,7 +19,7 @@ from pysnmp.proto.rfc1902 import Gauge32, Integer32, ObjectIdentifier, OctetStri
 from switch_sim.detrand import mix
 from switch_sim.load import sensor_celsius
 from switch_sim.mibs.common import FALSE, TRUE
-from switch_sim.mibtree import MibTree, Row, StaticRows
+from switch_sim.mibtree import Row, SharedTree, StaticRows
 from switch_sim.personality import EntityPart
 
 if TYPE_CHECKING:
@@ -119,53 +119,65 @@ def physical_entities(sw: Switch) -> list[PhysicalEntity]:
     return rows
 
 
-def add_entity(tree: MibTree, sw: Switch) -> None:
-    entities = {e.index: e for e in physical_entities(sw)}
-    rows = StaticRows([(i,) for i in entities])
+def _entities(sw: Switch) -> dict[int, PhysicalEntity]:
+    """The switch's entPhysicalTable rows by index (made at the first read, then kept: they never change)."""
+    entities = sw.mib_state.get("entities")
+    if entities is None:
+        entities = sw.mib_state["entities"] = {e.index: e for e in physical_entities(sw)}
+    assert isinstance(entities, dict)
+    return entities
+
+
+def _entity(sw: Switch, row: Row) -> PhysicalEntity:
+    return _entities(sw)[row[0]]
+
+
+def add_entity(tree: SharedTree[Switch], shape: Switch) -> None:
+    rows = StaticRows([(i,) for i in _entities(shape)])  # the indexes come from model and port count alone
     tree.table(
         ENT_PHYSICAL_ENTRY,
         rows,
         {
-            2: lambda row: OctetString(entities[row[0]].descr),
-            3: lambda row: ObjectIdentifier(entities[row[0]].vendor_type),
-            4: lambda row: Integer32(entities[row[0]].contained_in),
-            5: lambda row: Integer32(entities[row[0]].klass),
-            6: lambda row: Integer32(entities[row[0]].rel_pos),
-            7: lambda row: OctetString(entities[row[0]].name),
-            8: lambda row: OctetString(entities[row[0]].hardware_rev),
-            9: lambda row: OctetString(""),  # entPhysicalFirmwareRev
-            10: lambda row: OctetString(entities[row[0]].software_rev),
-            11: lambda row: OctetString(entities[row[0]].serial),
-            12: lambda row: OctetString(entities[row[0]].mfg_name),
-            13: lambda row: OctetString(entities[row[0]].model_name),
-            14: lambda row: OctetString(""),  # entPhysicalAlias
-            15: lambda row: OctetString(""),  # entPhysicalAssetID
-            16: lambda row: Integer32(TRUE if entities[row[0]].is_fru else FALSE),
+            2: lambda sw, row: OctetString(_entity(sw, row).descr),
+            3: lambda sw, row: ObjectIdentifier(_entity(sw, row).vendor_type),
+            4: lambda sw, row: Integer32(_entity(sw, row).contained_in),
+            5: lambda sw, row: Integer32(_entity(sw, row).klass),
+            6: lambda sw, row: Integer32(_entity(sw, row).rel_pos),
+            7: lambda sw, row: OctetString(_entity(sw, row).name),
+            8: lambda sw, row: OctetString(_entity(sw, row).hardware_rev),
+            9: lambda sw, row: OctetString(""),  # entPhysicalFirmwareRev
+            10: lambda sw, row: OctetString(_entity(sw, row).software_rev),
+            11: lambda sw, row: OctetString(_entity(sw, row).serial),
+            12: lambda sw, row: OctetString(_entity(sw, row).mfg_name),
+            13: lambda sw, row: OctetString(_entity(sw, row).model_name),
+            14: lambda sw, row: OctetString(""),  # entPhysicalAlias
+            15: lambda sw, row: OctetString(""),  # entPhysicalAssetID
+            16: lambda sw, row: Integer32(TRUE if _entity(sw, row).is_fru else FALSE),
         },
     )
-    base = sw.model.port.entity_index_base
-    port_of: dict[Row, int] = {(base + p.number - 1, 0): p.if_index for p in sw.ports}
+    base = shape.model.port.entity_index_base
+    port_of: dict[Row, int] = {(base + p.number - 1, 0): p.if_index for p in shape.ports}
     tree.column(
         (*ENT_ALIAS_MAPPING_ENTRY, 2),
         StaticRows(list(port_of)),
-        lambda row: ObjectIdentifier((*IF_INDEX_OID, port_of[row])),
+        lambda sw, row: ObjectIdentifier((*IF_INDEX_OID, port_of[row])),
     )
-    tree.scalar(ENT_LAST_CHANGE, lambda: TimeTicks(0))
+    tree.scalar(ENT_LAST_CHANGE, lambda sw: TimeTicks(0))
 
-    sensors = {s.index: s for s in sw.model.entity.sensors}
+    sensors = {s.index: s for s in shape.model.entity.sensors}
     if sensors:
         tree.table(
             ENT_PHY_SENSOR_ENTRY,
             StaticRows([(i,) for i in sensors]),
             {
-                1: lambda row: Integer32(CELSIUS),
-                2: lambda row: Integer32(UNITS),
-                3: lambda row: Integer32(0),
-                4: lambda row: Integer32(sensor_celsius(sw.seed, sensors[row[0]], sw.uptime())),
-                5: lambda row: Integer32(SENSOR_OK),
-                6: lambda row: OctetString("degrees C"),
-                7: lambda row: TimeTicks(sw.ticks()),
-                8: lambda row: Gauge32(60000),  # entPhySensorValueUpdateRate, ms
+                1: lambda sw, row: Integer32(CELSIUS),
+                2: lambda sw, row: Integer32(UNITS),
+                3: lambda sw, row: Integer32(0),
+                4: lambda sw, row: Integer32(sensor_celsius(sw.seed, sensors[row[0]], sw.uptime())),
+                5: lambda sw, row: Integer32(SENSOR_OK),
+                6: lambda sw, row: OctetString("degrees C"),
+                7: lambda sw, row: TimeTicks(sw.ticks()),
+                8: lambda sw, row: Gauge32(60000),  # entPhySensorValueUpdateRate, ms
             },
             live={4},
         )

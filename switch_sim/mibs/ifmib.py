@@ -26,11 +26,13 @@ from pysnmp.proto.rfc1902 import (
 from snmp_agent.source import InconsistentValue, Value
 from switch_sim.addr import mac_bytes
 from switch_sim.mibs.common import FALSE, TRUE, display_string, enum_value
-from switch_sim.mibtree import MibTree, Row, StaticRows, ValueFn
+from switch_sim.mibtree import Row, SharedTree, StaticRows
 from switch_sim.ports import COUNTER, MASK32, Port
 
 if TYPE_CHECKING:
     from switch_sim.device import Switch
+
+SwitchValueFn = Callable[["Switch", Row], Value]
 
 IF_NUMBER = "1.3.6.1.2.1.2.1"
 IF_ENTRY = (1, 3, 6, 1, 2, 1, 2, 2, 1)
@@ -41,40 +43,42 @@ UP, DOWN = 1, 2
 GAUGE_MAX = 4294967295
 
 
-def add_ifmib(tree: MibTree, sw: Switch) -> None:
-    ports = sw.by_if_index
-    rows = StaticRows([(p.if_index,) for p in sw.interfaces])
+def add_ifmib(tree: SharedTree[Switch], shape: Switch) -> None:
+    rows = StaticRows([(p.if_index,) for p in shape.interfaces])
 
-    def col(fn: Callable[[Port], Value]) -> ValueFn:
-        return lambda row: fn(ports[row[0]])
+    def col(fn: Callable[[Port], Value]) -> SwitchValueFn:
+        return lambda sw, row: fn(sw.by_if_index[row[0]])
 
-    def c32(name: str) -> ValueFn:
+    def col_sw(fn: Callable[[Switch, Port], Value]) -> SwitchValueFn:
+        return lambda sw, row: fn(sw, sw.by_if_index[row[0]])
+
+    def c32(name: str) -> SwitchValueFn:
         index = COUNTER[name]
-        return col(lambda p: Counter32(p.counter(index, sw.now()) & MASK32))
+        return col_sw(lambda sw, p: Counter32(p.counter(index, sw.now()) & MASK32))
 
-    def c64(name: str) -> ValueFn:
+    def c64(name: str) -> SwitchValueFn:
         index = COUNTER[name]
-        return col(lambda p: Counter64(p.counter(index, sw.now())))
+        return col_sw(lambda sw, p: Counter64(p.counter(index, sw.now())))
 
-    def non_unicast(direction: str) -> ValueFn:
+    def non_unicast(direction: str) -> SwitchValueFn:
         mcast, bcast = COUNTER[f"{direction}_mcast"], COUNTER[f"{direction}_bcast"]
-        return col(lambda p: Counter32((p.counter(mcast, sw.now()) + p.counter(bcast, sw.now())) & MASK32))
+        return col_sw(lambda sw, p: Counter32((p.counter(mcast, sw.now()) + p.counter(bcast, sw.now())) & MASK32))
 
-    def check_admin(row: Row, value: Value) -> None:
+    def check_admin(sw: Switch, row: Row, value: Value) -> None:
         enum_value(value, (UP, DOWN))
-        if ports[row[0]].mgmt:
+        if sw.by_if_index[row[0]].mgmt:
             raise InconsistentValue("the management interface carries this agent; it cannot be shut down")
 
-    def set_admin(row: Row, value: Value) -> None:
-        sw.set_admin(ports[row[0]].number, int(value) == UP)
+    def set_admin(sw: Switch, row: Row, value: Value) -> None:
+        sw.set_admin(sw.by_if_index[row[0]].number, int(value) == UP)
 
-    def check_alias(_row: Row, value: Value) -> None:
+    def check_alias(_sw: Switch, _row: Row, value: Value) -> None:
         display_string(value, 64)
 
-    def set_alias(row: Row, value: Value) -> None:
-        ports[row[0]].alias = display_string(value, 64)
+    def set_alias(sw: Switch, row: Row, value: Value) -> None:
+        sw.by_if_index[row[0]].alias = display_string(value, 64)
 
-    tree.scalar(IF_NUMBER, lambda: Integer32(len(sw.interfaces)))
+    tree.scalar(IF_NUMBER, lambda sw: Integer32(len(sw.interfaces)))
     tree.table(
         IF_ENTRY,
         rows,
@@ -99,7 +103,7 @@ def add_ifmib(tree: MibTree, sw: Switch) -> None:
         rows,
         {
             8: col(lambda p: Integer32(UP if p.oper_up else DOWN)),
-            9: col(lambda p: TimeTicks(sw.ticks(p.last_change))),
+            9: col_sw(lambda sw, p: TimeTicks(sw.ticks(p.last_change))),
             10: c32("in_octets"),
             11: c32("in_ucast"),
             12: non_unicast("in"),
@@ -142,4 +146,4 @@ def add_ifmib(tree: MibTree, sw: Switch) -> None:
     )
     tree.column((*IFX_ENTRY, 18), rows, col(lambda p: OctetString(p.alias)), setter=set_alias, checker=check_alias)
     tree.column((*IFX_ENTRY, 19), rows, col(lambda p: TimeTicks(0)))  # ifCounterDiscontinuityTime
-    tree.scalar(IF_TABLE_LAST_CHANGE, lambda: TimeTicks(0))
+    tree.scalar(IF_TABLE_LAST_CHANGE, lambda sw: TimeTicks(0))

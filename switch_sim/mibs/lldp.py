@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pysnmp.proto.rfc1902 import Counter32, Gauge32, Integer32, ObjectIdentifier, OctetString, TimeTicks
 
 from switch_sim.addr import is_mac, mac_bytes, parse_mac
-from switch_sim.mibtree import DynamicRows, MibTree, Row, StaticRows
+from switch_sim.mibtree import DeviceRows, Row, SharedTree, StaticRows
 from switch_sim.ports import Port
 
 if TYPE_CHECKING:
@@ -85,101 +85,123 @@ def _port_id(port_id: str) -> tuple[int, bytes]:
     return PORT_IFNAME, port_id.encode()
 
 
-def add_lldp(tree: MibTree, sw: Switch) -> None:
-    ports: dict[Row, Port] = {(p.number,): p for p in sw.ports}
-    prows = StaticRows(list(ports))
-    caps = bytes([sw.model.lldp_capabilities])
+def _remote(sw: Switch) -> _RemoteRows:
+    """The switch's cache of remote-table rows (made at the first read of them)."""
+    remote = sw.mib_state.get("lldp-remote")
+    if remote is None:
+        remote = sw.mib_state["lldp-remote"] = _RemoteRows(sw)
+    assert isinstance(remote, _RemoteRows)
+    return remote
 
-    tree.scalar(f"{LLDP}.1.1", lambda: Integer32(TX_INTERVAL))  # lldpMessageTxInterval
-    tree.scalar(f"{LLDP}.1.2", lambda: Integer32(4))  # lldpMessageTxHoldMultiplier
-    tree.scalar(f"{LLDP}.1.3", lambda: Integer32(2))  # lldpReinitDelay
-    tree.scalar(f"{LLDP}.1.4", lambda: Integer32(2))  # lldpTxDelay
-    tree.scalar(f"{LLDP}.1.5", lambda: Integer32(5))  # lldpNotificationInterval
+
+def _man_addr_rows(sw: Switch) -> Sequence[Row]:
+    """The lldpLocManAddrTable row of the switch's management address (none without one)."""
+    rows = sw.mib_state.get("lldp-man-addr")
+    if rows is None:
+        rows = sw.mib_state["lldp-man-addr"] = [] if sw.management_ip is None else [_ipv4_index(sw.management_ip)]
+    assert isinstance(rows, list)
+    return rows
+
+
+def _port(sw: Switch, row: Row) -> Port:
+    return sw.port(row[0])
+
+
+def add_lldp(tree: SharedTree[Switch], shape: Switch) -> None:
+    prows = StaticRows([(p.number,) for p in shape.ports])
+    caps = bytes([shape.model.lldp_capabilities])
+
+    tree.scalar(f"{LLDP}.1.1", lambda sw: Integer32(TX_INTERVAL))  # lldpMessageTxInterval
+    tree.scalar(f"{LLDP}.1.2", lambda sw: Integer32(4))  # lldpMessageTxHoldMultiplier
+    tree.scalar(f"{LLDP}.1.3", lambda sw: Integer32(2))  # lldpReinitDelay
+    tree.scalar(f"{LLDP}.1.4", lambda sw: Integer32(2))  # lldpTxDelay
+    tree.scalar(f"{LLDP}.1.5", lambda sw: Integer32(5))  # lldpNotificationInterval
     tree.table(
         PORT_CONFIG_ENTRY,
         prows,
         {
-            2: lambda row: Integer32(TX_AND_RX),
-            3: lambda row: Integer32(FALSE),
-            4: lambda row: OctetString(b"\xf0"),  # portDesc, sysName, sysDesc, sysCap
+            2: lambda sw, row: Integer32(TX_AND_RX),
+            3: lambda sw, row: Integer32(FALSE),
+            4: lambda sw, row: OctetString(b"\xf0"),  # portDesc, sysName, sysDesc, sysCap
         },
     )
-    tree.scalar(f"{LLDP}.2.1", lambda: TimeTicks(sw.lldp_last_change), live=True)
-    tree.scalar(f"{LLDP}.2.2", lambda: Gauge32(sw.lldp_inserts), live=True)
-    tree.scalar(f"{LLDP}.2.3", lambda: Gauge32(sw.lldp_deletes), live=True)
-    tree.scalar(f"{LLDP}.2.4", lambda: Gauge32(0))  # drops
-    tree.scalar(f"{LLDP}.2.5", lambda: Gauge32(0))  # ageouts
+    tree.scalar(f"{LLDP}.2.1", lambda sw: TimeTicks(sw.lldp_last_change), live=True)
+    tree.scalar(f"{LLDP}.2.2", lambda sw: Gauge32(sw.lldp_inserts), live=True)
+    tree.scalar(f"{LLDP}.2.3", lambda sw: Gauge32(sw.lldp_deletes), live=True)
+    tree.scalar(f"{LLDP}.2.4", lambda sw: Gauge32(0))  # drops
+    tree.scalar(f"{LLDP}.2.5", lambda sw: Gauge32(0))  # ageouts
 
-    def tx_frames(row: Row) -> Counter32:
-        return Counter32(int(ports[row].up_seconds(sw.now()) // TX_INTERVAL) & 0xFFFFFFFF)
+    def tx_frames(sw: Switch, row: Row) -> Counter32:
+        return Counter32(int(_port(sw, row).up_seconds(sw.now()) // TX_INTERVAL) & 0xFFFFFFFF)
 
     tree.column((*STATS_TX_ENTRY, 2), prows, tx_frames, live=True)
     tree.table(
         STATS_RX_ENTRY,
         prows,
         {
-            2: lambda row: Counter32(0),  # discarded
-            3: lambda row: Counter32(0),  # errors
-            4: lambda row: tx_frames(row) if ports[row].peer is not None else Counter32(0),
-            5: lambda row: Counter32(0),  # TLVs discarded
-            6: lambda row: Counter32(0),  # TLVs unrecognized
-            7: lambda row: Counter32(0),  # ageouts
+            2: lambda sw, row: Counter32(0),  # discarded
+            3: lambda sw, row: Counter32(0),  # errors
+            4: lambda sw, row: tx_frames(sw, row) if _port(sw, row).peer is not None else Counter32(0),
+            5: lambda sw, row: Counter32(0),  # TLVs discarded
+            6: lambda sw, row: Counter32(0),  # TLVs unrecognized
+            7: lambda sw, row: Counter32(0),  # ageouts
         },
         live={4},
     )
 
-    tree.scalar(f"{LLDP}.3.1", lambda: Integer32(CHASSIS_MAC))
-    tree.scalar(f"{LLDP}.3.2", lambda: OctetString(mac_bytes(sw.base_mac)))
-    tree.scalar(f"{LLDP}.3.3", lambda: OctetString(sw.sys_name))
-    tree.scalar(f"{LLDP}.3.4", lambda: OctetString(sw.model.sys_descr))
-    tree.scalar(f"{LLDP}.3.5", lambda: OctetString(caps))
-    tree.scalar(f"{LLDP}.3.6", lambda: OctetString(caps))
+    tree.scalar(f"{LLDP}.3.1", lambda sw: Integer32(CHASSIS_MAC))
+    tree.scalar(f"{LLDP}.3.2", lambda sw: OctetString(mac_bytes(sw.base_mac)))
+    tree.scalar(f"{LLDP}.3.3", lambda sw: OctetString(sw.sys_name))
+    tree.scalar(f"{LLDP}.3.4", lambda sw: OctetString(sw.model.sys_descr))
+    tree.scalar(f"{LLDP}.3.5", lambda sw: OctetString(caps))
+    tree.scalar(f"{LLDP}.3.6", lambda sw: OctetString(caps))
     tree.table(
         LOC_PORT_ENTRY,
         prows,
         {
-            2: lambda row: Integer32(PORT_IFNAME),
-            3: lambda row: OctetString(ports[row].name),
-            4: lambda row: OctetString(ports[row].descr),
+            2: lambda sw, row: Integer32(PORT_IFNAME),
+            3: lambda sw, row: OctetString(_port(sw, row).name),
+            4: lambda sw, row: OctetString(_port(sw, row).descr),
         },
     )
-    if sw.management_ip is not None:
+    if shape.management_ip is not None:  # part of the shape: switches with and without one share no tree
         tree.table(
             LOC_MAN_ADDR_ENTRY,
-            StaticRows([_ipv4_index(sw.management_ip)]),
+            DeviceRows(_man_addr_rows),
             {
-                3: lambda row: Integer32(5),  # lldpLocManAddrLen: subtype octet + 4 address octets
-                4: lambda row: Integer32(IF_INDEX_SUBTYPE),
-                5: lambda row: Integer32(sw.mgmt.if_index),
-                6: lambda row: ObjectIdentifier("0.0"),
+                3: lambda sw, row: Integer32(5),  # lldpLocManAddrLen: subtype octet + 4 address octets
+                4: lambda sw, row: Integer32(IF_INDEX_SUBTYPE),
+                5: lambda sw, row: Integer32(sw.mgmt.if_index),
+                6: lambda sw, row: ObjectIdentifier("0.0"),
             },
         )
 
-    remote = _RemoteRows(sw)
-    rem = DynamicRows(remote.rem_rows)
+    def rem(sw: Switch, row: Row) -> Neighbor:
+        return _remote(sw).rem[row]
+
     tree.table(
         REM_ENTRY,
-        rem,
+        DeviceRows(lambda sw: _remote(sw).rem_rows()),
         {
-            4: lambda row: Integer32(CHASSIS_MAC),
-            5: lambda row: OctetString(mac_bytes(remote.rem[row].peer_mac)),
-            6: lambda row: Integer32(_port_id(remote.rem[row].peer.port_id)[0]),
-            7: lambda row: OctetString(_port_id(remote.rem[row].peer.port_id)[1]),
-            8: lambda row: OctetString(remote.rem[row].peer.port_descr),
-            9: lambda row: OctetString(remote.rem[row].peer.chassis_name),
-            10: lambda row: OctetString(remote.rem[row].peer.system_descr),
-            11: lambda row: OctetString(bytes([STATION_ONLY])),
-            12: lambda row: OctetString(bytes([STATION_ONLY])),
+            4: lambda sw, row: Integer32(CHASSIS_MAC),
+            5: lambda sw, row: OctetString(mac_bytes(rem(sw, row).peer_mac)),
+            6: lambda sw, row: Integer32(_port_id(rem(sw, row).peer.port_id)[0]),
+            7: lambda sw, row: OctetString(_port_id(rem(sw, row).peer.port_id)[1]),
+            8: lambda sw, row: OctetString(rem(sw, row).peer.port_descr),
+            9: lambda sw, row: OctetString(rem(sw, row).peer.chassis_name),
+            10: lambda sw, row: OctetString(rem(sw, row).peer.system_descr),
+            11: lambda sw, row: OctetString(bytes([STATION_ONLY])),
+            12: lambda sw, row: OctetString(bytes([STATION_ONLY])),
         },
         live=True,
     )
     tree.table(
         REM_MAN_ADDR_ENTRY,
-        DynamicRows(remote.man_rows),
+        DeviceRows(lambda sw: _remote(sw).man_rows()),
         {
-            3: lambda row: Integer32(UNKNOWN),  # lldpRemManAddrIfSubtype
-            4: lambda row: Integer32(0),  # lldpRemManAddrIfId
-            5: lambda row: ObjectIdentifier("0.0"),
+            3: lambda sw, row: Integer32(UNKNOWN),  # lldpRemManAddrIfSubtype
+            4: lambda sw, row: Integer32(0),  # lldpRemManAddrIfId
+            5: lambda sw, row: ObjectIdentifier("0.0"),
         },
         live=True,
     )
