@@ -2,8 +2,8 @@
 
 Builds ``--agents`` ServerTech PDUs (their MIBs included), then starts an agent for each on the shared pysnmp
 engine of a private asyncio loop (ephemeral ports on ``--base``.x, 250 addresses round robin) and reports the
-process CPU per start, apart from building the devices: binding the socket, joining the hub, registering the
-agent's transport, communities and users.  Run it in a fresh process.
+process CPU and RSS growth per start, apart from building the devices: binding the socket, joining the hub,
+registering the agent's transport, communities and users.  Run it in a fresh process.
 
     python -m bench.snmp_agent_start --agents 500
 """
@@ -11,10 +11,13 @@ agent's transport, communities and users.  Run it in a fresh process.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import time
 
 from bench.args import positive_int
+from bench.procinfo import rss_kib
 from pdu_sim import Pdu
 from snmp_agent import SnmpAgent
 from snmp_agent.hub import HubPool
@@ -22,7 +25,7 @@ from snmp_agent.testing import AgentLoop
 
 
 def measure(count: int, base: str) -> dict[str, float]:
-    """Agents started, hubs used and CPU milliseconds per start (the first one, which builds the engine, apart)."""
+    """Agents started, hubs used, CPU ms and KiB of RSS per start (the first, which builds the engine, apart)."""
     env = AgentLoop()
     try:
         sources = [Pdu("servertech-sentry3", name=f"pdu{i}", outlets=24, clock=env.clock).source for i in range(count)]
@@ -33,10 +36,14 @@ def measure(count: int, base: str) -> dict[str, float]:
         first = time.process_time()
         agents[0].start()
         engine_ms = (time.process_time() - first) * 1000
+        gc.collect()
+        rss_before = rss_kib(os.getpid()) or 0
         started = time.process_time()
         for agent in agents[1:]:
             agent.start()
         cpu = time.process_time() - started
+        gc.collect()
+        rss = (rss_kib(os.getpid()) or 0) - rss_before
         hubs = len(HubPool.for_loop(env.loop).hubs)
         for agent in agents:
             agent.stop()
@@ -47,6 +54,7 @@ def measure(count: int, base: str) -> dict[str, float]:
         "hubs": hubs,
         "first_start_ms": round(engine_ms, 1),
         "start_ms_each": round(cpu / max(count - 1, 1) * 1000, 4),
+        "rss_kib_each": round(rss / max(count - 1, 1), 1),
     }
 
 

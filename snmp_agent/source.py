@@ -26,7 +26,7 @@ def parse_oid(text: str) -> Oid:
     """Parse ``"1.3.6.1.2.1.1.1.0"`` (a leading dot is allowed) into a tuple."""
     parts = text.strip().lstrip(".").split(".")
     try:
-        return tuple(int(p) for p in parts)
+        return tuple(map(int, parts))
     except ValueError:
         raise ValueError(f"not a numeric OID: {text!r} (expected digits separated by dots)") from None
 
