@@ -84,6 +84,11 @@ class LayoutSource(Generic[D]):
         self._layout = layout
         self._device = device
 
+    @property
+    def layout(self) -> Layout[D]:
+        """The shared layout this source reads."""
+        return self._layout
+
     def _read(self, cell: _Cell) -> Value:
         return cell.value if cell.getter is None else cell.getter(self._device)
 

@@ -18,16 +18,21 @@ Live objects:
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pysnmp.proto import rfc1902
 
-from snmp_agent.source import MibTable, Value
+from snmp_agent.layout import Layout
+from snmp_agent.source import MibSource, Value
 
-from .base import Notification, add_system_group, column, integer_checker, static_table, string_checker, text
+from .base import Notification, add_system_layout, column, integer_checker, static_layout, string_checker, text
 
 if TYPE_CHECKING:
     from ..device import Pdu
+
+Checker = Callable[[Value], None]
 
 POWERNET = (1, 3, 6, 1, 4, 1, 318, 1, 1)
 S_OUTLET_CTL = (*POWERNET, 4, 4, 2, 1)
@@ -58,50 +63,9 @@ class PowerNetModel:
         """No trap modelled for APC (rPDULoadStatusLoadState shows the state)."""
         return None
 
-    def build(self, pdu: Pdu) -> MibTable:
-        table = static_table("apc_powernet.snmprec")
-        add_system_group(table, pdu, self.sys_descr, self.sys_object_id)
-        table.add((*POWERNET, 4, 4, 1, 0), rfc1902.Integer32(pdu.outlet_count))
-        table.add(column(R_LOAD_STATUS, 1, 1), rfc1902.Integer32(1))
-        table.add(column(R_LOAD_STATUS, 2, 1), getter=lambda: rfc1902.Gauge32(round(pdu.total_current() * 10)))
-        table.add(column(R_LOAD_STATUS, 3, 1), getter=lambda: rfc1902.Integer32(LOAD_STATES[pdu.load_state()]))
-        for n in pdu.outlets:
-            self._add_outlet(table, pdu, n)
-        return table
-
-    def _add_outlet(self, table: MibTable, pdu: Pdu, n: int) -> None:
-        def name() -> Value:
-            return rfc1902.OctetString(pdu.outlet(n).name)
-
-        def set_name(value: Value) -> None:
-            pdu.set_outlet_name(n, text(value))
-
-        def state() -> Value:
-            return rfc1902.Integer32(ON if pdu.outlet_state(n) else OFF)
-
-        def pending() -> Value:
-            return rfc1902.Integer32(1 if pdu.is_rebooting(n) else 2)
-
-        def s_control(value: Value) -> None:
-            self.apply(pdu, n, int(value), CAUSE_S)
-
-        def r_control(value: Value) -> None:
-            self.apply(pdu, n, int(value), CAUSE_R)
-
-        control = integer_checker({ON, OFF, REBOOT})
-        table.add(column(S_OUTLET_CTL, 1, n), rfc1902.Integer32(n))
-        table.add(column(S_OUTLET_CTL, 2, n), getter=pending)
-        table.add(column(S_OUTLET_CTL, 3, n), getter=state, setter=s_control, checker=control)
-        table.add(column(S_OUTLET_CTL, 4, n), getter=name, setter=set_name, checker=string_checker(20), live=False)
-        table.add(column(R_OUTLET_CONTROL, 1, n), rfc1902.Integer32(n))
-        table.add(column(R_OUTLET_CONTROL, 2, n), getter=name, live=False)
-        table.add(column(R_OUTLET_CONTROL, 3, n), rfc1902.Integer32(1))
-        table.add(column(R_OUTLET_CONTROL, 4, n), getter=state, setter=r_control, checker=control)
-        table.add(column(R_OUTLET_STATUS, 1, n), rfc1902.Integer32(n))
-        table.add(column(R_OUTLET_STATUS, 2, n), getter=name, live=False)
-        table.add(column(R_OUTLET_STATUS, 3, n), rfc1902.Integer32(1))
-        table.add(column(R_OUTLET_STATUS, 4, n), getter=state)
-        table.add(column(R_OUTLET_STATUS, 5, n), getter=pending)
+    def build(self, pdu: Pdu) -> MibSource:
+        """The PDU's MIB: the layout every PowerNet PDU with its outlet count shares, bound to ``pdu``."""
+        return _layout(pdu.outlet_count).bind(pdu)
 
     @staticmethod
     def apply(pdu: Pdu, n: int, command: int, cause: str) -> None:
@@ -112,3 +76,59 @@ class PowerNetModel:
 
 
 MODEL = PowerNetModel()
+
+
+@functools.cache
+def _layout(outlets: int) -> Layout[Pdu]:
+    """Every instance of a PowerNet PDU with ``outlets`` outlets; values read from the bound PDU."""
+    layout = static_layout("apc_powernet.snmprec")
+    add_system_layout(layout, MODEL.sys_descr, MODEL.sys_object_id)
+    layout.add((*POWERNET, 4, 4, 1, 0), rfc1902.Integer32(outlets))
+    layout.add(column(R_LOAD_STATUS, 1, 1), rfc1902.Integer32(1))
+    layout.add(column(R_LOAD_STATUS, 2, 1), getter=lambda pdu: rfc1902.Gauge32(round(pdu.total_current() * 10)))
+    layout.add(column(R_LOAD_STATUS, 3, 1), getter=lambda pdu: rfc1902.Integer32(LOAD_STATES[pdu.load_state()]))
+    control = integer_checker({ON, OFF, REBOOT})
+    check_name = string_checker(20)
+    for n in range(1, outlets + 1):
+        _add_outlet(layout, n, control, check_name)
+    return layout
+
+
+def _add_outlet(layout: Layout[Pdu], n: int, control: Checker, check_name: Checker) -> None:
+    def name(pdu: Pdu) -> Value:
+        return rfc1902.OctetString(pdu.outlet(n).name)
+
+    def set_name(pdu: Pdu, value: Value) -> None:
+        pdu.set_outlet_name(n, text(value))
+
+    def state(pdu: Pdu) -> Value:
+        return rfc1902.Integer32(ON if pdu.outlet_state(n) else OFF)
+
+    def pending(pdu: Pdu) -> Value:
+        return rfc1902.Integer32(1 if pdu.is_rebooting(n) else 2)
+
+    def s_control(pdu: Pdu, value: Value) -> None:
+        MODEL.apply(pdu, n, int(value), CAUSE_S)
+
+    def r_control(pdu: Pdu, value: Value) -> None:
+        MODEL.apply(pdu, n, int(value), CAUSE_R)
+
+    def check_control(_pdu: Pdu, value: Value) -> None:
+        control(value)
+
+    def check_name_value(_pdu: Pdu, value: Value) -> None:
+        check_name(value)
+
+    layout.add(column(S_OUTLET_CTL, 1, n), rfc1902.Integer32(n))
+    layout.add(column(S_OUTLET_CTL, 2, n), getter=pending)
+    layout.add(column(S_OUTLET_CTL, 3, n), getter=state, setter=s_control, checker=check_control)
+    layout.add(column(S_OUTLET_CTL, 4, n), getter=name, setter=set_name, checker=check_name_value, live=False)
+    layout.add(column(R_OUTLET_CONTROL, 1, n), rfc1902.Integer32(n))
+    layout.add(column(R_OUTLET_CONTROL, 2, n), getter=name, live=False)
+    layout.add(column(R_OUTLET_CONTROL, 3, n), rfc1902.Integer32(1))
+    layout.add(column(R_OUTLET_CONTROL, 4, n), getter=state, setter=r_control, checker=check_control)
+    layout.add(column(R_OUTLET_STATUS, 1, n), rfc1902.Integer32(n))
+    layout.add(column(R_OUTLET_STATUS, 2, n), getter=name, live=False)
+    layout.add(column(R_OUTLET_STATUS, 3, n), rfc1902.Integer32(1))
+    layout.add(column(R_OUTLET_STATUS, 4, n), getter=state)
+    layout.add(column(R_OUTLET_STATUS, 5, n), getter=pending)

@@ -1,22 +1,23 @@
 """Helpers shared by the vendor personalities: static data, system group, SET checks.
 
 A personality is a small object with ``name``, ``aliases``, ``max_outlets``
-and ``build(pdu) -> MibTable``.  ``build`` loads the vendor's static
-``.snmprec`` file (next to its module), adds the MIB-II system group for the
-PDU and binds the live OIDs (outlet state, load, names) to the :class:`Pdu`.
+and ``build(pdu) -> MibSource``.  Each builds, once per outlet count, a
+:class:`~snmp_agent.layout.Layout` from the vendor's static ``.snmprec`` file
+(next to its module), the MIB-II system group and the live OIDs (outlet state,
+load, names) as functions of the PDU, and binds it to the :class:`Pdu`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pysnmp.proto import rfc1902
 
 from snmp_agent.layout import Layout
-from snmp_agent.snmprec import load_snmprec, read_snmprec
-from snmp_agent.source import MibSource, MibTable, Oid, Value, WrongLength, WrongType, WrongValue
+from snmp_agent.snmprec import read_snmprec
+from snmp_agent.source import MibSource, Oid, Value, WrongLength, WrongType, WrongValue
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -46,11 +47,6 @@ Notification = tuple[tuple[int, ...], list[tuple[tuple[int, ...], object]]]
 """``(trap OID, variable bindings)`` of a trap a PDU sends."""
 
 
-def static_table(filename: str) -> MibTable:
-    """A new table holding the records of ``pdu_sim/models/<filename>``."""
-    return load_snmprec(DATA_DIR / filename)
-
-
 def static_layout(filename: str) -> Layout[Pdu]:
     """A new layout holding the records of ``pdu_sim/models/<filename>``."""
     layout: Layout[Pdu] = Layout()
@@ -60,7 +56,7 @@ def static_layout(filename: str) -> Layout[Pdu]:
 
 
 def add_system_layout(layout: Layout[Pdu], descr: str, object_id: str, *, contact: str = "") -> None:
-    """:func:`add_system_group` for a layout shared by PDUs: the same instances, values and liveness."""
+    """sysDescr, sysObjectID, sysUpTime (live, from the PDU clock), sysContact, sysName, sysLocation, sysServices."""
     layout.add((*SYSTEM, 1, 0), rfc1902.OctetString(descr))
     layout.add((*SYSTEM, 2, 0), rfc1902.ObjectIdentifier(object_id))
     layout.add((*SYSTEM, 3, 0), getter=lambda pdu: rfc1902.TimeTicks(int(pdu.uptime() * 100) % 2**32))
@@ -69,17 +65,6 @@ def add_system_layout(layout: Layout[Pdu], descr: str, object_id: str, *, contac
     location: Callable[[Pdu], Value] = lambda pdu: rfc1902.OctetString(str(pdu.options.get("location", "")))  # noqa: E731
     layout.add((*SYSTEM, 6, 0), getter=location, live=False)
     layout.add((*SYSTEM, 7, 0), rfc1902.Integer32(72))
-
-
-def add_system_group(table: MibTable, pdu: Pdu, descr: str, object_id: str, *, contact: str = "") -> None:
-    """sysDescr, sysObjectID, sysUpTime (live, from the PDU clock), sysContact, sysName, sysLocation."""
-    table.add((*SYSTEM, 1, 0), rfc1902.OctetString(descr))
-    table.add((*SYSTEM, 2, 0), rfc1902.ObjectIdentifier(object_id))
-    table.add((*SYSTEM, 3, 0), getter=lambda: rfc1902.TimeTicks(int(pdu.uptime() * 100) % 2**32))
-    table.add((*SYSTEM, 4, 0), rfc1902.OctetString(contact))
-    table.add((*SYSTEM, 5, 0), getter=lambda: rfc1902.OctetString(pdu.name), live=False)
-    table.add((*SYSTEM, 6, 0), rfc1902.OctetString(str(pdu.options.get("location", ""))))
-    table.add((*SYSTEM, 7, 0), rfc1902.Integer32(72))
 
 
 def integer_checker(allowed: set[int] | range) -> Callable[[Value], None]:
@@ -108,16 +93,6 @@ def string_checker(max_length: int) -> Callable[[Value], None]:
 
 def text(value: Value) -> str:
     return bytes(value.asOctets()).decode(errors="replace")
-
-
-def integer(getter: Callable[[], float | int]) -> Callable[[], Any]:
-    """A live getter returning ``Integer32(round(getter()))``."""
-    return lambda: rfc1902.Integer32(round(getter()))
-
-
-def gauge(getter: Callable[[], float | int]) -> Callable[[], Any]:
-    """A live getter returning ``Gauge32`` (Unsigned32 in SMIv2) of ``round(getter())``."""
-    return lambda: rfc1902.Gauge32(max(round(getter()), 0))
 
 
 def column(entry: Oid, col: int, *index: int) -> Oid:

@@ -23,23 +23,16 @@ x0.01).  pduOutPwd is marked secret, so records never contain it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pysnmp.proto import rfc1902
 
-from snmp_agent.source import InconsistentValue, MibTable, Value, WrongValue
+from snmp_agent.layout import Layout
+from snmp_agent.source import InconsistentValue, MibSource, Value, WrongValue
 
-from .base import (
-    Notification,
-    add_system_group,
-    column,
-    gauge,
-    integer,
-    integer_checker,
-    static_table,
-    string_checker,
-    text,
-)
+from .base import Notification, add_system_layout, column, integer_checker, static_layout, string_checker, text
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -76,122 +69,9 @@ class HawkI2Model:
         """No load trap modelled for the Hawk-i2."""
         return None
 
-    def build(self, pdu: Pdu) -> MibTable:
-        table = static_table("sinetica_hawk_i2.snmprec")
-        add_system_group(table, pdu, self.sys_descr, self.sys_object_id)
-        groups: dict[int, list[int]] = {}
-        for n in pdu.outlets:
-            groups.setdefault(locate(n)[0], []).append(n)
-        for p, members in groups.items():
-            self._add_pdu(table, pdu, p, members)
-        self._add_monitor(table, pdu, AGGREGATE, list(pdu.outlets))
-        for n in pdu.outlets:
-            self._add_outlet(table, pdu, n)
-        return table
-
-    def _add_pdu(self, table: MibTable, pdu: Pdu, p: int, members: list[int]) -> None:
-        pdu_id = 3 * p - 2
-        rows = {
-            1: rfc1902.Gauge32(pdu_id),
-            2: rfc1902.Integer32(1),
-            3: rfc1902.OctetString(f"PDU_{p}"),
-            4: rfc1902.Integer32(1),
-            5: rfc1902.Integer32(1),
-            6: rfc1902.Integer32(1),
-            7: rfc1902.Integer32(8),
-            8: rfc1902.Integer32(1),
-            9: rfc1902.Gauge32(len(members)),
-            10: rfc1902.Integer32(2),
-            11: rfc1902.Gauge32(len(members)),
-        }
-        for col, value in rows.items():
-            table.add(column(PDU_ENTRY, col, pdu_id), value)
-        table.add(column(OUT_CMN_ENTRY, 1, pdu_id), rfc1902.Gauge32(pdu_id))
-        table.add(column(OUT_CMN_ENTRY, 2, pdu_id), rfc1902.Integer32(1))
-        table.add(column(OUT_CMN_ENTRY, 3, pdu_id), rfc1902.Gauge32(len(members)))
-        self._add_monitor(table, pdu, pdu_id, members)
-
-    def _add_monitor(self, table: MibTable, pdu: Pdu, index: int, members: list[int]) -> None:
-        def amps() -> float:
-            return sum(pdu.outlet_current(n) for n in members)
-
-        def watts() -> float:
-            return sum(pdu.outlet_power(n) for n in members)
-
-        def kwh() -> float:
-            return sum(pdu.outlet_energy(n) for n in members) / 1000
-
-        table.add(column(MON_ENTRY, 1, index), rfc1902.Gauge32(index))
-        table.add(column(MON_ENTRY, 2, index), rfc1902.Integer32(1))
-        table.add(column(MON_ENTRY, 3, index), rfc1902.Integer32(round(pdu.voltage)))
-        table.add(column(MON_ENTRY, 4, index), getter=integer(lambda: amps() * 10))
-        table.add(column(MON_ENTRY, 5, index), getter=integer(lambda: kwh() * 10))
-        table.add(column(MON_ENTRY, 6, index), getter=integer(lambda: watts() / pdu.power_factor / 100))
-        table.add(column(MON_ENTRY, 7, index), getter=integer(lambda: watts() / 100))
-        table.add(column(MON_ENTRY, 8, index), rfc1902.Integer32(round(pdu.power_factor * 100)))
-        table.add(column(MON_ENTRY, 9, index), rfc1902.Integer32(round(pdu.frequency * 10)))
-
-    def _add_outlet(self, table: MibTable, pdu: Pdu, n: int) -> None:
-        _, pdu_id, local = locate(n)
-
-        def row(col: int) -> tuple[int, ...]:
-            return column(OUT_ENTRY, col, pdu_id, local)
-
-        def set_name(value: Value) -> None:
-            pdu.set_outlet_name(n, text(value))
-
-        def state() -> Value:
-            if pdu.is_rebooting(n):
-                return rfc1902.Integer32(REBOOT)
-            return rfc1902.Integer32(ON if pdu.outlet_state(n) else OFF)
-
-        def check_on(value: Value) -> None:
-            integer_checker({NONE, ON, OFF, REBOOT})(value)
-            if int(value) != NONE and not self.password_valid(pdu, n):
-                raise InconsistentValue(f"outlet {pdu_id}.{local}: set pduOutPwd first (or it expired)")
-
-        def set_on(value: Value) -> None:
-            action = int(value)
-            if action == REBOOT:
-                pdu.reboot_outlet(n, CAUSE)
-            elif action in (ON, OFF):
-                pdu.set_outlet(n, action == ON, CAUSE)
-
-        def check_password(value: Value) -> None:
-            string_checker(32)(value)
-            if text(value) != self.password(pdu, n):
-                pdu.outlet(n).extra["password_until"] = None
-                raise WrongValue(f"outlet {pdu_id}.{local}: wrong outlet password")
-
-        def set_password(value: Value) -> None:
-            pdu.outlet(n).extra["password_until"] = pdu.clock.seconds() + PASSWORD_WINDOW
-
-        table.add(row(1), rfc1902.Gauge32(pdu_id))
-        table.add(row(2), rfc1902.Gauge32(local))
-        table.add(row(3), rfc1902.Integer32(1))
-        table.add(
-            row(4),
-            getter=lambda: rfc1902.OctetString(pdu.outlet(n).name),
-            setter=set_name,
-            checker=string_checker(32),
-            live=False,
-        )
-        table.add(row(5), getter=state, setter=set_on, checker=check_on)
-        table.add(
-            row(6),
-            getter=lambda: rfc1902.OctetString(b""),
-            setter=set_password,
-            checker=check_password,
-            live=False,
-            secret=True,
-        )
-        table.add(row(7), rfc1902.Gauge32(0))
-        table.add(row(8), rfc1902.Gauge32(min(max(round(pdu.reboot_delay), 5), 300)))
-        table.add(row(9), getter=gauge(lambda: pdu.outlet_current(n) * 10))
-        table.add(row(11), getter=gauge(lambda: pdu.outlet(n).peak_watts / pdu.voltage / pdu.power_factor * 10))
-        table.add(row(13), getter=gauge(lambda: pdu.outlet_power(n) / pdu.power_factor / 100))
-        table.add(row(14), getter=gauge(lambda: pdu.outlet_energy(n) / 100))
-        table.add(row(15), rfc1902.Gauge32(round(pdu.power_factor * 100)))
+    def build(self, pdu: Pdu) -> MibSource:
+        """The PDU's MIB: the layout every HAWK-I2 with its outlet count shares, bound to ``pdu``."""
+        return _layout(pdu.outlet_count).bind(pdu)
 
     @staticmethod
     def password(pdu: Pdu, n: int) -> str:
@@ -209,3 +89,144 @@ class HawkI2Model:
 
 
 MODEL = HawkI2Model()
+
+
+@functools.cache
+def _layout(outlets: int) -> Layout[Pdu]:
+    """Every instance of a HAWK-I2 with ``outlets`` outlets; values read from the bound PDU."""
+    layout = static_layout("sinetica_hawk_i2.snmprec")
+    add_system_layout(layout, MODEL.sys_descr, MODEL.sys_object_id)
+    numbers = list(range(1, outlets + 1))
+    groups: dict[int, list[int]] = {}
+    for n in numbers:
+        groups.setdefault(locate(n)[0], []).append(n)
+    for p, members in groups.items():
+        _add_pdu(layout, p, members)
+    _add_monitor(layout, AGGREGATE, numbers)
+    for n in numbers:
+        _add_outlet(layout, n)
+    return layout
+
+
+def _add_pdu(layout: Layout[Pdu], p: int, members: list[int]) -> None:
+    pdu_id = 3 * p - 2
+    rows = {
+        1: rfc1902.Gauge32(pdu_id),
+        2: rfc1902.Integer32(1),
+        3: rfc1902.OctetString(f"PDU_{p}"),
+        4: rfc1902.Integer32(1),
+        5: rfc1902.Integer32(1),
+        6: rfc1902.Integer32(1),
+        7: rfc1902.Integer32(8),
+        8: rfc1902.Integer32(1),
+        9: rfc1902.Gauge32(len(members)),
+        10: rfc1902.Integer32(2),
+        11: rfc1902.Gauge32(len(members)),
+    }
+    for col, value in rows.items():
+        layout.add(column(PDU_ENTRY, col, pdu_id), value)
+    layout.add(column(OUT_CMN_ENTRY, 1, pdu_id), rfc1902.Gauge32(pdu_id))
+    layout.add(column(OUT_CMN_ENTRY, 2, pdu_id), rfc1902.Integer32(1))
+    layout.add(column(OUT_CMN_ENTRY, 3, pdu_id), rfc1902.Gauge32(len(members)))
+    _add_monitor(layout, pdu_id, members)
+
+
+def _add_monitor(layout: Layout[Pdu], index: int, members: list[int]) -> None:
+    def amps(pdu: Pdu) -> float:
+        return sum(pdu.outlet_current(n) for n in members)
+
+    def watts(pdu: Pdu) -> float:
+        return sum(pdu.outlet_power(n) for n in members)
+
+    def kwh(pdu: Pdu) -> float:
+        return sum(pdu.outlet_energy(n) for n in members) / 1000
+
+    layout.add(column(MON_ENTRY, 1, index), rfc1902.Gauge32(index))
+    layout.add(column(MON_ENTRY, 2, index), rfc1902.Integer32(1))
+    layout.add(column(MON_ENTRY, 3, index), getter=lambda pdu: rfc1902.Integer32(round(pdu.voltage)), live=False)
+    layout.add(column(MON_ENTRY, 4, index), getter=lambda pdu: rfc1902.Integer32(round(amps(pdu) * 10)))
+    layout.add(column(MON_ENTRY, 5, index), getter=lambda pdu: rfc1902.Integer32(round(kwh(pdu) * 10)))
+    layout.add(
+        column(MON_ENTRY, 6, index),
+        getter=lambda pdu: rfc1902.Integer32(round(watts(pdu) / pdu.power_factor / 100)),
+    )
+    layout.add(column(MON_ENTRY, 7, index), getter=lambda pdu: rfc1902.Integer32(round(watts(pdu) / 100)))
+    layout.add(column(MON_ENTRY, 8, index), getter=_power_factor(rfc1902.Integer32), live=False)
+    layout.add(column(MON_ENTRY, 9, index), getter=lambda pdu: rfc1902.Integer32(round(pdu.frequency * 10)), live=False)
+
+
+def _power_factor(kind: Callable[[int], Value]) -> Callable[[Pdu], Value]:
+    return lambda pdu: kind(round(pdu.power_factor * 100))
+
+
+def _gauge(number: float) -> Value:
+    """Gauge32 of ``round(number)``, never below 0."""
+    return rfc1902.Gauge32(max(round(number), 0))
+
+
+def _add_outlet(layout: Layout[Pdu], n: int) -> None:
+    _, pdu_id, local = locate(n)
+    check_action = integer_checker({NONE, ON, OFF, REBOOT})
+    check_name = string_checker(32)
+
+    def row(col: int) -> tuple[int, ...]:
+        return column(OUT_ENTRY, col, pdu_id, local)
+
+    def set_name(pdu: Pdu, value: Value) -> None:
+        pdu.set_outlet_name(n, text(value))
+
+    def state(pdu: Pdu) -> Value:
+        if pdu.is_rebooting(n):
+            return rfc1902.Integer32(REBOOT)
+        return rfc1902.Integer32(ON if pdu.outlet_state(n) else OFF)
+
+    def check_on(pdu: Pdu, value: Value) -> None:
+        check_action(value)
+        if int(value) != NONE and not MODEL.password_valid(pdu, n):
+            raise InconsistentValue(f"outlet {pdu_id}.{local}: set pduOutPwd first (or it expired)")
+
+    def set_on(pdu: Pdu, value: Value) -> None:
+        action = int(value)
+        if action == REBOOT:
+            pdu.reboot_outlet(n, CAUSE)
+        elif action in (ON, OFF):
+            pdu.set_outlet(n, action == ON, CAUSE)
+
+    def check_password(pdu: Pdu, value: Value) -> None:
+        check_name(value)
+        if text(value) != MODEL.password(pdu, n):
+            pdu.outlet(n).extra["password_until"] = None
+            raise WrongValue(f"outlet {pdu_id}.{local}: wrong outlet password")
+
+    def set_password(pdu: Pdu, value: Value) -> None:
+        pdu.outlet(n).extra["password_until"] = pdu.clock.seconds() + PASSWORD_WINDOW
+
+    def reboot_seconds(pdu: Pdu) -> Value:
+        return rfc1902.Gauge32(min(max(round(pdu.reboot_delay), 5), 300))
+
+    layout.add(row(1), rfc1902.Gauge32(pdu_id))
+    layout.add(row(2), rfc1902.Gauge32(local))
+    layout.add(row(3), rfc1902.Integer32(1))
+    layout.add(
+        row(4),
+        getter=lambda pdu: rfc1902.OctetString(pdu.outlet(n).name),
+        setter=set_name,
+        checker=lambda _pdu, value: check_name(value),
+        live=False,
+    )
+    layout.add(row(5), getter=state, setter=set_on, checker=check_on)
+    layout.add(
+        row(6),
+        getter=lambda _pdu: rfc1902.OctetString(b""),
+        setter=set_password,
+        checker=check_password,
+        live=False,
+        secret=True,
+    )
+    layout.add(row(7), rfc1902.Gauge32(0))
+    layout.add(row(8), getter=reboot_seconds, live=False)
+    layout.add(row(9), getter=lambda pdu: _gauge(pdu.outlet_current(n) * 10))
+    layout.add(row(11), getter=lambda pdu: _gauge(pdu.outlet(n).peak_watts / pdu.voltage / pdu.power_factor * 10))
+    layout.add(row(13), getter=lambda pdu: _gauge(pdu.outlet_power(n) / pdu.power_factor / 100))
+    layout.add(row(14), getter=lambda pdu: _gauge(pdu.outlet_energy(n) / 100))
+    layout.add(row(15), getter=_power_factor(rfc1902.Gauge32), live=False)
