@@ -29,7 +29,7 @@ from twisted.logger import Logger
 
 from .config import Access, Clock, Operation, SnmpRecord, Version
 from .errors import AuthorizationError, NoAccess, error_status_for
-from .source import MibSource, Oid, Value, format_oid
+from .source import LazySource, MibSource, Oid, Value, format_oid
 
 VarBind = tuple[Oid, Value]
 Observer = Callable[[SnmpRecord], None]
@@ -76,17 +76,30 @@ class DeviceController:
         clock: Clock,
         observer: Observer | None = None,
     ) -> None:
-        self.source = source
         self.name = name
         self.clock = clock
         self.observer = observer
+        # A LazySource is served through until a request comes; then the controller reads the built source
+        # directly (a walk step through the proxy costs two more calls per object).
+        self._lazy = source if isinstance(source, LazySource) else None
+        self._use(source)
+
+    def _use(self, source: MibSource) -> None:
+        self.source = source
         is_live = getattr(source, "is_live", None)
         is_secret = getattr(source, "is_secret", None)
         self._is_live: Callable[[Oid], bool] = is_live if callable(is_live) else (lambda oid: True)
         self._is_secret: Callable[[Oid], bool] = is_secret if callable(is_secret) else (lambda oid: False)
 
+    def _resolve(self) -> None:
+        """Swap a :class:`LazySource` for the source it builds (at the first request)."""
+        if self._lazy is not None:
+            built, self._lazy = self._lazy.source, None
+            self._use(built)
+
     # -- reads ---------------------------------------------------------------
     def get(self, varbinds: Sequence[VarBind], principal: Principal, peer: str = "") -> Outcome:
+        self._resolve()
         if not principal.authorized:
             return self._unauthorized("get", varbinds, principal, peer)
         outcome = Outcome([])
@@ -105,6 +118,7 @@ class DeviceController:
         return outcome
 
     def get_next(self, varbinds: Sequence[VarBind], principal: Principal, peer: str = "") -> Outcome:
+        self._resolve()
         if not principal.authorized:
             return self._unauthorized("getnext", varbinds, principal, peer)
         outcome = Outcome([])
@@ -125,6 +139,7 @@ class DeviceController:
         principal: Principal,
         peer: str = "",
     ) -> Outcome:
+        self._resolve()
         if not principal.authorized:
             return self._unauthorized("getbulk", varbinds, principal, peer)
         n = min(max(non_repeaters, 0), len(varbinds))
@@ -177,6 +192,7 @@ class DeviceController:
 
     # -- writes --------------------------------------------------------------
     def set(self, varbinds: Sequence[VarBind], principal: Principal, peer: str = "") -> Outcome:
+        self._resolve()
         values = tuple(REDACTED if self._is_secret(oid) else _pretty(value) for oid, value in varbinds)
         oids = [oid for oid, _ in varbinds]
         index = 0

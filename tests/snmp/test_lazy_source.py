@@ -40,6 +40,19 @@ def test_the_factory_runs_once_at_the_first_request() -> None:
     assert lazy.built and calls == [1]
 
 
+def test_a_controller_reads_the_built_source_after_the_first_request() -> None:
+    table = MibTable()
+    table.add((1, 3, 6, 1, 2, 1, 1, 5, 0), rfc1902.OctetString("dev"))
+    table.add((1, 3, 6, 1, 2, 1, 1, 3, 0), getter=lambda: rfc1902.TimeTicks(5))
+    lazy = LazySource(lambda: table)
+    controller = DeviceController(lazy, name="dev", clock=Clock())
+    assert not lazy.built
+    outcome = controller.get_next([((1, 3, 6, 1, 2, 1, 1, 3), None)], RW)
+    assert outcome.varbinds == [((1, 3, 6, 1, 2, 1, 1, 3, 0), rfc1902.TimeTicks(5))]
+    assert outcome.live_oids == [(1, 3, 6, 1, 2, 1, 1, 3, 0)]  # the built table's liveness
+    assert controller.source is table
+
+
 def test_hints_and_writes_are_the_built_sources() -> None:
     state = {"v": 1}
     table = MibTable()
