@@ -106,7 +106,8 @@ def test_virtual_media_is_the_vm_cdrom_and_the_vm_boots_it(tmp_path: Path, image
             return int(code), text
 
         def media_events() -> list[dict[str, Any]]:
-            return [e for e in rack.events("vm01") if e["operation"] == "virtual-media"]
+            # the host's drive, not the Redfish requests to the VirtualMedia resource (the same operation name)
+            return [e for e in rack.events("vm01") if e["protocol"] == "host" and e["operation"] == "virtual-media"]
 
         image = f"{image_server}/live.iso"
         assert redfish("POST", f"{CD}/Actions/VirtualMedia.InsertMedia", {"Image": image})[0] == 204
