@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks, mayb
 
 from vrack.clock import RackClock
 from vrack.devices import DeviceService, Factory, RackContext, build_devices
+from vrack.devices.base import start_devices
 from vrack.elevation import place
 from vrack.errors import InvalidArgument, UnknownDevice, WrongKind
 from vrack.faults import FaultBoard
@@ -119,20 +120,9 @@ class Rack(MultiService):
     def startService(self) -> None:
         """Bind every device; on any failure release all and raise RackStartError."""
         self.journal.open()
-        started: list[DeviceService] = []
-        failures: list[str] = []
-        for device in self.devices.values():
-            try:
-                if self.network is not None:
-                    with self.network.in_netns():
-                        device.startService()
-                else:
-                    device.startService()
-            except Exception as exc:  # every device reports its own bind error
-                failures.append(f"{device.name}: {exc}")
-            else:
-                started.append(device)
-            self._progress("bound", len(started) + len(failures))
+        started, failures = start_devices(
+            self.devices.values(), self.network, lambda done: self._progress("bound", done)
+        )
         if failures:
             for device in reversed(started):
                 device.stopService()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from twisted.application.service import MultiService
 
@@ -53,3 +54,32 @@ class DeviceService(MultiService):
                 child.stopService()
             raise
         self.running = 1
+
+
+Started = TypeVar("Started", bound=DeviceService)
+
+
+def start_devices(
+    devices: Iterable[Started], network: Any, each: Callable[[int], None]
+) -> tuple[list[Started], list[str]]:
+    """Start (bind) every device, inside the rack's namespace when ``network`` (a RackNetwork) is given.
+
+    A device that fails is reported as ``"name: error"`` and the others still start, so one start-up names
+    every bind error; ``each(n)`` is called after each device with how many were tried.  Returns the started
+    devices, in order, and the failures.
+    """
+    started: list[Started] = []
+    failures: list[str] = []
+    for device in devices:
+        try:
+            if network is not None:
+                with network.in_netns():
+                    device.startService()
+            else:
+                device.startService()
+        except Exception as exc:  # every device reports its own bind error
+            failures.append(f"{device.name}: {exc}")
+        else:
+            started.append(device)
+        each(len(started) + len(failures))
+    return started, failures

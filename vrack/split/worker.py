@@ -88,6 +88,7 @@ class Worker:
 
     def start(self) -> bool:
         """Build and bind the slice, reporting progress; send ``ready`` or ``failed``.  True if ready."""
+        from vrack.devices.base import start_devices
         from vrack.devices.compute import build_compute_devices
         from vrack.fdlimit import FdLimitTooLow, ensure_fd_limit, fds_needed
         from vrack.startup_gc import StartupCollector
@@ -103,23 +104,13 @@ class Worker:
                 collector.device_done()
                 if built % PROGRESS_EVERY == 0:
                     self._send_now({"t": "progress", "phase": "built", "done": built})
-            failures: list[str] = []
-            started: list[Any] = []
-            for device in self.devices.values():
-                try:
-                    if self.network is not None:
-                        with self.network.in_netns():
-                            device.startService()
-                    else:
-                        device.startService()
-                except Exception as exc:  # every device reports its own bind error
-                    failures.append(f"{device.name}: {exc}")
-                else:
-                    started.append(device)
-                done = len(started) + len(failures)
+
+            def bound(done: int) -> None:
                 collector.device_done()
                 if done % PROGRESS_EVERY == 0:
                     self._send_now({"t": "progress", "phase": "bound", "done": done})
+
+            started, failures = start_devices(self.devices.values(), self.network, bound)
         if failures:
             for device in reversed(started):
                 device.stopService()
