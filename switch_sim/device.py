@@ -19,6 +19,7 @@ when it goes down.  FDB policy: see :mod:`switch_sim.fdb`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -55,6 +56,12 @@ class Neighbor:
 
 
 LinkListener = Callable[[LinkEvent], None]
+
+
+@functools.cache
+def _port_text(template: str, n: int) -> str:
+    """``template`` for port ``n`` (ifDescr, ifName), one string shared by every switch of the model."""
+    return template.format(n=n)
 
 
 class Clock(Protocol):
@@ -109,8 +116,8 @@ class Switch:
             Port(
                 number=n,
                 if_index=style.if_index(n),
-                descr=style.descr.format(n=n),
-                name=style.name.format(n=n),
+                descr=_port_text(style.descr, n),
+                name=_port_text(style.name, n),
                 mac=self.base_mac + n,
                 speed_mbps=style.speed_mbps,
                 mtu=style.mtu,
