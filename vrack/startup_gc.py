@@ -7,17 +7,23 @@ rack: at 10,000 nodes they were half of start-up (9.9 s against 4.8 s with the c
 While a rack builds and binds its devices, :class:`StartupCollector` turns automatic collection off.
 Every ``batch`` devices it collects the objects made since the last batch (the young generation only,
 so each object is looked at once: the cycles a batch left behind, such as pysnmp's exceptions, are freed)
-and freezes the survivors (:func:`gc.freeze`), so no later pass scans them again.  On exit automatic
-collection is back as it was.  :func:`release_frozen` (called when a rack stops) makes the frozen objects
-collectable again, so a process that starts and stops many racks (a test session) does not keep them.
+and freezes the survivors (:func:`gc.freeze`), so no later pass scans them again.  When the last of the
+collectors of racks starting at once exits, automatic collection is back as the first one found it.
+:func:`release_frozen` (called when a rack stops) makes the frozen objects collectable again, so a process
+that starts and stops many racks (a test session) does not keep them.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from types import TracebackType
 
 BATCH = 250  # devices (each counted when built and when bound) between collections
+
+_lock = threading.Lock()
+_active = 0  # collectors inside their context (racks starting at once, e.g. in-process racks on threads)
+_was_enabled = True  # the collector's state when the first of them entered
 
 
 class StartupCollector:
@@ -29,11 +35,14 @@ class StartupCollector:
         self.batch = batch
         self.collections = 0
         self._since = 0
-        self._was_enabled = True
 
     def __enter__(self) -> StartupCollector:
-        self._was_enabled = gc.isenabled()
-        gc.disable()
+        global _active, _was_enabled
+        with _lock:
+            if _active == 0:
+                _was_enabled = gc.isenabled()
+                gc.disable()
+            _active += 1
         return self
 
     def device_done(self) -> None:
@@ -45,9 +54,12 @@ class StartupCollector:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        global _active
         self._settle()
-        if self._was_enabled:
-            gc.enable()
+        with _lock:
+            _active -= 1
+            if _active == 0 and _was_enabled:  # the last one out restores what the first one found
+                gc.enable()
 
     def _settle(self) -> None:
         gc.collect(0)

@@ -91,3 +91,15 @@ def test_a_rack_freezes_what_it_built_and_releases_it_when_it_stops(tmp_path: Pa
     runner.runtime = None
     gc.collect()
     assert rack() is None, "a stopped rack's objects are collectable again"
+
+
+def test_overlapping_starts_leave_collection_as_the_first_found_it() -> None:
+    """Two racks starting at once (in-process racks on their own threads): the first to finish must not turn
+    collection back on under the other, and the last must not leave it off."""
+    first, second = StartupCollector(), StartupCollector()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled(), "the second start is still building"
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
