@@ -188,3 +188,28 @@ def test_what_the_nodes_lldp_agent_hears_goes_to_the_worker_when_it_changes() ->
     rack.set_cable("sw1", 5, False, "test")  # no change: nothing sent
     assert [m["heard"] for m in sent if m["t"] == "neighbors"][1:] == [[]]
     assert Worker.neighbors_of(heard[0]["heard"])[0].remote == rack.switches["sw1"].port_end(5)
+
+
+def test_describe_before_the_workers_describe_is_the_plans_with_the_reported_state() -> None:
+    """Until a host power change brings the worker's ``describe()``, it is made from the plan at each call."""
+    node, _ = _node()
+    node.update(_state(True, False, 15.0, credentials={"bmc": {"users": [{"name": "admin", "password": "x"}]}}))
+    described = node.describe()
+    assert described["bmc"] == {"address": "127.200.61.1", "port": 623, "users": ["admin"], "responsive": True}
+    assert described["nics"] and described["power"] is False and described["ac_power"] is True
+    node.update(_state(True, True, 250.0, describe={**described, "boot": "pxe"}))
+    assert node.describe()["boot"] == "pxe" and node.describe()["power"] is True
+
+
+def test_equal_user_lists_are_held_once_and_a_changed_one_is_the_nodes_own() -> None:
+    """100,000 stand-ins mostly hold the same BMC users: one list for them, not one each."""
+    users = [{"id": 2, "name": "admin", "password": "admin", "privilege": "administrator"}]
+    first, _ = _node()
+    second, _ = _node()
+    first.update(_state(True, False, 0.0, credentials={"bmc": {"address": "a", "users": [dict(u) for u in users]}}))
+    second.update(_state(True, False, 0.0, credentials={"bmc": {"address": "b", "users": [dict(u) for u in users]}}))
+    assert first.credentials()["bmc"]["users"] is second.credentials()["bmc"]["users"]
+    assert first.credentials() == {"bmc": {"address": "a", "users": users}}
+    changed = [{**users[0], "password": "new"}]
+    second.update(_state(True, False, 0.0, credentials={"bmc": {"address": "b", "users": changed}}))
+    assert second.credentials()["bmc"]["users"] == changed and first.credentials()["bmc"]["users"] == users

@@ -87,8 +87,9 @@ class WorkerPool:
         plans = {node.name: node for node in plan.nodes}
         self.nodes: dict[str, RemoteNode] = {}
         for index, slice_names in enumerate(self.slices):
+            send, call = self._sender(index), self._caller(index)  # one pair per worker, shared by its nodes
             for name in slice_names:
-                self.nodes[name] = RemoteNode(plans[name], index, self._sender(index), self._caller(index), plan)
+                self.nodes[name] = RemoteNode(plans[name], index, send, call, plan)
         self._calls: dict[int, tuple[int, Deferred[Any]]] = {}  # call id: (worker, its answer)
         self.listener_stats: dict[int, dict[str, Any]] = {}  # ports.shared: each worker's latest counters
         self._next_call = 1
@@ -166,6 +167,7 @@ class WorkerPool:
             assert worker.ready is not None
             for name, state in worker.ready["nodes"].items():
                 self.nodes[name].update(state)
+            worker.ready = {}  # the states are the stand-ins' now (kept, the message held 1.3 KiB per node)
 
     def _shared_sockets(self) -> list[dict[tuple[str, int], socket.socket]]:
         """``ports.shared``: every worker's socket of each port's steered group (:mod:`vrack.split.steering`)."""

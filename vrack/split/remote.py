@@ -14,6 +14,10 @@ answer only the worker has, return a Deferred that fires with the worker's reply
 generator travels with it (its state), so a lossy link drops the same packets as in one process.  Cabling
 is the coordinator's: its switch ports follow the node's host power here, and what the node's LLDP agent
 hears is sent to the worker whenever the power model finds it changed.
+
+A rack of 100,000 nodes holds 100,000 stand-ins, so a stand-in keeps only its reported state: its
+``describe()`` is made from the plan at each call until the worker sends one (at a host power change), the
+argument checks' BMC configuration is made at the first fault command, and equal BMC user lists are held once.
 """
 
 from __future__ import annotations
@@ -60,26 +64,39 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         self.worker = worker
         self._send = send
         self._call = call
-        self._checks = NodeChecks(plan, rack)
-        self._neighbors: NeighborSource = lambda: ()
-        self._heard: list[Any] = []  # the neighbours last sent to the worker
+        self._rack = rack
+        self._node_checks: NodeChecks | None = None  # made at the first fault or record command
+        self._neighbors: NeighborSource = _no_neighbors
+        self._heard: list[Any] = _NOTHING_HEARD  # the neighbours last sent to the worker
         self._listeners: list[HostPowerListener] = []
         self._draw_listeners: list[Callable[[], None]] = []
         self._ac = False
         self._host = False
         self._draw = 0.0
-        self._described: dict[str, Any] = self._from_plan()
+        self._described: dict[str, Any] | None = None  # the worker's describe(), once it sent one
         self._credentials: dict[str, Any] = {}
         self._responsive = False
 
+    @property
+    def _checks(self) -> NodeChecks:
+        if self._node_checks is None:
+            self._node_checks = NodeChecks(self.plan, self._rack)
+        return self._node_checks
+
     def _from_plan(self) -> dict[str, Any]:
-        """What the plan says of the node (until the worker sends its ``describe()``, at a host power change)."""
+        """What the plan says of the node (until the worker sends its ``describe()``, at a host power change);
+        made at each call, not kept: 100,000 stand-ins would hold 1 KiB each for what the plan has."""
         plan = self.plan
+        users = self._credentials.get("bmc", {}).get("users")
         return {
             "name": plan.name,
             "kind": self.kind,
             "model": plan.spec.model,
-            "bmc": {"address": str(plan.bmc_address), "port": plan.bmc_port, "users": []},
+            "bmc": {
+                "address": str(plan.bmc_address),
+                "port": plan.bmc_port,
+                "users": [user["name"] for user in users] if users is not None else [],
+            },
             "nics": [{"name": f"nic{i}", "mac": mac} for i, mac in enumerate(plan.nic_macs)],
             "serial": plan.system_serial,
             "uuid": plan.system_uuid,
@@ -95,15 +112,15 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         self._draw = float(state["draw"])
         self._responsive = bool(state.get("responsive", False))
         if "credentials" in state:
-            self._credentials = dict(state["credentials"])
+            self._credentials = _shared_users(state["credentials"])
         if "describe" in state:
             self._described = dict(state["describe"])
+            self._described["bmc"] = dict(self._described["bmc"])
         described = self._described
-        described.update(power=self._host, ac_power=self._ac, worker=self.worker)
-        bmc = described["bmc"] = dict(described["bmc"])
-        bmc["responsive"] = self._responsive
-        if "users" in state.get("credentials", {}).get("bmc", {}):
-            bmc["users"] = [user["name"] for user in state["credentials"]["bmc"]["users"]]
+        if described is not None:
+            self._current(described)
+            if "users" in state.get("credentials", {}).get("bmc", {}):
+                described["bmc"]["users"] = [user["name"] for user in state["credentials"]["bmc"]["users"]]
         if self._host != was_on:
             for listener in list(self._listeners):
                 listener(self._host, cause or str(state.get("cause", "")))
@@ -111,11 +128,19 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
             for draw_listener in list(self._draw_listeners):
                 draw_listener()
 
+    def _current(self, described: dict[str, Any]) -> dict[str, Any]:
+        """``described`` with the power, AC and BMC answer last reported, and the serving worker."""
+        described.update(power=self._host, ac_power=self._ac, worker=self.worker)
+        described["bmc"]["responsive"] = self._responsive
+        return described
+
     def describe(self) -> dict[str, Any]:
         """Power, AC and whether the BMC answers as the worker last reported them (after every AC change,
         chassis control and host power change); the rest as of the node's last host power change (from the
         plan before the first), with ``worker``: the index of the process that serves it."""
-        return self._described
+        if self._described is not None:
+            return self._described
+        return self._current(self._from_plan())
 
     def credentials(self) -> dict[str, Any]:
         return self._credentials
@@ -227,7 +252,7 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         self._op("set_link_loss", loss, _rng_state(rng), cause)
 
     def link_state(self) -> dict[str, float | int]:
-        link = self._described.get("link")
+        link = self.describe().get("link")
         return dict(link) if isinstance(link, dict) else {}
 
     @property
@@ -237,6 +262,36 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
     def set_disk_failing(self, disk: int, failing: bool, cause: str) -> None:
         self._checks.disk(disk)
         self._op("set_disk_failing", disk, failing, cause)
+
+
+_NOTHING_HEARD: list[Any] = []  # shared by the stand-ins that were sent nothing yet; never changed in place
+
+
+_USERS: dict[Any, list[Any]] = {}  # equal BMC user lists, one copy (a rack's nodes mostly share their users)
+USERS_KEPT = 4096  # distinct lists shared at most (per-node passwords past that are kept per node, as sent)
+
+
+def _shared_users(credentials: dict[str, Any]) -> dict[str, Any]:
+    """``credentials`` with its BMC user list replaced by the equal one another stand-in already holds."""
+    bmc = credentials.get("bmc")
+    if not isinstance(bmc, dict):
+        return dict(credentials)
+    users = bmc.get("users")
+    if not isinstance(users, list) or not all(isinstance(user, dict) for user in users):
+        return dict(credentials)
+    try:
+        key = tuple(tuple(user.items()) for user in users)
+        shared = _USERS.get(key, users)
+        if shared is users and len(_USERS) < USERS_KEPT:
+            _USERS[key] = users
+    except TypeError:  # a value that cannot be a key: kept as sent
+        return dict(credentials)
+    return {**credentials, "bmc": {**bmc, "users": shared}}
+
+
+def _no_neighbors() -> tuple[()]:
+    """What a node hears before the power model gives it a neighbour source."""
+    return ()
 
 
 def _rng_state(rng: random.Random | None) -> list[Any] | None:
