@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from twisted.application import service
 from twisted.internet import defer, error, protocol
 
+from bmc_sim.direct_read import DirectReader, read_directly
 from bmc_sim.session import BmcEndpoint
 
 Peer = tuple[str, int]
@@ -70,13 +71,26 @@ class BmcProtocol(protocol.DatagramProtocol):
         # Whoever owns the network may put a gate in front of the BMC (a lossy or slow link): it gets each
         # datagram with the function that handles it and calls that now, later or never.
         self.gate: Gate | None = None
+        self._reader: DirectReader | None = None
+
+    def read_directly(self, port: object) -> None:
+        """Read ``port`` (the port this protocol listens on) straight from the asyncio loop when it is a
+        Twisted UDP port of the asyncio reactor (:mod:`bmc_sim.direct_read`); otherwise Twisted keeps reading."""
+        self._reader = read_directly(port, self.datagramReceived)
 
     def startProtocol(self) -> None:
         sock = getattr(self.transport, "socket", None)
         self._sendto = sock.sendto if isinstance(sock, socket.socket) else None
         self.endpoint.sender = self.send
 
+    def stop_reading(self) -> None:
+        """Stop the direct reading, if any (before the port closes its socket); Twisted's port stops its own."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.stop()
+
     def stopProtocol(self) -> None:
+        self.stop_reading()
         self._sendto = None
         self.endpoint.sender = None
 
@@ -155,6 +169,7 @@ class BmcService(service.Service):
             self.listening_port = self._reactor.listenUDP(self.port, self.protocol, interface=self.address)
         except error.CannotListenError as exc:
             raise self._bind_error(exc) from exc
+        self.protocol.read_directly(self.listening_port)
         self.port = int(self.listening_port.getHost().port)
         super().startService()
 
@@ -164,6 +179,7 @@ class BmcService(service.Service):
         listening, self.listening_port = self.listening_port, None
         if listening is None:
             return defer.succeed(None)
+        self.protocol.stop_reading()  # as Twisted's stopListening does at once; the socket closes on the next turn
         return defer.maybeDeferred(listening.stopListening)
 
     def _bind_error(self, exc: error.CannotListenError) -> BindError:
