@@ -5,7 +5,10 @@ Arista switch per 48) in this process, as ``vrack up`` builds them but without b
 and reports for each kind the process CPU and the growth of this process's RSS per device.  It measures the
 start-up work a rack does per device, apart from sockets and the journal; run it in a fresh process.  A PDU's
 or switch's MIB is built at the first request its agent gets, so ``pdu_mib`` and ``switch_mib`` report what
-building the MIBs of all of them adds (a rack whose every PDU and switch was polled).
+building the MIBs of all of them adds (a rack whose every PDU and switch was polled).  ``standin`` is what
+``vrack up --workers K`` holds in the coordinator per worker-served node: a
+:class:`~vrack.split.remote.RemoteNode` updated with the state its worker sends at ``ready`` (made here from
+the BMCs just built and passed through the channel's orjson encoding).
 
     python -m bench.device_build --bmcs 3000
 """
@@ -20,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 from twisted.internet.testing import MemoryReactorClock
 
 from bench.args import positive_int
@@ -34,6 +38,8 @@ from vrack.devices.switch import build_switch_devices
 from vrack.journal import Journal
 from vrack.plan import RackPlan, build_plan
 from vrack.spec import parse_spec
+from vrack.split.remote import RemoteNode
+from vrack.split.worker import node_state
 
 Build = Callable[[RackPlan, RackContext], Iterator[Any]]
 KINDS: dict[str, Build] = {"bmc": build_compute_devices, "pdu": build_pdu_devices, "switch": build_switch_devices}
@@ -67,7 +73,25 @@ def measure(bmcs: int) -> dict[str, dict[str, float]]:
         rss = (rss_kib(os.getpid()) or 0) - rss_before
         mibs.extend(built_mibs)
         result[f"{kind}_mib"] = _row(len(built_mibs), cpu, rss)
+    result["standin"] = _standins(plan, [device for device in kept if getattr(device, "kind", "") == "compute"])
     return result
+
+
+def _standins(plan: RackPlan, nodes: list[Any]) -> dict[str, float]:
+    """The coordinator's stand-ins of ``nodes``, each updated with its worker's ``ready`` state."""
+    states = [orjson.dumps({**node_state(node), "credentials": node.credentials()}) for node in nodes]
+    gc.collect()
+    rss_before, cpu_before = rss_kib(os.getpid()) or 0, time.process_time()
+    standins = [RemoteNode(node, 0, _nowhere, None, plan) for node in plan.nodes]
+    for standin, state in zip(standins, states, strict=True):
+        standin.update(orjson.loads(state))  # as the channel decodes it
+    cpu = time.process_time() - cpu_before
+    gc.collect()
+    return _row(len(standins), cpu, (rss_kib(os.getpid()) or 0) - rss_before)
+
+
+def _nowhere(message: dict[str, Any]) -> None:
+    """A stand-in's channel to its worker (nothing is sent while measuring)."""
 
 
 def _row(count: int, cpu: float, rss: int) -> dict[str, float]:

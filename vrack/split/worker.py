@@ -150,21 +150,8 @@ class Worker:
     # ------------------------------------------------------------------ worker to coordinator
 
     def state(self, name: str, cause: str = "", *, full: bool = False) -> Message:
-        """The node's power state and whether its BMC answers; ``full`` adds ``describe()`` and credentials
-        (sent when the host's power changes and with ``ready``'s credentials: describing 8,000 nodes after
-        every AC change of a rack start would cost seconds)."""
-        device = self.devices[name]
-        state: Message = {
-            "ac": device.bmc.ac_powered,
-            "host": device.host_powered,
-            "draw": device.power_draw(),
-            "responsive": device.answers_on_the_wire(),
-            "cause": cause,
-        }
-        if full:
-            state["describe"] = device.describe()
-            state["credentials"] = device.credentials()
-        return state
+        """The node's state message (:func:`node_state`)."""
+        return node_state(self.devices[name], cause, full=full)
 
     def _send(self, message: Message) -> None:
         if self._protocol is not None:
@@ -293,6 +280,23 @@ class _ForwardingJournal(Journal):
     def append_fields(self, device: str, protocol: str, operation: str, fields: dict[str, Any] | None) -> Entry:
         self._forward(device, protocol, operation, fields)
         return {"device": device, "protocol": protocol, "operation": operation, **(fields or {})}
+
+
+def node_state(device: Any, cause: str = "", *, full: bool = False) -> Message:
+    """A node's power state and whether its BMC answers; ``full`` adds ``describe()`` and credentials (sent
+    when the host's power changes and with ``ready``'s credentials: describing 8,000 nodes after every AC
+    change of a rack start would cost seconds)."""
+    state: Message = {
+        "ac": device.bmc.ac_powered,
+        "host": device.host_powered,
+        "draw": device.power_draw(),
+        "responsive": device.answers_on_the_wire(),
+        "cause": cause,
+    }
+    if full:
+        state["describe"] = device.describe()
+        state["credentials"] = device.credentials()
+    return state
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
