@@ -36,6 +36,12 @@ from bench.procinfo import load_average, rss_kib
 SERVERS = ("ipmi_sim", "pyghmi", "vrack")
 NETWORK = "127.16.0.0/24"
 HOSTS = {"ipmi_sim": 1, "pyghmi": 2, "vrack": 3}
+SPLIT_KEYS = (
+    "server_user_us_per_request",
+    "server_sys_us_per_request",
+    "server_voluntary_switches_per_request",
+    "server_involuntary_switches_per_request",
+)
 
 VRACK_ONE_NODE = """\
 rack: bench-load
@@ -83,6 +89,17 @@ def _start(server: str, plan: LoadPlan, procs: Processes, workdir: Path) -> subp
         procs, workdir / "vrack", "bench-load", VRACK_ONE_NODE.format(address=address, network=plan.network)
     )
     return proc
+
+
+def _split(result: dict[str, Any]) -> str:
+    """The server's CPU per request as user + system us, and its context switches per request."""
+    if "server_user_us_per_request" not in result:
+        return ""
+    return (
+        f"({result['server_user_us_per_request']} user + {result['server_sys_us_per_request']} sys; "
+        f"switches/req {result['server_voluntary_switches_per_request']} vol "
+        f"{result['server_involuntary_switches_per_request']} invol)"
+    )
 
 
 def run_load_process(address: str, clients: int, plan: LoadPlan, server_pid: int) -> dict[str, Any]:
@@ -138,6 +155,9 @@ def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         row[key] = sum(r[key] for r in rounds)
     for key in ("p50_us", "p90_us", "p99_us"):
         row[key] = statistics.median(r[key] for r in rounds)
+    for key in SPLIT_KEYS:  # per request: weighted by each round's answered requests
+        if ok and all(key in r for r in rounds):
+            row[key] = round(sum(r[key] * r["requests_ok"] for r in rounds) / ok, 3)
     server = [r["server_cpu_s"] for r in rounds]
     server_cpu = None if None in server else sum(server)
     row.update(
@@ -184,7 +204,8 @@ def run_interleaved(plan: LoadPlan, workdir: Path, report: Callable[[str], None]
                     rounds.setdefault((server, clients), []).append(result)
                     report(
                         f"  round {number + 1} {server:<8} K={clients:<3} {result['rps']:>9.0f} req/s  "
-                        f"server {result['server_cpu_per_request_us']} us CPU/req  other CPU {result['other_cpu_util']}"
+                        f"server {result['server_cpu_per_request_us']} us CPU/req {_split(result)} "
+                        f"other CPU {result['other_cpu_util']}"
                     )
     finally:
         procs.stop_all()

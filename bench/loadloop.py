@@ -9,8 +9,9 @@ one client sends and how it checks the answer.  Everything around that is here:
 * :class:`Window` times the measured window and reads the server's CPU time (``/proc``), this
   process's CPU time and the whole machine's busy time at its start and end;
 * :func:`summarize` merges the parts into one row: requests/s, exact latency percentiles over all
-  raw latencies, server CPU per answered request, and "other" CPU (kernel network stack and
-  everything else that was busy).
+  raw latencies, server CPU per answered request (also split into user and system time, with the
+  server's voluntary and involuntary context switches per request), and "other" CPU (kernel network
+  stack and everything else that was busy).
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench.procinfo import cpu_seconds, machine_cpu_seconds
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 Part = Callable[[int, int, Any], Coroutine[Any, Any, "PartResult"]]
 """One client process's work: ``part(clients, first_client, barrier)``."""
@@ -62,6 +66,27 @@ class PartResult:
     server_cpu_s: float | None
     machine_busy_s: float
     sessions_opened: int = 0
+    server_detail: tuple[float, float, int, int] | None = None
+    """The server's user and system CPU seconds, voluntary and involuntary context switches in the window."""
+
+
+def server_detail(pid: int) -> tuple[float, float, int, int] | None:
+    """(user s, system s, voluntary, involuntary context switches) of process ``pid`` (switches of its main
+    thread, from ``/proc/PID/status``), or ``None`` if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            stat = handle.read()
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            status = dict(line.split(":", 1) for line in handle if ":" in line)
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (
+        int(fields[11]) / _CLOCK_TICKS,
+        int(fields[12]) / _CLOCK_TICKS,
+        int(status["voluntary_ctxt_switches"]),
+        int(status["nonvoluntary_ctxt_switches"]),
+    )
 
 
 def window_times(warmup: float, duration: float) -> tuple[int, int, int]:
@@ -84,12 +109,23 @@ class Window:
         self.start_ns = start_ns
         self.cpu_before = time.process_time()
         self.server_before = cpu_seconds(server_pid) if server_pid else None
+        self.detail_before = server_detail(server_pid) if server_pid else None
         self.machine_before, _ = machine_cpu_seconds()
 
     def close(self, stats: list[ClientStats], sessions_opened: int = 0) -> PartResult:
         """Read the counters again and return this process's part."""
         finished_ns = time.perf_counter_ns()
         server_after = cpu_seconds(self.server_pid) if self.server_pid else None
+        detail_after = server_detail(self.server_pid) if self.server_pid else None
+        detail = None
+        if self.detail_before is not None and detail_after is not None:
+            before = self.detail_before
+            detail = (
+                detail_after[0] - before[0],
+                detail_after[1] - before[1],
+                detail_after[2] - before[2],
+                detail_after[3] - before[3],
+            )
         machine_after, _ = machine_cpu_seconds()
         client_cpu = time.process_time() - self.cpu_before
         server_cpu = None if self.server_before is None or server_after is None else server_after - self.server_before
@@ -104,6 +140,7 @@ class Window:
             server_cpu_s=server_cpu,
             machine_busy_s=machine_after - self.machine_before,
             sessions_opened=sessions_opened,
+            server_detail=detail,
         )
 
 
@@ -152,6 +189,15 @@ def summarize(parts: list[PartResult]) -> dict[str, Any]:
     client_cpu = sum(part.client_cpu_s for part in parts)
     other_cpu = parts[0].machine_busy_s - client_cpu - (server_cpu or 0.0)
     ok = len(latencies)
+    detail = parts[0].server_detail
+    split: dict[str, Any] = {}
+    if detail is not None and ok:
+        split = {
+            "server_user_us_per_request": round(detail[0] / ok * 1e6, 1),
+            "server_sys_us_per_request": round(detail[1] / ok * 1e6, 1),
+            "server_voluntary_switches_per_request": round(detail[2] / ok, 3),
+            "server_involuntary_switches_per_request": round(detail[3] / ok, 3),
+        }
     return {
         "duration_s": round(window, 3),
         "requests_ok": ok,
@@ -170,4 +216,4 @@ def summarize(parts: list[PartResult]) -> dict[str, Any]:
         "server_cpu_util": None if server_cpu is None else round(server_cpu / window, 3),
         "server_cpu_per_request_us": round(server_cpu / ok * 1e6, 1) if server_cpu is not None and ok else None,
         "other_cpu_util": round(max(0.0, other_cpu) / window, 3),
-    }
+    } | split

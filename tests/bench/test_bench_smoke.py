@@ -58,6 +58,9 @@ def _check_working(result: dict[str, Any], clients: int = 2) -> None:
     assert result["p50_us"] > 0 and result["p99_us"] >= result["p50_us"], result
     assert result["errors"] == 0, result
     assert result["server_cpu_s"] is not None, result
+    split = result["server_user_us_per_request"] + result["server_sys_us_per_request"]
+    assert abs(split - result["server_cpu_per_request_us"]) <= 0.2, result  # the same ticks, split
+    assert result["server_voluntary_switches_per_request"] >= 0, result
 
 
 def test_load_generator_against_vrack(procs: Processes, tmp_path: Path) -> None:

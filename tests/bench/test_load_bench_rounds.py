@@ -32,3 +32,25 @@ def test_rounds_add_up_requests_time_and_cpu() -> None:
 def test_a_round_without_the_server_cpu_leaves_it_unknown() -> None:
     row = combine([_round(1000, 2.0, 0.05, 400.0, 1.0), _round(1000, 2.0, None, 400.0, 1.0)])
     assert row["server_cpu_s"] is None and row["server_cpu_per_request_us"] is None
+
+
+def _split(user: float, system: float, voluntary: float, involuntary: float) -> dict[str, float]:
+    return {
+        "server_user_us_per_request": user,
+        "server_sys_us_per_request": system,
+        "server_voluntary_switches_per_request": voluntary,
+        "server_involuntary_switches_per_request": involuntary,
+    }
+
+
+def test_the_user_and_system_split_combines_weighted_by_requests() -> None:
+    rounds = [_round(1000, 2.0, 0.05, 400.0, 1.0), _round(3000, 2.0, 0.07, 300.0, 0.0)]
+    rounds[0] |= _split(40.0, 10.0, 0.5, 0.1)
+    rounds[1] |= _split(20.0, 6.0, 0.1, 0.3)
+    assert {key: value for key, value in combine(rounds).items() if key.endswith("_per_request")} == _split(
+        25.0, 7.0, 0.2, 0.25
+    )
+
+
+def test_rounds_without_the_split_leave_it_out() -> None:
+    assert "server_user_us_per_request" not in combine([_round(1000, 2.0, 0.05, 400.0, 1.0)])
