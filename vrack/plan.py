@@ -11,6 +11,7 @@ assumes a spec that passed it.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Container
 from dataclasses import dataclass
 
 from vrack import identity, registry
@@ -94,8 +95,12 @@ class RackPlan:
         raise KeyError(name)
 
 
-def build_plan(spec: RackSpec) -> RackPlan:
-    """Expand and resolve a spec that passed :func:`check_references`."""
+def build_plan(spec: RackSpec, only: Container[str] | None = None) -> RackPlan:
+    """Expand and resolve a spec that passed :func:`check_references`.
+
+    ``only``: just these compute nodes, with what the whole plan gives them, and no PDUs, switches, feeds or
+    cables (a worker of ``vrack up --workers`` builds its slice, not the whole rack's identities).
+    """
     seed = spec.identity_seed
     taken = {explicit_address(d) for d in spec.devices if explicit_address(d) != "auto"}
     auto = free_hosts(spec, taken)
@@ -105,6 +110,8 @@ def build_plan(spec: RackSpec) -> RackPlan:
     for name, path, device in expanded(spec):
         explicit = explicit_address(device)
         address = next(auto) if explicit == "auto" else explicit
+        if only is not None and (name not in only or not isinstance(device, ComputeSpec)):
+            continue  # its address is taken all the same: the nodes after it keep theirs
         model = registry.find_model(device.kind, device.model)
         oui = model.oui if model else None
         if isinstance(device, ComputeSpec):
@@ -143,6 +150,8 @@ def build_plan(spec: RackSpec) -> RackPlan:
                 serial=identity.serial_number(seed, name, "device"),
             )
             (pdus if isinstance(device, PduSpec) else switches).append(plan)
+    if only is not None:
+        return RackPlan(spec, tuple(nodes), (), (), (), ())
     feeds = tuple(
         FeedPlan(split_ref(f.outlet)[0], int(split_ref(f.outlet)[1]), split_ref(f.to)[0], int(split_ref(f.to)[1][3:]))
         for f in spec.power

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from vrack.plan import RackPlan
+from vrack.references import expanded
+from vrack.spec_model import ComputeSpec, RackSpec
 
 
 def partition(names: list[str] | tuple[str, ...], count: int) -> list[tuple[str, ...]]:
@@ -33,3 +35,8 @@ def worker_plan(plan: RackPlan, names: tuple[str, ...]) -> RackPlan:
     wanted = set(names)
     nodes = tuple(node for node in plan.nodes if node.name in wanted)
     return dataclasses.replace(plan, nodes=nodes, pdus=(), switches=(), feeds=(), cables=())
+
+
+def node_names(spec: RackSpec) -> list[str]:
+    """The spec's compute node names in plan order (what :func:`partition` cuts), without building the plan."""
+    return [name for name, _path, device in expanded(spec) if isinstance(device, ComputeSpec)]

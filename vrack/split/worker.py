@@ -59,13 +59,16 @@ class Worker:
         from vrack.hostnet import attach_network
         from vrack.plan import build_plan
         from vrack.spec import load_spec
-        from vrack.split.partition import partition, worker_plan
+        from vrack.split.partition import node_names, partition, worker_plan
 
         self.reactor = reactor
         self._sock = sock
         self._protocol: MessageProtocol | None = None
-        plan = build_plan(load_spec(args.spec))
-        names = partition([node.name for node in plan.nodes], args.count)[args.index]
+        spec = load_spec(args.spec)
+        names = partition(node_names(spec), args.count)[args.index]
+        # only this slice's node plans (the rest of a 100,000-node plan is seconds of identities), except in
+        # netns mode, where the links are numbered over the whole plan (vrack.hostnet.attach_network)
+        plan = build_plan(spec, only=None if spec.mode == "netns" else frozenset(names))
         self.plan = worker_plan(plan, names)
         clock = RackClock(reactor, plan.spec.epoch)
         self._pending: list[list[Any]] = []
