@@ -2,7 +2,8 @@
 
 :meth:`WorkerPool.start` spawns K :mod:`vrack.split.worker` processes (each in a session of its own, so a
 Ctrl-C reaches only the coordinator, which then stops them), each with one end of a Unix socket pair, and
-waits blocking until every worker has bound its nodes, summing their progress for the terminal.  A worker
+waits blocking until every worker has bound its nodes, summing their progress for the terminal; the
+stand-ins take the node states the workers send (in messages of 1,000) as they come.  A worker
 that fails to bind (or exits) fails the start with its errors, and the others are stopped.  Then the
 channels go to the reactor: journal entries are appended to the rack's journal in the order each worker
 sent them (two workers' entries interleave in arrival order; each gets the coordinator's sequence number
@@ -163,11 +164,6 @@ class WorkerPool:
             raise
         for worker in self.workers:
             self._adopt(worker)
-        for worker in self.workers:
-            assert worker.ready is not None
-            for name, state in worker.ready["nodes"].items():
-                self.nodes[name].update(state)
-            worker.ready = {}  # the states are the stand-ins' now (kept, the message held 1.3 KiB per node)
 
     def _shared_sockets(self) -> list[dict[tuple[str, int], socket.socket]]:
         """``ports.shared``: every worker's socket of each port's steered group (:mod:`vrack.split.steering`)."""
@@ -214,7 +210,10 @@ class WorkerPool:
                     if kind == "progress":
                         worker.progress[str(message["phase"])] = int(message["done"])
                         self._report(str(message["phase"]))
+                    elif kind == "states":  # node states before ready, applied as they come (not kept)
+                        self._apply_states(message)
                     elif kind == "ready":
+                        self._apply_states(message)
                         worker.ready = message
                         worker.progress = {"built": len(worker.names), "bound": len(worker.names)}
                         self._report("bound")
@@ -230,6 +229,13 @@ class WorkerPool:
             selector.close()
         if failures:
             raise WorkerStartError("\n".join(failures))
+
+    def _apply_states(self, message: Message) -> None:
+        """The stand-ins take the node states in ``message`` (which then holds none)."""
+        for name, state in message.pop("nodes", {}).items():
+            node = self.nodes.get(str(name))
+            if node is not None:
+                node.update(state)
 
     def _report(self, phase: str) -> None:
         if self._progress is not None:

@@ -2,16 +2,17 @@
 
     python -m vrack.split.worker --spec SPEC --index K --count N --fd FD [--state-path DIR]
 
-Rebuilds the rack's plan from the spec (plans are deterministic: the same addresses, serials and keys as
-in one process), finds the rack's network namespace in netns mode (the coordinator made it, with every
+Plans its slice of the nodes from the spec (plans are deterministic: the same addresses, serials and keys
+as in one process), finds the rack's network namespace in netns mode (the coordinator made it, with every
 BMC's link and every simulated NIC's veth), builds only the nodes of slice ``K`` of ``N``
 (:func:`vrack.split.partition`) with their BMCs, Redfish services and simulated hosts, binds them (inside
-the namespace in netns mode) and reports ``ready`` with each node's state over the socket ``FD`` (see
-:mod:`vrack.split.channel`).  From then on it forwards every journal entry its nodes make (batched: at
-most 20 ms or 256 entries), applies AC power, chassis control, faults and neighbours from the coordinator,
-answers its calls, and sends a node's state after each change (its full ``describe()`` after a host power
-change).  It stops on ``stop`` or when the coordinator's end closes (the coordinator exited), and ignores
-SIGINT (Ctrl-C reaches the coordinator, which stops the workers).
+the namespace in netns mode) and reports each node's state (``states`` messages of 1,000 nodes, the last
+ones with ``ready``) over the socket ``FD`` (see :mod:`vrack.split.channel`).  From then on it forwards
+every journal entry its nodes make (batched: at most 20 ms or 256 entries), applies AC power, chassis
+control, faults and neighbours from the coordinator, answers its calls, and sends a node's state after each
+change (its full ``describe()`` after a host power change).  It stops on ``stop`` or when the
+coordinator's end closes (the coordinator exited), and ignores SIGINT (Ctrl-C reaches the coordinator, which
+stops the workers).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ BATCH_INTERVAL = 0.02
 LISTENER_REPORT_INTERVAL = 1.0  # seconds between reports of the shared sockets' counters (when they change)
 BATCH_SIZE = 256
 PROGRESS_EVERY = 500
+READY_CHUNK = 1000  # node states per message before ready (the last ones go with ready)
 COMMANDS = frozenset(
     {
         "set_bmc_fault",
@@ -121,9 +123,12 @@ class Worker:
             return False
         for name, device in self.devices.items():
             device.add_host_power_listener(self._host_power_listener(name))
-        nodes = {
-            name: {**self.state(name), "credentials": device.credentials()} for name, device in self.devices.items()
-        }
+        nodes: Message = {}
+        for name, device in self.devices.items():  # in messages of READY_CHUNK nodes: no 100 MB peak either side
+            nodes[name] = {**self.state(name), "credentials": device.credentials()}
+            if len(nodes) == READY_CHUNK:
+                self._send_now({"t": "states", "nodes": nodes})
+                nodes = {}
         self._send_now({"t": "ready", "nodes": nodes})
         return True
 
