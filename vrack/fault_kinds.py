@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from vrack.devices.node_checks import fan_sensors
 from vrack.errors import InvalidArgument
 from vrack.fault_kind import FaultContext, FaultKind, NoParams, Undo
 from vrack.fault_kinds_link import LINK_KINDS
@@ -131,7 +132,7 @@ def _fan_fail(ctx: FaultContext, name: str, params: dict[str, Any]) -> Undo:
     node = ctx.rack.node(name)
     sensor = params["sensor"]
     if sensor is None:
-        fans = [s["name"] for s in node.describe()["sensors"] if s["type"] == "fan"]
+        fans = fan_sensors(node)
         if not fans:
             raise InvalidArgument(f"{name} has no fan sensor", "params.sensor")
         sensor = fans[0]

@@ -190,6 +190,16 @@ def test_faults_sel_and_sensors_of_worker_served_nodes(split_rack: RackProcess) 
     assert ("node04", "fault", "cleared") in ops and ("node01", "control", "op-failed") not in ops
 
 
+def test_a_fan_fails_on_a_worker_served_node_whose_host_never_changed_power(split_rack: RackProcess) -> None:
+    """fan-fail without a sensor picks the node's first fan, as in one process, also before the worker has
+    sent the node's ``describe()`` (node02's host was never powered: its listed state is the plan's)."""
+    fault = split_rack.api("POST", "/api/v1/faults", {"kind": "fan-fail", "target": "node02"})
+    forced = [r["name"] for r in split_rack.api("GET", "/api/v1/devices/node02/sensors") if r.get("forced")]
+    split_rack.api("DELETE", f"/api/v1/faults/{fault['id']}")
+    assert forced == ["FAN1"]  # the generic model's first fan (FAN1, FAN2)
+    assert not any(r.get("forced") for r in split_rack.api("GET", "/api/v1/devices/node02/sensors"))
+
+
 def test_a_worker_served_bmcs_refusal_and_live_state_reach_the_api(split_rack: RackProcess) -> None:
     """A reset of an off host is refused by the node's BMC (0xD5) with the API's 409, as in one process, and
     ``GET /devices/NAME`` shows the worker's counters now, not the snapshot of the last power change."""

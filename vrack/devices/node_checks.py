@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import Any
 
 from bmc_sim.config import SensorConfig
 from bmc_sim.sensors import Sensor
@@ -30,6 +31,15 @@ def sensor_levels(sensor: Sensor, configs: Iterable[SensorConfig]) -> SensorLeve
     config = next(c for c in configs if c.number == sensor.number)
     thresholds = {n: float(v) for n, v in dataclasses.asdict(sensor.thresholds).items() if v is not None}
     return SensorLevels(sensor.name, float(config.nominal), sensor.override, thresholds)
+
+
+def fan_sensors(node: Any) -> list[str]:
+    """The names of ``node``'s threshold fan sensors: a worker's stand-in names them from its BMC
+    configuration (its listed state may come from the plan, without sensors), a local node from ``describe()``."""
+    configured = getattr(node, "fan_sensors", None)
+    if callable(configured):
+        return list(configured())
+    return [s["name"] for s in node.describe()["sensors"] if s["type"] == "fan"]
 
 
 def check_disk(device: str, disk: int, count: int) -> None:

@@ -228,6 +228,10 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         """The configured levels, with the value this rack last forced (sensors are forced only through it)."""
         return self._checks.sensor_levels(sensor)
 
+    def fan_sensors(self) -> list[str]:
+        """The BMC's fan sensors (from its configuration: the ``describe()`` made from the plan has no sensors)."""
+        return self._checks.fan_sensors()
+
     def force_sensor(self, sensor: str, value: float | None, cause: str) -> None:
         self._checks.force(sensor, value)
         self._op("force_sensor", sensor, value, cause)

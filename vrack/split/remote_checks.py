@@ -42,6 +42,16 @@ class NodeChecks:
         """Check ``name`` and remember ``value`` as the sensor's forced reading (None: released)."""
         threshold_sensor(self.plan.name, self._sensors, name).override = value
 
+    def fan_sensors(self) -> list[str]:
+        """The names of the threshold fan sensors, in the order the local node's ``describe()`` lists them."""
+        return [
+            sensor.name
+            for sensor in self._sensors
+            if sensor.is_threshold
+            and sensor.linear is not None
+            and bmc_views.SENSOR_TYPES.get(sensor.sensor_type) == "fan"
+        ]
+
     def sel_event(self, event: dict[str, object]) -> None:
         """A SEL event body must be one the BMC can log."""
         bmc_views.sel_event_from(dict(event))
