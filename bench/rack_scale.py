@@ -190,6 +190,7 @@ def measure(
         row["not_answering"] = len(hosts) - len(answered)
         row["all_answer_s"] = round(max(answered.values()) - t0, 2) if answered else None
         row["rss_mib"] = round(sum(rss_kib(p) or 0 for p in pids) / 1024, 1)
+        row["rss_each_mib"] = [round((rss_kib(p) or 0) / 1024, 1) for p in pids]  # with workers: coordinator first
         row["pss_mib"] = round(sum(pss_kib(p) or 0 for p in pids) / 1024, 1)
         row["fds"] = sum(_fds(p) for p in pids)
         cpu0 = sum(cpu_seconds(p) or 0.0 for p in pids)
@@ -202,6 +203,7 @@ def measure(
         row["answers"] = dict(answers)
         row["errors"] = sum(answers.values()) - answers.get(SUCCESS, 0) + max(0, len(hosts) - sum(answers.values()))
         row["rss_after_sweep_mib"] = round(sum(rss_kib(p) or 0 for p in pids) / 1024, 1)
+        row["rss_each_after_sweep_mib"] = [round((rss_kib(p) or 0) / 1024, 1) for p in pids]
         row["kib_per_bmc"] = round(row["rss_after_sweep_mib"] * 1024 / count, 1)
     except (PeerError, subprocess.TimeoutExpired, OSError) as exc:
         row["error"] = str(exc)[:500]

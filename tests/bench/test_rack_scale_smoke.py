@@ -51,6 +51,8 @@ def test_sixty_bmcs_answer_off_to_ipmipower_in_one_and_in_two_processes(tmp_path
     for row in rows:
         assert row["answers"] == {"off": 60} and row["errors"] == 0 and row["not_answering"] == 0
         assert row["sweep_processes"] == 3 and row["pdus"] >= 2 and row["switches"] >= 2
+        assert len(row["rss_each_mib"]) == row["processes"] and all(rss > 0 for rss in row["rss_each_mib"])
+        assert abs(sum(row["rss_each_mib"]) - row["rss_mib"]) < 1  # per process, the coordinator first
         if row["shared"]:  # one UDP socket and one TCP listener (per worker) for all 60 BMCs
             assert row["fds"] < 60
         else:
