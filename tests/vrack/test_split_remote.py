@@ -204,12 +204,24 @@ def test_describe_before_the_workers_describe_is_the_plans_with_the_reported_sta
 def test_equal_user_lists_are_held_once_and_a_changed_one_is_the_nodes_own() -> None:
     """100,000 stand-ins mostly hold the same BMC users: one list for them, not one each."""
     users = [{"id": 2, "name": "admin", "password": "admin", "privilege": "administrator"}]
+
+    def sent(address: str, users: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"bmc": {"address": address, "port": 623, "users": [dict(u) for u in users]}}
+
     first, _ = _node()
     second, _ = _node()
-    first.update(_state(True, False, 0.0, credentials={"bmc": {"address": "a", "users": [dict(u) for u in users]}}))
-    second.update(_state(True, False, 0.0, credentials={"bmc": {"address": "b", "users": [dict(u) for u in users]}}))
+    first.update(_state(True, False, 0.0, credentials=sent("a", users)))
+    second.update(_state(True, False, 0.0, credentials=sent("b", users)))
     assert first.credentials()["bmc"]["users"] is second.credentials()["bmc"]["users"]
-    assert first.credentials() == {"bmc": {"address": "a", "users": users}}
+    assert first.credentials() == sent("a", users) and second.credentials() == sent("b", users)
     changed = [{**users[0], "password": "new"}]
-    second.update(_state(True, False, 0.0, credentials={"bmc": {"address": "b", "users": changed}}))
-    assert second.credentials()["bmc"]["users"] == changed and first.credentials()["bmc"]["users"] == users
+    second.update(_state(True, False, 0.0, credentials=sent("b", changed)))
+    assert second.credentials() == sent("b", changed) and first.credentials() == sent("a", users)
+    assert second.describe()["bmc"]["users"] == ["admin"]
+
+
+def test_credentials_of_another_shape_are_kept_as_sent() -> None:
+    node, _ = _node()
+    odd = {"bmc": {"address": "a", "users": [{"name": "admin", "keys": ["k"]}]}, "console": {"port": 2200}}
+    node.update(_state(True, False, 0.0, credentials=odd))
+    assert node.credentials() == odd

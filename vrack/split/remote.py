@@ -74,7 +74,7 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         self._host = False
         self._draw = 0.0
         self._described: dict[str, Any] | None = None  # the worker's describe(), once it sent one
-        self._credentials: dict[str, Any] = {}
+        self._credentials: dict[str, Any] | tuple[str, int, list[Any]] = {}  # tuple: a BMC's address, port, users
         self._responsive = False
 
     @property
@@ -87,7 +87,7 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         """What the plan says of the node (until the worker sends its ``describe()``, at a host power change);
         made at each call, not kept: 100,000 stand-ins would hold 1 KiB each for what the plan has."""
         plan = self.plan
-        users = self._credentials.get("bmc", {}).get("users")
+        users = self.credentials().get("bmc", {}).get("users")
         return {
             "name": plan.name,
             "kind": self.kind,
@@ -112,7 +112,7 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         self._draw = float(state["draw"])
         self._responsive = bool(state.get("responsive", False))
         if "credentials" in state:
-            self._credentials = _shared_users(state["credentials"])
+            self._credentials = _compact(state["credentials"])
         if "describe" in state:
             self._described = dict(state["describe"])
             self._described["bmc"] = dict(self._described["bmc"])
@@ -143,7 +143,12 @@ class RemoteNode(DeviceService, ComputeNode, LiveDescription):
         return self._current(self._from_plan())
 
     def credentials(self) -> dict[str, Any]:
-        return self._credentials
+        """The node's credentials as the worker last sent them (its BMC's address, port and users)."""
+        kept = self._credentials
+        if isinstance(kept, tuple):
+            address, port, users = kept
+            return {"bmc": {"address": address, "port": port, "users": users}}
+        return kept
 
     def answers_on_the_wire(self) -> bool:
         return self._responsive
@@ -275,22 +280,23 @@ _USERS: dict[Any, list[Any]] = {}  # equal BMC user lists, one copy (a rack's no
 USERS_KEPT = 4096  # distinct lists shared at most (per-node passwords past that are kept per node, as sent)
 
 
-def _shared_users(credentials: dict[str, Any]) -> dict[str, Any]:
-    """``credentials`` with its BMC user list replaced by the equal one another stand-in already holds."""
+def _compact(credentials: dict[str, Any]) -> dict[str, Any] | tuple[str, int, list[Any]]:
+    """What a stand-in keeps of ``credentials``: a BMC's ``(address, port, users)`` with the user list shared
+    with every stand-in whose list is equal; anything else as sent."""
     bmc = credentials.get("bmc")
-    if not isinstance(bmc, dict):
+    if set(credentials) != {"bmc"} or not isinstance(bmc, dict) or set(bmc) != {"address", "port", "users"}:
         return dict(credentials)
-    users = bmc.get("users")
-    if not isinstance(users, list) or not all(isinstance(user, dict) for user in users):
+    users, address, port = bmc["users"], bmc["address"], bmc["port"]
+    if not (isinstance(users, list) and isinstance(address, str) and isinstance(port, int)):
         return dict(credentials)
     try:
         key = tuple(tuple(user.items()) for user in users)
-        shared = _USERS.get(key, users)
-        if shared is users and len(_USERS) < USERS_KEPT:
-            _USERS[key] = users
-    except TypeError:  # a value that cannot be a key: kept as sent
+    except (AttributeError, TypeError):  # not a list of flat user records: kept as sent
         return dict(credentials)
-    return {**credentials, "bmc": {**bmc, "users": shared}}
+    shared = _USERS.get(key, users)
+    if shared is users and len(_USERS) < USERS_KEPT:
+        _USERS[key] = users
+    return (address, port, shared)
 
 
 def _no_neighbors() -> tuple[()]:
