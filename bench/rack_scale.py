@@ -41,7 +41,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.args import positive_int
+from bench.args import loopback_network, positive_int
 from bench.peers import PeerError, Processes, spawn_vrack, wait_vrack_running
 from bench.probe import wait_answering
 from bench.procinfo import cpu_seconds, load_average, pss_kib, rss_kib
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar=("IPMI", "REDFISH"),
         help="ports of the --shared rack (taken on every address while it runs)",
     )
-    parser.add_argument("--network", default=NETWORK, help="addresses (inside 127.0.0.0/8)")
+    parser.add_argument("--network", type=loopback_network, default=NETWORK, help="addresses (inside 127.0.0.0/8)")
     parser.add_argument("--per-client", type=int, default=1000, help="hosts per ipmipower process (<= 1000)")
     parser.add_argument("--parallel", type=int, default=2, help="ipmipower processes at once")
     parser.add_argument("--no-redfish", dest="redfish", action="store_false", help="BMCs without Redfish")

@@ -16,7 +16,7 @@ import json
 import os
 import time
 
-from bench.args import positive_int
+from bench.args import loopback_prefix, positive_int
 from bench.procinfo import rss_kib
 from pdu_sim import Pdu
 from snmp_agent import SnmpAgent
@@ -61,7 +61,9 @@ def measure(count: int, base: str) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--agents", type=positive_int, default=500)
-    parser.add_argument("--base", default="127.67.4", help="first three octets of the agent addresses")
+    parser.add_argument(
+        "--base", type=loopback_prefix, default="127.67.4", help="first three octets of the agent addresses"
+    )
     args = parser.parse_args(argv)
     print(json.dumps(measure(args.agents, args.base)))
     return 0

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.args import positive_int
+from bench.args import existing_directory, loopback_network, positive_int
 from bench.procinfo import cpu_seconds, rss_kib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,8 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--pdus", type=positive_int, default=250)
     parser.add_argument("--switches", type=positive_int, default=208)
-    parser.add_argument("--network", default="127.67.0.0/16", help="addresses (a /16 or larger, inside 127/8)")
-    parser.add_argument("--tree", type=Path, default=ROOT, help="the vrack checkout to run (default: this one)")
+    parser.add_argument(
+        "--network", type=loopback_network, default="127.67.0.0/16", help="addresses (a /16 or larger, inside 127/8)"
+    )
+    parser.add_argument(
+        "--tree", type=existing_directory, default=ROOT, help="the vrack checkout to run (default: this one)"
+    )
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
     print(json.dumps(measure(args.pdus, args.switches, args.network, args.tree.resolve(), args.timeout)))
