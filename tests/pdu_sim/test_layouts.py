@@ -13,22 +13,14 @@ from twisted.internet.task import Clock
 from pdu_sim import Pdu
 from pdu_sim.models import apc_powernet, servertech_sentry3, sinetica_hawk_i2
 from snmp_agent.layout import Layout, LayoutSource
-from snmp_agent.source import MibSource, Oid, Value
+from snmp_agent.source import Oid
+from tests.support.mib_walk import walk
 
 BUILDERS = {
     "apc-powernet": apc_powernet._layout,
     "servertech-sentry3": servertech_sentry3._layout,
     "sinetica-hawk-i2": sinetica_hawk_i2._layout,
 }
-
-
-def walk(source: MibSource) -> list[tuple[Oid, Value]]:
-    found: list[tuple[Oid, Value]] = []
-    oid: Oid = (0,)
-    while (step := source.get_next(oid)) is not None:
-        oid = step[0]
-        found.append(step)
-    return found
 
 
 def name_oid(source: LayoutSource[Pdu], pdu: Pdu, n: int) -> Oid:

@@ -9,17 +9,9 @@ from pdu_sim import Pdu
 from snmp_agent.controller import DeviceController, Principal
 from snmp_agent.source import LazySource, MibSource, MibTable, NotWritable, Oid, Value
 from switch_sim.device import Switch
+from tests.support.mib_walk import walk
 
 RW = Principal("private", "rw", "v2c")
-
-
-def walk(source: MibSource) -> list[tuple[Oid, Value]]:
-    found: list[tuple[Oid, Value]] = []
-    oid: Oid = (0,)
-    while (step := source.get_next(oid)) is not None:
-        oid = step[0]
-        found.append(step)
-    return found
 
 
 def test_the_factory_runs_once_at_the_first_request() -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pysnmp.proto.rfc1902 import OctetString
 from twisted.internet.task import Clock
 
-from snmp_agent.source import MibSource, Oid, Value, parse_oid
+from snmp_agent.source import parse_oid
 from switch_sim.device import Switch
 from switch_sim.mibs import shared_tree
 from switch_sim.ports import LinkPeer
+from tests.support.mib_walk import walk
 
 
 def switch(clock: Clock, name: str, seed: int, model: str = "arista-7050", ip: str | None = "127.67.9.1") -> Switch:
@@ -27,15 +28,6 @@ def switch(clock: Clock, name: str, seed: int, model: str = "arista-7050", ip: s
         seed=seed,
         management_ip=ip,
     )
-
-
-def walk(source: MibSource) -> list[tuple[Oid, Value]]:
-    found: list[tuple[Oid, Value]] = []
-    oid: Oid = (0,)
-    while (step := source.get_next(oid)) is not None:
-        oid = step[0]
-        found.append(step)
-    return found
 
 
 def peer(n: int) -> LinkPeer:
