@@ -3,8 +3,9 @@
 The spec has ``--pdus`` ServerTech Sentry3 PDUs and ``--switches`` Arista 7050 switches (a 100,000-BMC rack has
 2,500 and 2,084) on ``--network``; every agent listens on UDP 161 of its own address, so run it as root.  It
 reports seconds from the command to ``control.json`` saying running, the process's CPU seconds and RSS then,
-that one real ``snmpget`` of the first PDU's sysName answered, and seconds from Ctrl-C to exit.  ``--tree`` runs
-another checkout of vrack (``git archive COMMIT | tar -x -C DIR``) for a before/after pair in one session.
+that one real ``snmpget`` of the first PDU's sysName answered, and seconds from SIGTERM (what ``vrack down``
+sends) to exit.  ``--tree`` runs another checkout of vrack (``git archive COMMIT | tar -x -C DIR``) for a
+before/after pair in one session.
 
     sudo python -m bench.snmp_rack_start --pdus 2500 --switches 2084
 """
@@ -75,7 +76,9 @@ def measure(pdus: int, switches: int, network: str, tree: Path, timeout: float) 
             check=False,
         )
         stopping = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        # SIGTERM, as `vrack down` sends: a bench started from a shell's background job passes SIGINT on ignored,
+        # and Twisted then leaves it ignored, so Ctrl-C's signal would never stop the rack
+        proc.send_signal(signal.SIGTERM)
         proc.wait(timeout)
         stop = time.monotonic() - stopping
     finally:
