@@ -27,7 +27,15 @@ from pysnmp.proto import rfc1902
 from snmp_agent.layout import Layout
 from snmp_agent.source import MibSource, Value
 
-from .base import Notification, add_system_layout, column, integer_checker, static_layout, string_checker, text
+from .base import (
+    Notification,
+    add_outlet_name,
+    add_system_layout,
+    column,
+    integer_checker,
+    static_layout,
+    string_checker,
+)
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -98,9 +106,6 @@ def _add_outlet(layout: Layout[Pdu], n: int, control: Checker, check_name: Check
     def name(pdu: Pdu) -> Value:
         return rfc1902.OctetString(pdu.outlet(n).name)
 
-    def set_name(pdu: Pdu, value: Value) -> None:
-        pdu.set_outlet_name(n, text(value))
-
     def state(pdu: Pdu) -> Value:
         return rfc1902.Integer32(ON if pdu.outlet_state(n) else OFF)
 
@@ -116,13 +121,10 @@ def _add_outlet(layout: Layout[Pdu], n: int, control: Checker, check_name: Check
     def check_control(_pdu: Pdu, value: Value) -> None:
         control(value)
 
-    def check_name_value(_pdu: Pdu, value: Value) -> None:
-        check_name(value)
-
     layout.add(column(S_OUTLET_CTL, 1, n), rfc1902.Integer32(n))
     layout.add(column(S_OUTLET_CTL, 2, n), getter=pending)
     layout.add(column(S_OUTLET_CTL, 3, n), getter=state, setter=s_control, checker=check_control)
-    layout.add(column(S_OUTLET_CTL, 4, n), getter=name, setter=set_name, checker=check_name_value, live=False)
+    add_outlet_name(layout, column(S_OUTLET_CTL, 4, n), n, check_name)
     layout.add(column(R_OUTLET_CONTROL, 1, n), rfc1902.Integer32(n))
     layout.add(column(R_OUTLET_CONTROL, 2, n), getter=name, live=False)
     layout.add(column(R_OUTLET_CONTROL, 3, n), rfc1902.Integer32(1))

@@ -97,3 +97,19 @@ def text(value: Value) -> str:
 
 def column(entry: Oid, col: int, *index: int) -> Oid:
     return (*entry, col, *index)
+
+
+def add_outlet_name(layout: Layout[Pdu], oid: Oid, n: int, check_name: Callable[[Value], None]) -> None:
+    """Outlet ``n``'s name at ``oid``: read from the PDU, written by SET after ``check_name`` accepts it; not live
+    (a walk may cache it)."""
+
+    def set_name(pdu: Pdu, value: Value) -> None:
+        pdu.set_outlet_name(n, text(value))
+
+    layout.add(
+        oid,
+        getter=lambda pdu: rfc1902.OctetString(pdu.outlet(n).name),
+        setter=set_name,
+        checker=lambda _pdu, value: check_name(value),
+        live=False,
+    )

@@ -26,7 +26,15 @@ from pysnmp.proto import rfc1902
 from snmp_agent.layout import Layout
 from snmp_agent.source import MibSource, Value
 
-from .base import Notification, add_system_layout, column, integer_checker, static_layout, string_checker, text
+from .base import (
+    Notification,
+    add_outlet_name,
+    add_system_layout,
+    column,
+    integer_checker,
+    static_layout,
+    string_checker,
+)
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -161,20 +169,11 @@ def _add_outlet(layout: Layout[Pdu], n: int, check_name: Checker, check_action: 
     def row(col: int) -> tuple[int, ...]:
         return column(OUTLET, col, 1, 1, n)
 
-    def set_name(pdu: Pdu, value: Value) -> None:
-        pdu.set_outlet_name(n, text(value))
-
     def act(pdu: Pdu, value: Value) -> None:
         MODEL.apply_action(pdu, n, int(value))
 
     layout.add(row(2), rfc1902.OctetString(f"AA{n}"))
-    layout.add(
-        row(3),
-        getter=lambda pdu: rfc1902.OctetString(pdu.outlet(n).name),
-        setter=set_name,
-        checker=lambda _pdu, value: check_name(value),
-        live=False,
-    )
+    add_outlet_name(layout, row(3), n, check_name)
     layout.add(row(5), getter=lambda pdu: rfc1902.Integer32(1 if pdu.outlet_state(n) else 0))
     layout.add(row(6), _ZERO)
     layout.add(row(7), getter=lambda pdu: rfc1902.Integer32(round(pdu.outlet_current(n) * 100)))

@@ -32,7 +32,16 @@ from pysnmp.proto import rfc1902
 from snmp_agent.layout import Layout
 from snmp_agent.source import InconsistentValue, MibSource, Value, WrongValue
 
-from .base import Notification, add_system_layout, column, integer_checker, static_layout, string_checker, text
+from .base import (
+    Notification,
+    add_outlet_name,
+    add_system_layout,
+    column,
+    integer_checker,
+    static_layout,
+    string_checker,
+    text,
+)
 
 if TYPE_CHECKING:
     from ..device import Pdu
@@ -172,9 +181,6 @@ def _add_outlet(layout: Layout[Pdu], n: int) -> None:
     def row(col: int) -> tuple[int, ...]:
         return column(OUT_ENTRY, col, pdu_id, local)
 
-    def set_name(pdu: Pdu, value: Value) -> None:
-        pdu.set_outlet_name(n, text(value))
-
     def state(pdu: Pdu) -> Value:
         if pdu.is_rebooting(n):
             return rfc1902.Integer32(REBOOT)
@@ -207,13 +213,7 @@ def _add_outlet(layout: Layout[Pdu], n: int) -> None:
     layout.add(row(1), rfc1902.Gauge32(pdu_id))
     layout.add(row(2), rfc1902.Gauge32(local))
     layout.add(row(3), rfc1902.Integer32(1))
-    layout.add(
-        row(4),
-        getter=lambda pdu: rfc1902.OctetString(pdu.outlet(n).name),
-        setter=set_name,
-        checker=lambda _pdu, value: check_name(value),
-        live=False,
-    )
+    add_outlet_name(layout, row(4), n, check_name)
     layout.add(row(5), getter=state, setter=set_on, checker=check_on)
     layout.add(
         row(6),
